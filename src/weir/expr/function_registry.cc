@@ -11,6 +11,13 @@ const FunctionRegistry& FunctionRegistry::instance() {
     registerCast(r);
     registerOperators(r);
     registerConditionals(r);
+    registerStringFunctions(r);
+    registerMathFunctions(r);
+    registerDatetimeFunctions(r);
+    registerHashFunctions(r);
+    registerCollectionFunctions(r);
+    registerJsonFunctions(r);
+    registerWindowFunctions(r);
     return r;
   }();
   return registry;

@@ -1,0 +1,2 @@
+// PLACEHOLDER being written by a helper.
+#include "weir/api/functions.h"

@@ -1,0 +1,6 @@
+// PLACEHOLDER being written by a helper.
+#include "weir/expr/function_registry.h"
+
+namespace weir::expr {
+void registerMathFunctions(FunctionRegistry&) {}
+}  // namespace weir::expr

@@ -1,0 +1,147 @@
+// Input path expansion and output directory preparation.
+#include "weir/formats/file_listing.h"
+
+#include <glob.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "weir/base/error.h"
+
+namespace weir::formats {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool hidden(const fs::path& p) {
+  std::string name = p.filename().string();
+  return !name.empty() && (name[0] == '_' || name[0] == '.');
+}
+
+void addDirectory(const fs::path& dir, std::vector<std::string>& out) {
+  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator(); ++it) {
+    if (hidden(it->path())) {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file()) out.push_back(it->path().string());
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> listDataFiles(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec)) {
+      out.push_back(path);
+      continue;
+    }
+    if (fs::is_directory(path, ec)) {
+      addDirectory(path, out);
+      continue;
+    }
+    glob_t g{};
+    int rc = ::glob(path.c_str(), 0, nullptr, &g);
+    size_t before = out.size();
+    if (rc == 0) {
+      for (size_t i = 0; i < g.gl_pathc; ++i) {
+        fs::path match = g.gl_pathv[i];
+        if (fs::is_directory(match, ec)) addDirectory(match, out);
+        else if (fs::is_regular_file(match, ec)) out.push_back(match.string());
+      }
+    }
+    globfree(&g);
+    if (out.size() == before) {
+      throw AnalysisError("PATH_NOT_FOUND", "Path does not exist: " + path +
+                                                ". Check the path, or create the input before reading it.");
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+SaveMode parseSaveMode(const std::string& mode) {
+  std::string m = mode;
+  for (auto& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (m == "error" || m == "errorifexists" || m == "default") return SaveMode::kErrorIfExists;
+  if (m == "append") return SaveMode::kAppend;
+  if (m == "overwrite") return SaveMode::kOverwrite;
+  if (m == "ignore") return SaveMode::kIgnore;
+  throw InvalidInputError("INVALID_SAVE_MODE", "Unknown save mode '" + mode +
+                                                   "'. Accepted save modes are 'overwrite', 'append', "
+                                                   "'ignore', 'error', 'errorifexists', 'default'.");
+}
+
+bool prepareOutputDirectory(const std::string& dir, SaveMode mode) {
+  std::error_code ec;
+  bool exists = fs::exists(dir, ec);
+  if (exists) {
+    switch (mode) {
+      case SaveMode::kErrorIfExists:
+        throw AnalysisError("PATH_ALREADY_EXISTS", "Path " + dir +
+                                                       " already exists. Set mode as \"overwrite\" to "
+                                                       "overwrite the existing path, or \"append\" to add to it.");
+      case SaveMode::kIgnore:
+        return false;
+      case SaveMode::kOverwrite:
+        fs::remove_all(dir, ec);
+        if (ec) throw IoError("IO_ERROR", "Cannot remove " + dir + " to overwrite it: " + ec.message());
+        break;
+      case SaveMode::kAppend:
+        break;
+    }
+  }
+  fs::create_directories(dir, ec);
+  if (ec) throw IoError("IO_ERROR", "Cannot create directory " + dir + ": " + ec.message());
+  return true;
+}
+
+std::string partFileName(size_t partition, const std::string& uuid, const std::string& extension) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "part-%05zu-", partition);
+  return std::string(buf) + uuid + "-c000." + extension;
+}
+
+std::string randomUuid() {
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+  return buf;
+}
+
+void writeFileAtomically(const std::string& path, const std::string& contents) {
+  std::string tmp = (fs::path(path).parent_path() / ("." + fs::path(path).filename().string() + ".tmp")).string();
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw IoError("IO_ERROR", "Cannot open " + tmp + " for writing");
+    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+    out.flush();
+    if (!out) throw IoError("IO_ERROR", "Cannot write " + tmp);
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw IoError("IO_ERROR", "Cannot rename " + tmp + " to " + path + ": " + ec.message());
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError("IO_ERROR", "Cannot open " + path + " for reading");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) throw IoError("IO_ERROR", "Cannot read " + path);
+  return buf.str();
+}
+
+}  // namespace weir::formats

@@ -1,0 +1,2 @@
+#include <gtest/gtest.h>
+TEST(Placeholder, Json) { EXPECT_TRUE(true); }
