@@ -12,12 +12,20 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
-echo "install-deps: installing ${missing[*]}"
+# Node.js runs DuckDB, the independent oracle of the tests (any packaged version works).
+command -v node > /dev/null || missing+=(nodejs)
+command -v npm > /dev/null || missing+=(npm)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# DuckDB for Node, from the npm registry, into tests/oracle/node_modules (once).
+oracle="$(cd "$(dirname "$0")/.." && pwd)/tests/oracle"
+if [ ! -d "$oracle/node_modules/@duckdb/node-api" ]; then
+  echo "install-deps: installing @duckdb/node-api into tests/oracle"
+  (cd "$oracle" && npm install --no-audit --no-fund --loglevel=error > /dev/null)
+fi

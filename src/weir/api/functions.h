@@ -110,6 +110,9 @@ Column window(const Column& timeColumn, const std::string& windowDuration, const
 Column window_time(const Column& windowColumn);
 Column session_window(const Column& timeColumn, const std::string& gapDuration);
 Column session_window(const Column& timeColumn, const Column& gapDuration);
+inline Column session_window(const Column& timeColumn, const char* gapDuration) {
+  return session_window(timeColumn, std::string(gapDuration));
+}
 
 // ----- hashing
 Column hash(const std::vector<Column>& columns);

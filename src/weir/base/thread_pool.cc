@@ -2,6 +2,7 @@
 #include "weir/base/thread_pool.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <exception>
 
 namespace weir::base {
@@ -75,7 +76,14 @@ void ThreadPool::parallelFor(size_t n, const std::function<void(size_t)>& fn) {
 }
 
 ThreadPool& ThreadPool::global() {
-  static ThreadPool pool(std::max(1u, std::thread::hardware_concurrency()));
+  // WEIR_NUM_THREADS overrides the core count (benchmarks pin one thread with it).
+  static ThreadPool pool([] {
+    if (const char* env = std::getenv("WEIR_NUM_THREADS")) {
+      int n = std::atoi(env);
+      if (n > 0) return static_cast<size_t>(n);
+    }
+    return static_cast<size_t>(std::max(1u, std::thread::hardware_concurrency()));
+  }());
   return pool;
 }
 

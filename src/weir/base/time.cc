@@ -219,6 +219,11 @@ std::string formatWithPattern(int64_t micros, std::string_view pattern) {
       i = end + 1;
       continue;
     }
+    // Optional sections print in full: every field of a timestamp is available.
+    if (ch == '[' || ch == ']') {
+      ++i;
+      continue;
+    }
     if (!std::isalpha(static_cast<unsigned char>(ch))) {
       out += ch;
       ++i;
@@ -228,6 +233,19 @@ std::string formatWithPattern(int64_t micros, std::string_view pattern) {
     while (i + n < pattern.size() && pattern[i + n] == ch) ++n;
     i += n;
     switch (ch) {
+      case 'G':
+        if (n >= 4) out += c.year > 0 ? "Anno Domini" : "Before Christ";
+        else out += c.year > 0 ? "AD" : "BC";
+        break;
+      case 'Q':
+      case 'q': {
+        int q = static_cast<int>((c.month - 1) / 3 + 1);
+        static const char* const kOrdinals[] = {"1st", "2nd", "3rd", "4th"};
+        if (n >= 4) out += std::string(kOrdinals[q - 1]) + " quarter";
+        else if (n == 3) out += "Q" + std::to_string(q);
+        else appendPadded(out, q, n);
+        break;
+      }
       case 'y':
       case 'u':
         if (n == 2) appendPadded(out, c.year % 100, 2);
@@ -262,13 +280,20 @@ std::string formatWithPattern(int64_t micros, std::string_view pattern) {
       case 'X':
         out += "Z";
         break;
+      // The session zone is UTC: offsets print as java.time prints a zero offset.
       case 'x':
+        out += n == 1 ? "+00" : (n == 3 || n == 5) ? "+00:00" : "+0000";
+        break;
       case 'Z':
-        out += n >= 5 || ch == 'x' ? (n >= 3 ? "+00:00" : "+00") : "+0000";
+        out += n <= 3 ? "+0000" : n == 4 ? "GMT" : "Z";
+        break;
+      case 'O':
+        out += "GMT";
         break;
       case 'z':
+        out += n >= 4 ? "Coordinated Universal Time" : "UTC";
+        break;
       case 'V':
-      case 'O':
         out += "UTC";
         break;
       default:
@@ -282,8 +307,8 @@ std::string formatWithPattern(int64_t micros, std::string_view pattern) {
 
 std::optional<int64_t> parseWithPattern(std::string_view text, std::string_view pattern) {
   int64_t year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0, frac = 0;
-  int64_t offset = 0;
-  bool pm = false, hasAmPm = false;
+  int64_t offset = 0, dayOfYear = 0;
+  bool pm = false, hasAmPm = false, beforeChrist = false;
   size_t pos = 0;
   for (size_t i = 0; i < pattern.size();) {
     char ch = pattern[i];
@@ -331,6 +356,23 @@ std::optional<int64_t> parseWithPattern(std::string_view text, std::string_view 
       case 'd':
         if (!readNumber(text, pos, minDigits, std::min(maxDigits, 2), day)) return std::nullopt;
         break;
+      case 'D':
+        if (!readNumber(text, pos, minDigits, std::min(maxDigits, 3), dayOfYear) || dayOfYear < 1) {
+          return std::nullopt;
+        }
+        break;
+      case 'G': {
+        bool found = false;
+        for (std::string_view era : {"Anno Domini", "Before Christ", "AD", "BC"}) {
+          if (!found && text.substr(pos, era.size()) == era) {
+            beforeChrist = era[0] == 'B';
+            pos += era.size();
+            found = true;
+          }
+        }
+        if (!found) return std::nullopt;
+        break;
+      }
       case 'H':
       case 'h':
       case 'k':
@@ -393,9 +435,16 @@ std::optional<int64_t> parseWithPattern(std::string_view text, std::string_view 
     if (hour < 1 || hour > 12) return std::nullopt;
     hour = hour % 12 + (pm ? 12 : 0);
   }
+  if (beforeChrist) year = 1 - year;
   if (!validDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return std::nullopt;
   int64_t days = daysFromCivil(static_cast<int32_t>(year), static_cast<unsigned>(month),
                                static_cast<unsigned>(day));
+  if (dayOfYear > 0) {
+    int64_t firstDay = daysFromCivil(static_cast<int32_t>(year), 1, 1);
+    int64_t yearLength = daysFromCivil(static_cast<int32_t>(year) + 1, 1, 1) - firstDay;
+    if (dayOfYear > yearLength) return std::nullopt;
+    days = firstDay + dayOfYear - 1;
+  }
   return days * kMicrosPerDay + ((hour * 60 + minute) * 60 + second - offset) * kMicrosPerSecond +
          frac;
 }

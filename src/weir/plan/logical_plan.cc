@@ -50,6 +50,7 @@ void appendTree(const LogicalPlan& p, int depth, std::string& out) {
     case PlanKind::kDeduplicate: line += "Deduplicate"; break;
     case PlanKind::kGenerate: line += std::string(p.outer ? "Generate outer " : "Generate ") + p.exprs[0]->display; break;
     case PlanKind::kTimeWindow: line += "TimeWindow " + p.exprs[0]->display; break;
+    case PlanKind::kSessionWindow: line += "SessionWindow " + p.exprs[0]->display; break;
   }
   out += line + "\n";
   for (const auto& c : p.children) appendTree(*c, depth + 1, out);

@@ -60,6 +60,7 @@ enum class PlanKind : uint8_t {
   kDeduplicate,
   kGenerate,
   kTimeWindow,
+  kSessionWindow,
 };
 
 enum class JoinType : uint8_t { kInner, kLeftOuter, kRightOuter, kFullOuter, kLeftSemi, kLeftAnti, kCross };
@@ -116,6 +117,8 @@ class LogicalPlan {
   int64_t windowDuration = 0;
   int64_t slideDuration = 0;
   int64_t startTime = 0;
+  // kSessionWindow: exprs[0] the timestamp, exprs[1] the gap (micros, bigint; may be dynamic);
+  // groupingExprs the other grouping keys that sessions are formed within.
 
   /// Spark-like indented tree for explain().
   std::string treeString() const;

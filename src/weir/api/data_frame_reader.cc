@@ -1,0 +1,149 @@
+// Batch readers and writers of files.
+#include "weir/api/data_frame_reader.h"
+
+#include <cctype>
+
+#include "weir/api/session.h"
+#include "weir/base/error.h"
+#include "weir/formats/csv/csv_format.h"
+#include "weir/formats/file_listing.h"
+#include "weir/formats/json/json_format.h"
+
+namespace weir {
+
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+[[noreturn]] void unknownFormat(const std::string& format) {
+  throw AnalysisError("DATA_SOURCE_NOT_FOUND",
+                      "Failed to find the data source: " + format + ". Weir reads and writes \"json\" and \"csv\".");
+}
+
+}  // namespace
+
+DataFrameReader& DataFrameReader::format(const std::string& source) {
+  format_ = lower(source);
+  return *this;
+}
+
+DataFrameReader& DataFrameReader::schema(const StructType& schema) {
+  schema_ = schema.type();
+  return *this;
+}
+
+DataFrameReader& DataFrameReader::schema(const std::string& ddl) { return schema(StructType::fromDDL(ddl)); }
+
+DataFrameReader& DataFrameReader::option(const std::string& key, const std::string& value) {
+  options_.set(key, value);
+  return *this;
+}
+
+DataFrameReader& DataFrameReader::option(const std::string& key, bool value) {
+  return option(key, std::string(value ? "true" : "false"));
+}
+
+DataFrameReader& DataFrameReader::option(const std::string& key, int64_t value) {
+  return option(key, std::to_string(value));
+}
+
+DataFrameReader& DataFrameReader::options(const std::map<std::string, std::string>& options) {
+  for (const auto& [k, v] : options) options_.set(k, v);
+  return *this;
+}
+
+DataFrame DataFrameReader::load(const std::string& path) const { return load(std::vector<std::string>{path}); }
+
+DataFrame DataFrameReader::load(const std::vector<std::string>& paths) const {
+  if (paths.empty() && options_.has("path")) return load(options_.get("path"));
+  std::shared_ptr<const plan::ScanSource> source;
+  if (format_ == "json") {
+    source = formats::makeJsonScan(paths, schema_, options_);
+  } else if (format_ == "csv") {
+    source = formats::makeCsvScan(paths, schema_, options_);
+  } else {
+    unknownFormat(format_);
+  }
+  auto p = std::make_shared<plan::LogicalPlan>();
+  p->kind = plan::PlanKind::kScan;
+  p->source = source;
+  p->schema = source->schema();
+  return DataFrame(session_, p);
+}
+
+DataFrame DataFrameReader::json(const std::string& path) { return format("json").load(path); }
+DataFrame DataFrameReader::json(const std::vector<std::string>& paths) { return format("json").load(paths); }
+DataFrame DataFrameReader::csv(const std::string& path) { return format("csv").load(path); }
+DataFrame DataFrameReader::csv(const std::vector<std::string>& paths) { return format("csv").load(paths); }
+
+DataFrameWriter& DataFrameWriter::format(const std::string& source) {
+  format_ = lower(source);
+  return *this;
+}
+
+DataFrameWriter& DataFrameWriter::mode(const std::string& saveMode) {
+  formats::parseSaveMode(saveMode);
+  mode_ = saveMode;
+  return *this;
+}
+
+DataFrameWriter& DataFrameWriter::option(const std::string& key, const std::string& value) {
+  options_.set(key, value);
+  return *this;
+}
+
+DataFrameWriter& DataFrameWriter::option(const std::string& key, bool value) {
+  return option(key, std::string(value ? "true" : "false"));
+}
+
+DataFrameWriter& DataFrameWriter::options(const std::map<std::string, std::string>& options) {
+  for (const auto& [k, v] : options) options_.set(k, v);
+  return *this;
+}
+
+DataFrameWriter& DataFrameWriter::partitionBy(const std::vector<std::string>& columns) {
+  partitionColumns_ = columns;
+  return *this;
+}
+
+void DataFrameWriter::save(const std::string& path) const {
+  if (format_ != "json" && format_ != "csv") unknownFormat(format_);
+  if (!partitionColumns_.empty()) {
+    throw UnsupportedOperationError("UNSUPPORTED_FEATURE.PARTITION_BY_FOR_FILES",
+                                    "partitionBy is not supported for " + format_ +
+                                        " files in Weir; write one directory per partition value with filter(), or "
+                                        "use the Delta format.");
+  }
+  auto schema = frame_.plan()->schema;
+  auto saveMode = formats::parseSaveMode(mode_);
+  if (format_ == "csv") {
+    // Checked before anything runs or is removed, so mode("overwrite") never loses the old output.
+    for (const auto& f : schema->fields()) {
+      if (f.type->isNested()) {
+        throw AnalysisError("UNSUPPORTED_DATA_TYPE_FOR_DATASOURCE",
+                            "The CSV datasource doesn't support the column `" + f.name + "` of the type \"" +
+                                f.type->sql() + "\". Use to_json() to write it as text, or the JSON format.");
+      }
+    }
+  }
+  // Run the query before touching the output, so a failing query leaves existing data alone.
+  auto data = frame_.execute();
+  if (!formats::prepareOutputDirectory(path, saveMode)) return;
+  if (format_ == "json") formats::writeJsonFiles(data, schema, path, options_);
+  else formats::writeCsvFiles(data, schema, path, options_);
+}
+
+void DataFrameWriter::json(const std::string& path) {
+  format("json");
+  save(path);
+}
+
+void DataFrameWriter::csv(const std::string& path) {
+  format("csv");
+  save(path);
+}
+
+}  // namespace weir

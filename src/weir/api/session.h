@@ -1,0 +1,80 @@
+// Session: the entry point, as Spark's SparkSession. Creates DataFrames from files and rows, and
+// holds the configuration that queries run with.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "weir/api/data_frame.h"
+#include "weir/api/data_frame_reader.h"
+#include "weir/columnar/value.h"
+
+namespace weir {
+
+using columnar::Row;
+using columnar::Value;
+
+/// Key/value configuration of a session, with Spark's keys. Thread-safe.
+class RuntimeConfig {
+ public:
+  void set(const std::string& key, const std::string& value);
+  std::string get(const std::string& key, const std::string& fallback = "") const;
+  bool contains(const std::string& key) const;
+  void unset(const std::string& key);
+  std::map<std::string, std::string> getAll() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::string> values_;
+};
+
+/// State shared by a session and the DataFrames it creates.
+struct SessionState {
+  std::string appName;
+  RuntimeConfig conf;
+};
+
+/// A handle to a session. Cheap to copy; all copies share state. Thread-safe.
+class Session {
+ public:
+  class Builder {
+   public:
+    Builder& appName(const std::string& name);
+    Builder& master(const std::string& master);
+    Builder& config(const std::string& key, const std::string& value);
+    /// Returns the active session (updating its configuration), or creates one.
+    Session getOrCreate();
+
+   private:
+    std::string appName_ = "weir";
+    std::map<std::string, std::string> config_;
+  };
+
+  static Builder builder();
+  /// The session made by the last getOrCreate(), or a new default one.
+  static Session active();
+
+  DataFrameReader read() const;
+  /// A DataFrame from rows and a schema (values must match the schema's types).
+  DataFrame createDataFrame(const std::vector<Row>& rows, const StructType& schema) const;
+  /// Rows 0 .. end-1 in a column `id` of type bigint.
+  DataFrame range(int64_t end) const;
+  DataFrame range(int64_t start, int64_t end, int64_t step = 1) const;
+  DataFrame emptyDataFrame() const;
+
+  RuntimeConfig& conf() const { return state_->conf; }
+  const std::string& appName() const { return state_->appName; }
+  const std::string& version() const;
+  void stop() const {}
+
+  const std::shared_ptr<SessionState>& state() const { return state_; }
+
+ private:
+  explicit Session(std::shared_ptr<SessionState> state) : state_(std::move(state)) {}
+  std::shared_ptr<SessionState> state_;
+};
+
+}  // namespace weir

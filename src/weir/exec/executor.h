@@ -1,0 +1,52 @@
+// Runs a resolved logical plan as a batch job: each operator turns the partitions of its child into
+// its own, with independent partitions processed in parallel on the thread pool.
+#pragma once
+
+#include <cstddef>
+
+#include "weir/expr/expr.h"
+#include "weir/plan/logical_plan.h"
+
+namespace weir::exec {
+
+struct ExecOptions {
+  /// Partitions after a shuffle (aggregation, join, dedup): Spark's spark.sql.shuffle.partitions.
+  size_t shufflePartitions = 0;  // 0 = the number of cores
+  /// Values fixed for one execution (current_timestamp).
+  expr::EvalContext evalContext;
+};
+
+/// Executes plans. One per action; not thread-safe, but runs its work on the shared pool.
+class Executor {
+ public:
+  explicit Executor(ExecOptions options);
+  plan::Partitions execute(const plan::LogicalPlan& plan);
+
+ private:
+  plan::Partitions project(const plan::LogicalPlan& p, plan::Partitions in);
+  plan::Partitions filter(const plan::LogicalPlan& p, plan::Partitions in);
+  plan::Partitions aggregate(const plan::LogicalPlan& p, plan::Partitions in);
+  plan::Partitions join(const plan::LogicalPlan& p, plan::Partitions left, plan::Partitions right);
+  plan::Partitions sort(const plan::LogicalPlan& p, plan::Partitions in);
+  plan::Partitions limit(const plan::LogicalPlan& p, plan::Partitions in);
+  plan::Partitions deduplicate(const plan::LogicalPlan& p, plan::Partitions in);
+  plan::Partitions generate(const plan::LogicalPlan& p, plan::Partitions in);
+  plan::Partitions timeWindow(const plan::LogicalPlan& p, plan::Partitions in);
+  plan::Partitions sessionWindow(const plan::LogicalPlan& p, plan::Partitions in);
+
+  /// Runs fn on every batch of every partition in parallel, keeping the layout.
+  plan::Partitions mapBatches(const plan::Partitions& in,
+                              const std::function<columnar::ColumnBatch(const columnar::ColumnBatch&)>& fn);
+
+  ExecOptions options_;
+};
+
+/// Hash-partitions the rows of `in` into `count` partitions by the encoded values of `keyExprs`
+/// (bound against the batches' schema). Rows go to partition hash % count.
+plan::Partitions shuffleByKeys(const plan::Partitions& in, const std::vector<expr::ExprPtr>& keyExprs,
+                               size_t count, expr::EvalContext& ctx);
+
+/// All rows of all partitions as one batch.
+columnar::ColumnBatch concatAll(const types::DataTypePtr& schema, const plan::Partitions& in);
+
+}  // namespace weir::exec

@@ -1,0 +1,174 @@
+// Hash aggregation and deduplication: rows are shuffled by key hash into partitions, and each
+// partition builds its own hash table of groups on its own thread.
+#include <absl/container/flat_hash_map.h>
+
+#include <memory>
+
+#include "weir/base/thread_pool.h"
+#include "weir/exec/aggregates.h"
+#include "weir/exec/executor.h"
+#include "weir/exec/key_encoder.h"
+#include "weir/expr/evaluator.h"
+
+namespace weir::exec {
+
+using columnar::ColumnBatch;
+using columnar::MutableVectorPtr;
+using columnar::Vector;
+using columnar::VectorPtr;
+using plan::Partition;
+using plan::Partitions;
+
+namespace {
+
+/// Owns the bytes of keys inserted into a hash table, in stable blocks.
+class KeyArena {
+ public:
+  std::string_view store(std::string_view key) {
+    if (key.size() > remaining_) {
+      size_t size = std::max<size_t>(kBlock, key.size());
+      blocks_.push_back(std::make_unique<char[]>(size));
+      cursor_ = blocks_.back().get();
+      remaining_ = size;
+    }
+    std::memcpy(cursor_, key.data(), key.size());
+    std::string_view stored(cursor_, key.size());
+    cursor_ += key.size();
+    remaining_ -= key.size();
+    return stored;
+  }
+
+ private:
+  static constexpr size_t kBlock = 256 * 1024;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* cursor_ = nullptr;
+  size_t remaining_ = 0;
+};
+
+/// Maps encoded keys to dense group ids [0, size()).
+class GroupTable {
+ public:
+  uint32_t findOrInsert(std::string_view key, bool& inserted) {
+    auto it = map_.find(key);
+    if (it != map_.end()) {
+      inserted = false;
+      return it->second;
+    }
+    uint32_t id = static_cast<uint32_t>(map_.size());
+    map_.emplace(arena_.store(key), id);
+    inserted = true;
+    return id;
+  }
+  size_t size() const { return map_.size(); }
+
+ private:
+  KeyArena arena_;
+  absl::flat_hash_map<std::string_view, uint32_t> map_;
+};
+
+}  // namespace
+
+Partitions Executor::aggregate(const plan::LogicalPlan& p, Partitions in) {
+  const size_t numKeys = p.groupingExprs.size();
+  // 1. Evaluate keys and aggregate arguments into one batch per input batch.
+  std::vector<types::Field> fields;
+  std::vector<expr::ExprPtr> inputs;
+  for (const auto& k : p.groupingExprs) inputs.push_back(k);
+  std::vector<std::pair<size_t, size_t>> argRanges;  // per aggregate: [first, count) in inputs
+  for (const auto& a : p.aggregates) {
+    argRanges.emplace_back(inputs.size(), a.args.size());
+    for (const auto& e : a.args) inputs.push_back(e);
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    fields.push_back({"_" + std::to_string(i), inputs[i]->type, true, "{}"});
+  }
+  auto inputSchema = types::DataType::structOf(fields);
+  Partitions evaluated = mapBatches(in, [&](const ColumnBatch& b) {
+    expr::EvalContext ctx = options_.evalContext;
+    std::vector<VectorPtr> cols;
+    for (const auto& e : inputs) cols.push_back(expr::evaluate(*e, b, ctx));
+    return ColumnBatch(inputSchema, std::move(cols), b.numRows());
+  });
+  // 2. Shuffle by key (a global aggregate has one partition).
+  Partitions shuffled;
+  if (numKeys == 0) {
+    Partition all;
+    for (auto& part : evaluated) {
+      for (auto& b : part) all.push_back(std::move(b));
+    }
+    shuffled.push_back(std::move(all));
+  } else {
+    std::vector<expr::ExprPtr> keyRefs;
+    for (size_t k = 0; k < numKeys; ++k) keyRefs.push_back(expr::boundColumn(static_cast<int>(k), inputs[k]->type, true, ""));
+    expr::EvalContext ctx = options_.evalContext;
+    shuffled = shuffleByKeys(evaluated, keyRefs, options_.shufflePartitions, ctx);
+  }
+  // 3. Aggregate each partition.
+  Partitions out(shuffled.size());
+  base::ThreadPool::global().parallelFor(shuffled.size(), [&](size_t part) {
+    std::vector<std::unique_ptr<Accumulator>> accumulators;
+    for (const auto& a : p.aggregates) accumulators.push_back(makeAccumulator(a));
+    std::vector<MutableVectorPtr> keyOut;
+    for (size_t k = 0; k < numKeys; ++k) keyOut.push_back(Vector::make(p.schema->fields()[k].type));
+    GroupTable table;
+    std::vector<uint32_t> groupIds;
+    size_t groups = numKeys == 0 ? 1 : 0;
+    for (const auto& b : shuffled[part]) {
+      size_t n = b.numRows();
+      groupIds.assign(n, 0);
+      if (numKeys > 0) {
+        std::vector<VectorPtr> keyCols(b.columns().begin(), b.columns().begin() + numKeys);
+        auto keys = encodeKeys(keyCols, n);
+        for (size_t i = 0; i < n; ++i) {
+          bool inserted = false;
+          groupIds[i] = table.findOrInsert(keys.key(i), inserted);
+          if (inserted) {
+            for (size_t k = 0; k < numKeys; ++k) keyOut[k]->appendFrom(*keyCols[k], i);
+          }
+        }
+        groups = table.size();
+      }
+      for (size_t a = 0; a < accumulators.size(); ++a) {
+        accumulators[a]->resize(groups);
+        std::vector<VectorPtr> args(b.columns().begin() + argRanges[a].first,
+                                    b.columns().begin() + argRanges[a].first + argRanges[a].second);
+        accumulators[a]->update(args, groupIds.data(), n);
+      }
+    }
+    if (groups == 0) return;
+    std::vector<VectorPtr> cols(keyOut.begin(), keyOut.end());
+    for (auto& acc : accumulators) {
+      acc->resize(groups);
+      cols.push_back(acc->finish(groups));
+    }
+    out[part].push_back(ColumnBatch(p.schema, std::move(cols), groups));
+  });
+  return out;
+}
+
+Partitions Executor::deduplicate(const plan::LogicalPlan& p, Partitions in) {
+  std::vector<expr::ExprPtr> keyRefs;
+  const auto& fields = p.schema->fields();
+  for (int k : p.keyOrdinals) keyRefs.push_back(expr::boundColumn(k, fields[k].type, true, fields[k].name));
+  expr::EvalContext ctx = options_.evalContext;
+  Partitions shuffled = shuffleByKeys(in, keyRefs, options_.shufflePartitions, ctx);
+  Partitions out(shuffled.size());
+  base::ThreadPool::global().parallelFor(shuffled.size(), [&](size_t part) {
+    GroupTable seen;
+    for (const auto& b : shuffled[part]) {
+      std::vector<VectorPtr> keyCols;
+      for (int k : p.keyOrdinals) keyCols.push_back(b.column(k));
+      auto keys = encodeKeys(keyCols, b.numRows());
+      std::vector<uint32_t> keep;
+      for (size_t i = 0; i < b.numRows(); ++i) {
+        bool inserted = false;
+        seen.findOrInsert(keys.key(i), inserted);
+        if (inserted) keep.push_back(static_cast<uint32_t>(i));
+      }
+      if (!keep.empty()) out[part].push_back(b.gather(keep.data(), keep.size()));
+    }
+  });
+  return out;
+}
+
+}  // namespace weir::exec

@@ -1,0 +1,321 @@
+// Key encodings. Each column appends its bytes to every row's slot, so the work is a tight loop per
+// column rather than a dispatch per value.
+#include "weir/exec/key_encoder.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include <xxhash.h>
+
+#include "weir/base/error.h"
+
+namespace weir::exec {
+
+using columnar::Vector;
+using columnar::VectorPtr;
+using types::TypeId;
+
+namespace {
+
+// Appends the equality encoding of row i of v (recursive for nested types) to out.
+void appendValue(const Vector& v, size_t i, std::string& out, bool& anyNull);
+
+template <class T>
+void appendRaw(std::string& out, T value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+
+void appendValue(const Vector& v, size_t i, std::string& out, bool& anyNull) {
+  if (v.typeId() == TypeId::kNull || v.isNull(i)) {
+    out.push_back('\0');
+    anyNull = true;
+    return;
+  }
+  out.push_back('\1');
+  switch (v.typeId()) {
+    case TypeId::kString:
+    case TypeId::kBinary: {
+      auto s = v.stringAt(i);
+      appendRaw<uint32_t>(out, static_cast<uint32_t>(s.size()));
+      out.append(s.data(), s.size());
+      break;
+    }
+    case TypeId::kFloat: {
+      float f = v.valueAt<float>(i);
+      if (f == 0) f = 0;
+      if (std::isnan(f)) f = std::numeric_limits<float>::quiet_NaN();
+      appendRaw(out, f);
+      break;
+    }
+    case TypeId::kDouble: {
+      double d = v.valueAt<double>(i);
+      if (d == 0) d = 0;
+      if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();
+      appendRaw(out, d);
+      break;
+    }
+    case TypeId::kStruct: {
+      bool ignored = false;
+      for (size_t c = 0; c < v.numChildren(); ++c) appendValue(v.child(c), i, out, ignored);
+      break;
+    }
+    case TypeId::kArray:
+    case TypeId::kMap: {
+      bool ignored = false;
+      appendRaw<uint32_t>(out, static_cast<uint32_t>(v.listSize(i)));
+      for (uint32_t k = v.offsets()[i]; k < v.offsets()[i + 1]; ++k) {
+        for (size_t c = 0; c < v.numChildren(); ++c) appendValue(v.child(c), k, out, ignored);
+      }
+      break;
+    }
+    default: {
+      int width = v.type()->fixedWidth();
+      out.append(reinterpret_cast<const char*>(v.values<uint8_t>()) + i * width, width);
+      break;
+    }
+  }
+}
+
+// Order-preserving encodings.
+template <class U>
+void appendBigEndian(std::string& out, U value) {
+  for (int b = sizeof(U) - 1; b >= 0; --b) out.push_back(static_cast<char>((value >> (b * 8)) & 0xff));
+}
+
+void appendSortable(const Vector& v, size_t i, bool nullsFirst, std::string& out) {
+  if (v.typeId() == TypeId::kNull || v.isNull(i)) {
+    out.push_back(nullsFirst ? '\0' : '\2');
+    return;
+  }
+  out.push_back('\1');
+  switch (v.typeId()) {
+    case TypeId::kBoolean:
+    case TypeId::kByte:
+      out.push_back(static_cast<char>(static_cast<uint8_t>(v.valueAt<int8_t>(i)) ^ (v.typeId() == TypeId::kByte ? 0x80 : 0)));
+      break;
+    case TypeId::kShort:
+      appendBigEndian<uint16_t>(out, static_cast<uint16_t>(v.valueAt<int16_t>(i)) ^ 0x8000);
+      break;
+    case TypeId::kInteger:
+    case TypeId::kDate:
+      appendBigEndian<uint32_t>(out, static_cast<uint32_t>(v.valueAt<int32_t>(i)) ^ 0x80000000u);
+      break;
+    case TypeId::kLong:
+    case TypeId::kTimestamp:
+    case TypeId::kTimestampNtz:
+      appendBigEndian<uint64_t>(out, static_cast<uint64_t>(v.valueAt<int64_t>(i)) ^ (1ULL << 63));
+      break;
+    case TypeId::kDecimal: {
+      auto u = static_cast<unsigned __int128>(v.valueAt<columnar::int128_t>(i)) ^ (static_cast<unsigned __int128>(1) << 127);
+      appendBigEndian<uint64_t>(out, static_cast<uint64_t>(u >> 64));
+      appendBigEndian<uint64_t>(out, static_cast<uint64_t>(u));
+      break;
+    }
+    case TypeId::kFloat:
+    case TypeId::kDouble: {
+      double d = v.typeId() == TypeId::kFloat ? v.valueAt<float>(i) : v.valueAt<double>(i);
+      if (d == 0) d = 0;
+      if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();
+      uint64_t bits;
+      std::memcpy(&bits, &d, 8);
+      bits = (bits >> 63) ? ~bits : bits | (1ULL << 63);
+      appendBigEndian<uint64_t>(out, bits);
+      break;
+    }
+    case TypeId::kString:
+    case TypeId::kBinary: {
+      // Escape 0x00 as 0x00 0xFF and terminate with 0x00 0x00 so prefixes sort first.
+      for (char c : v.stringAt(i)) {
+        out.push_back(c);
+        if (c == '\0') out.push_back('\xff');
+      }
+      out.push_back('\0');
+      out.push_back('\0');
+      break;
+    }
+    case TypeId::kStruct:
+      for (size_t c = 0; c < v.numChildren(); ++c) appendSortable(v.child(c), i, true, out);
+      break;
+    case TypeId::kArray:
+    case TypeId::kMap:
+      for (uint32_t k = v.offsets()[i]; k < v.offsets()[i + 1]; ++k) {
+        out.push_back('\1');
+        for (size_t c = 0; c < v.numChildren(); ++c) appendSortable(v.child(c), k, true, out);
+      }
+      out.push_back('\0');
+      break;
+    default:
+      break;
+  }
+}
+
+void finishHashes(EncodedKeys& keys) {
+  size_t n = keys.size();
+  keys.hashes.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    auto k = keys.key(i);
+    keys.hashes[i] = XXH3_64bits(k.data(), k.size());
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// One leaf of the columnar key layout: a top-level column, or a field of a struct key (whose own
+// validity is a separate marker item so null structs and structs of nulls stay distinct).
+struct KeyItem {
+  const Vector* vector;
+  bool markerOnly;  // only the validity byte (struct parents)
+  bool topLevel;
+};
+
+bool flatten(const Vector& v, bool topLevel, std::vector<KeyItem>& items) {
+  switch (v.typeId()) {
+    case TypeId::kArray:
+    case TypeId::kMap:
+      return false;
+    case TypeId::kStruct:
+      items.push_back({&v, true, topLevel});
+      for (size_t c = 0; c < v.numChildren(); ++c) {
+        if (!flatten(v.child(c), false, items)) return false;
+      }
+      return true;
+    default:
+      items.push_back({&v, false, topLevel});
+      return true;
+  }
+}
+
+template <class T>
+void writeNormalizedFloat(char* dst, T value) {
+  if (value == 0) value = 0;
+  if (std::isnan(value)) value = std::numeric_limits<T>::quiet_NaN();
+  std::memcpy(dst, &value, sizeof(T));
+}
+
+}  // namespace
+
+EncodedKeys encodeKeys(const std::vector<VectorPtr>& columns, size_t n) {
+  EncodedKeys keys;
+  keys.offsets.assign(n + 1, 0);
+  keys.hasNull.assign(n, 0);
+  std::vector<KeyItem> items;
+  bool flat = true;
+  for (const auto& c : columns) flat = flat && flatten(*c, true, items);
+  if (!flat) {
+    // Arrays and maps among the keys: encode row by row.
+    keys.bytes.reserve(n * 16);
+    for (size_t i = 0; i < n; ++i) {
+      keys.offsets[i] = static_cast<uint32_t>(keys.bytes.size());
+      bool anyNull = false;
+      for (const auto& c : columns) {
+        bool columnNull = false;
+        appendValue(*c, i, keys.bytes, columnNull);
+        anyNull |= c->typeId() == TypeId::kNull || c->isNull(i);
+      }
+      keys.hasNull[i] = anyNull;
+    }
+    keys.offsets[n] = static_cast<uint32_t>(keys.bytes.size());
+    finishHashes(keys);
+    return keys;
+  }
+  // Pass 1: the size of every row's key. Null values carry only their validity byte.
+  std::vector<uint32_t> sizes(n, 0);
+  for (const auto& item : items) {
+    const Vector& v = *item.vector;
+    bool allNull = v.typeId() == TypeId::kNull;
+    int width = item.markerOnly || allNull ? 0 : v.type()->fixedWidth();
+    bool isString = !item.markerOnly && (v.typeId() == TypeId::kString || v.typeId() == TypeId::kBinary);
+    if (isString) {
+      const uint32_t* off = v.offsets();
+      for (size_t i = 0; i < n; ++i) sizes[i] += v.isNull(i) ? 1 : 5 + (off[i + 1] - off[i]);
+    } else if (!v.mayHaveNulls() || allNull) {
+      uint32_t add = allNull ? 1 : 1 + width;
+      for (size_t i = 0; i < n; ++i) sizes[i] += add;
+    } else {
+      for (size_t i = 0; i < n; ++i) sizes[i] += v.isNull(i) ? 1 : 1 + width;
+    }
+  }
+  uint32_t total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    keys.offsets[i] = total;
+    total += sizes[i];
+  }
+  keys.offsets[n] = total;
+  keys.bytes.resize(total);
+  // Pass 2: each column writes into every row's slot at that row's cursor.
+  std::vector<uint32_t> cursor(keys.offsets.begin(), keys.offsets.end() - 1);
+  char* out = keys.bytes.data();
+  for (const auto& item : items) {
+    const Vector& v = *item.vector;
+    TypeId id = v.typeId();
+    bool allNull = id == TypeId::kNull;
+    for (size_t i = 0; i < n; ++i) {
+      bool isNull = allNull || v.isNull(i);
+      char* dst = out + cursor[i];
+      *dst++ = isNull ? '\0' : '\1';
+      if (isNull) {
+        if (item.topLevel) keys.hasNull[i] = 1;
+        cursor[i] += 1;
+        continue;
+      }
+      if (item.markerOnly) {
+        cursor[i] += 1;
+        continue;
+      }
+      switch (id) {
+        case TypeId::kString:
+        case TypeId::kBinary: {
+          auto sv = v.stringAt(i);
+          uint32_t len = static_cast<uint32_t>(sv.size());
+          std::memcpy(dst, &len, 4);
+          std::memcpy(dst + 4, sv.data(), len);
+          cursor[i] += 5 + len;
+          break;
+        }
+        case TypeId::kFloat:
+          writeNormalizedFloat(dst, v.valueAt<float>(i));
+          cursor[i] += 5;
+          break;
+        case TypeId::kDouble:
+          writeNormalizedFloat(dst, v.valueAt<double>(i));
+          cursor[i] += 9;
+          break;
+        default: {
+          int width = v.type()->fixedWidth();
+          std::memcpy(dst, v.values<uint8_t>() + i * width, width);
+          cursor[i] += 1 + width;
+          break;
+        }
+      }
+    }
+  }
+  finishHashes(keys);
+  return keys;
+}
+
+EncodedKeys encodeSortKeys(const std::vector<VectorPtr>& columns, const std::vector<SortKey>& order, size_t n) {
+  EncodedKeys keys;
+  keys.offsets.resize(n + 1);
+  keys.hasNull.assign(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    keys.offsets[i] = static_cast<uint32_t>(keys.bytes.size());
+    for (size_t c = 0; c < columns.size(); ++c) {
+      size_t start = keys.bytes.size();
+      bool asc = order[c].ascending;
+      // For descending keys the bytes are inverted, so nulls-first must be encoded inverted too.
+      appendSortable(*columns[c], i, asc ? order[c].nullsFirst : !order[c].nullsFirst, keys.bytes);
+      if (!asc) {
+        for (size_t b = start; b < keys.bytes.size(); ++b) keys.bytes[b] = static_cast<char>(~keys.bytes[b]);
+        // Terminator so a shorter inverted key does not compare as a prefix.
+        keys.bytes.push_back('\xff');
+      }
+    }
+  }
+  keys.offsets[n] = static_cast<uint32_t>(keys.bytes.size());
+  return keys;
+}
+
+}  // namespace weir::exec

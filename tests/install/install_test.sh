@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the build into a temporary prefix and builds a user program against it twice: with
+# pkg-config and with find_package(Weir). Then runs both.
+set -euo pipefail
+build_dir=$1
+source_dir=$2
+prefix=$(mktemp -d)
+work=$(mktemp -d)
+trap 'rm -rf "$prefix" "$work"' EXIT
+cmake --install "$build_dir" --prefix "$prefix" > /dev/null
+cat > "$work/hello.cc" <<'CC'
+#include <weir/weir.h>
+#include <iostream>
+using namespace weir;
+using namespace weir::functions;
+int main() {
+  auto spark = Session::builder().appName("hello").getOrCreate();
+  auto df = spark.range(10).withColumn("sq", col("id") * col("id")).filter(col("id") % 2 == 0);
+  std::cout << df.agg(sum("sq")).first().getLong(0) << std::endl;
+}
+CC
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$prefix/lib/x86_64-linux-gnu/pkgconfig"
+g++ -std=c++20 "$work/hello.cc" -o "$work/hello_pc" $(pkg-config --cflags --libs weir)
+[ "$("$work/hello_pc")" = "120" ] || { echo "pkg-config build printed the wrong result"; exit 1; }
+mkdir -p "$work/cm"
+cat > "$work/cm/CMakeLists.txt" <<'CM'
+cmake_minimum_required(VERSION 3.20)
+project(hello CXX)
+set(CMAKE_CXX_STANDARD 20)
+find_package(Weir REQUIRED)
+add_executable(hello ../hello.cc)
+target_link_libraries(hello PRIVATE weir::weir)
+CM
+cmake -S "$work/cm" -B "$work/cm/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" > /dev/null
+cmake --build "$work/cm/build" > /dev/null
+[ "$("$work/cm/build/hello")" = "120" ] || { echo "find_package build printed the wrong result"; exit 1; }
+[ -x "$prefix/bin/weir" ] && "$prefix/bin/weir" --version | grep -q "weir 0.1.0"
+echo "install test passed"
