@@ -119,7 +119,7 @@ TEST_F(DataFrameTest, ShowMatchesSpark) {
             "+--------------------+\n"
             "|                   s|\n"
             "+--------------------+\n"
-            "|a very long stri...|\n"
+            "|a very long strin...|\n"
             "+--------------------+\n");
   EXPECT_EQ(people().schemaString(),
             "root\n |-- name: string (nullable = true)\n |-- age: integer (nullable = true)\n"
@@ -153,6 +153,36 @@ TEST_F(DataFrameTest, TumblingAndSlidingWindows) {
                                      Row({S("1970-01-01 00:00:00"), S("1970-01-01 00:10:00"), I(2)}),
                                      Row({S("1970-01-01 00:05:00"), S("1970-01-01 00:15:00"), I(2)}),
                                      Row({S("1970-01-01 00:10:00"), S("1970-01-01 00:20:00"), I(1)})}));
+}
+
+TEST_F(DataFrameTest, SlidingWindowsByPanesEqualTheGeneralPath) {
+  std::vector<Row> rows;
+  for (int i = 0; i < 3000; ++i) {
+    Value v = i % 13 == 0 ? N() : D((i * 7919) % 1000 / 10.0);
+    rows.push_back(Row({Value::timestamp(1000000LL * 7 * i - 1000000LL * 3600), S("k" + std::to_string(i % 5)), v}));
+  }
+  rows.push_back(Row({N(), S("k1"), D(1)}));
+  auto df = spark.createDataFrame(rows, StructType::fromDDL("ts TIMESTAMP, k STRING, v DOUBLE"));
+  for (auto [size, slide] : {std::pair{"10 minutes", "5 minutes"}, std::pair{"1 hour", "1 minute"},
+                             std::pair{"6 minutes", "2 minutes"}}) {
+    auto grouped = df.groupBy(window(col("ts"), size, slide), col("k"));
+    // collect_list cannot be merged from panes, so it forces the per-window path.
+    auto general = grouped.agg(count("*"), count("v"), sum("v"), avg("v"), min("v"), max("v"), collect_list(col("v")))
+                       .drop("collect_list(v)");
+    auto panes = grouped.agg(count("*"), count("v"), sum("v"), avg("v"), min("v"), max("v"));
+    EXPECT_EQ(panes.columns(), general.columns());
+    auto a = sorted(panes.collect()), b = sorted(general.collect());
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      for (size_t c = 0; c < a[i].size(); ++c) {
+        if (a[i][c].kind() == Value::Kind::kDouble && !a[i][c].isNull() && !b[i][c].isNull()) {
+          EXPECT_NEAR(a[i][c].asDouble(), b[i][c].asDouble(), 1e-9) << a[i].toString();
+        } else {
+          EXPECT_EQ(a[i][c], b[i][c]) << a[i].toString() << " vs " << b[i].toString();
+        }
+      }
+    }
+  }
 }
 
 TEST_F(DataFrameTest, SessionWindowsInBatch) {

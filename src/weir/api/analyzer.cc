@@ -296,7 +296,7 @@ PlanPtr tryPaneAggregate(const PlanPtr& child, const std::vector<ExprPtr>& group
   int64_t size = std::stoll(w->options.at("windowDuration"));
   int64_t slide = std::stoll(w->options.at("slideDuration"));
   int64_t start = std::stoll(w->options.at("startTime"));
-  if (slide >= size || size % slide != 0) return nullptr;
+  if (slide >= size || size % slide != 0 || w->options.count("__panesMerged")) return nullptr;
   // Every output must be built from mergeable aggregates only.
   std::vector<ExprPtr> aggNodes;
   bool ok = true;
@@ -373,7 +373,9 @@ PlanPtr tryPaneAggregate(const PlanPtr& child, const std::vector<ExprPtr>& group
   std::vector<ExprPtr> g3;
   for (size_t i = 0; i < grouping.size(); ++i) {
     if (static_cast<int>(i) == windowIndex) {
-      auto win = expr::callWithOptions("window", {column("__pane.start")}, w->options, nullptr, "window");
+      auto options = w->options;
+      options["__panesMerged"] = "1";
+      auto win = expr::callWithOptions("window", {column("__pane.start")}, options, nullptr, "window");
       g3.push_back(grouping[i]->kind == ExprKind::kAlias ? expr::alias(win, grouping[i]->name) : win);
     } else {
       g3.push_back(expr::alias(column("__k" + std::to_string(i)), expr::outputName(*grouping[i])));

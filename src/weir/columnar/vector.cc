@@ -324,7 +324,6 @@ void Vector::appendSelected(const Vector& source, const uint32_t* rows, size_t c
       size_t at = bytes_.size();
       bytes_.resize(at + total);
       char* out = bytes_.data();
-      offsets_.reserve(offsets_.size() + count);
       for (size_t i = 0; i < count; ++i) {
         uint32_t b = so[rows[i]], e = so[rows[i] + 1];
         std::memcpy(out + at, source.bytes_.data() + b, e - b);

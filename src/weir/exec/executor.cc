@@ -188,7 +188,12 @@ Partitions Executor::timeWindow(const plan::LogicalPlan& p, Partitions in) {
       }
     }
     std::vector<VectorPtr> cols;
-    for (const auto& c : b.columns()) cols.push_back(c->gather(rows.data(), rows.size()));
+    if (rows.size() == b.numRows()) {
+      // Tumbling windows over rows without null times: every row stays once, in place.
+      cols = b.columns();
+    } else {
+      for (const auto& c : b.columns()) cols.push_back(c->gather(rows.data(), rows.size()));
+    }
     auto window = Vector::make(windowType);
     auto startVec = Vector::make(types::DataType::timestamp());
     auto endVec = Vector::make(types::DataType::timestamp());
@@ -280,6 +285,11 @@ ColumnBatch concatAll(const types::DataTypePtr& schema, const Partitions& in) {
 
 Partitions shuffleByKeys(const Partitions& in, const std::vector<expr::ExprPtr>& keyExprs, size_t count,
                          expr::EvalContext& ctx) {
+  if (count == 1) {
+    Partition all;
+    for (const auto& part : in) all.insert(all.end(), part.begin(), part.end());
+    return {all};
+  }
   // Each input partition scatters into `count` buckets; buckets are then joined per target.
   std::vector<std::vector<Partition>> buckets(in.size(), std::vector<Partition>(count));
   base::ThreadPool::global().parallelFor(in.size(), [&](size_t p) {

@@ -1,12 +1,11 @@
 // Hash aggregation and deduplication: rows are shuffled by key hash into partitions, and each
 // partition builds its own hash table of groups on its own thread.
-#include <absl/container/flat_hash_map.h>
-
 #include <memory>
 
 #include "weir/base/thread_pool.h"
 #include "weir/exec/aggregates.h"
 #include "weir/exec/executor.h"
+#include "weir/exec/group_table.h"
 #include "weir/exec/key_encoder.h"
 #include "weir/expr/evaluator.h"
 
@@ -18,55 +17,6 @@ using columnar::Vector;
 using columnar::VectorPtr;
 using plan::Partition;
 using plan::Partitions;
-
-namespace {
-
-/// Owns the bytes of keys inserted into a hash table, in stable blocks.
-class KeyArena {
- public:
-  std::string_view store(std::string_view key) {
-    if (key.size() > remaining_) {
-      size_t size = std::max<size_t>(kBlock, key.size());
-      blocks_.push_back(std::make_unique<char[]>(size));
-      cursor_ = blocks_.back().get();
-      remaining_ = size;
-    }
-    std::memcpy(cursor_, key.data(), key.size());
-    std::string_view stored(cursor_, key.size());
-    cursor_ += key.size();
-    remaining_ -= key.size();
-    return stored;
-  }
-
- private:
-  static constexpr size_t kBlock = 256 * 1024;
-  std::vector<std::unique_ptr<char[]>> blocks_;
-  char* cursor_ = nullptr;
-  size_t remaining_ = 0;
-};
-
-/// Maps encoded keys to dense group ids [0, size()).
-class GroupTable {
- public:
-  uint32_t findOrInsert(std::string_view key, bool& inserted) {
-    auto it = map_.find(key);
-    if (it != map_.end()) {
-      inserted = false;
-      return it->second;
-    }
-    uint32_t id = static_cast<uint32_t>(map_.size());
-    map_.emplace(arena_.store(key), id);
-    inserted = true;
-    return id;
-  }
-  size_t size() const { return map_.size(); }
-
- private:
-  KeyArena arena_;
-  absl::flat_hash_map<std::string_view, uint32_t> map_;
-};
-
-}  // namespace
 
 Partitions Executor::aggregate(const plan::LogicalPlan& p, Partitions in) {
   const size_t numKeys = p.groupingExprs.size();
@@ -119,13 +69,12 @@ Partitions Executor::aggregate(const plan::LogicalPlan& p, Partitions in) {
       if (numKeys > 0) {
         std::vector<VectorPtr> keyCols(b.columns().begin(), b.columns().begin() + numKeys);
         auto keys = encodeKeys(keyCols, n);
-        for (size_t i = 0; i < n; ++i) {
-          bool inserted = false;
-          groupIds[i] = table.findOrInsert(keys.key(i), inserted);
-          if (inserted) {
-            for (size_t k = 0; k < numKeys; ++k) keyOut[k]->appendFrom(*keyCols[k], i);
-          }
-        }
+        std::vector<std::string_view> views(n);
+        for (size_t i = 0; i < n; ++i) views[i] = keys.key(i);
+        std::vector<uint32_t> newRows;
+        table.findOrInsertAll(keys.hashes.data(), views.data(), n, groupIds.data(),
+                              [&](size_t i) { newRows.push_back(static_cast<uint32_t>(i)); });
+        for (size_t k = 0; k < numKeys; ++k) keyOut[k]->appendSelected(*keyCols[k], newRows.data(), newRows.size());
         groups = table.size();
       }
       for (size_t a = 0; a < accumulators.size(); ++a) {
@@ -162,7 +111,7 @@ Partitions Executor::deduplicate(const plan::LogicalPlan& p, Partitions in) {
       std::vector<uint32_t> keep;
       for (size_t i = 0; i < b.numRows(); ++i) {
         bool inserted = false;
-        seen.findOrInsert(keys.key(i), inserted);
+        seen.findOrInsert(keys.hashes[i], keys.key(i), inserted);
         if (inserted) keep.push_back(static_cast<uint32_t>(i));
       }
       if (!keep.empty()) out[part].push_back(b.gather(keep.data(), keep.size()));

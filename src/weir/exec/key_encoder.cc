@@ -9,6 +9,7 @@
 #include <xxhash.h>
 
 #include "weir/base/error.h"
+#include "weir/expr/kernels.h"
 
 namespace weir::exec {
 
@@ -245,51 +246,82 @@ EncodedKeys encodeKeys(const std::vector<VectorPtr>& columns, size_t n) {
   }
   keys.offsets[n] = total;
   keys.bytes.resize(total);
-  // Pass 2: each column writes into every row's slot at that row's cursor.
+  // Pass 2: each column writes into every row's slot at that row's cursor, with the type
+  // decided once per column.
   std::vector<uint32_t> cursor(keys.offsets.begin(), keys.offsets.end() - 1);
   char* out = keys.bytes.data();
   for (const auto& item : items) {
     const Vector& v = *item.vector;
     TypeId id = v.typeId();
-    bool allNull = id == TypeId::kNull;
-    for (size_t i = 0; i < n; ++i) {
-      bool isNull = allNull || v.isNull(i);
-      char* dst = out + cursor[i];
-      *dst++ = isNull ? '\0' : '\1';
-      if (isNull) {
+    if (id == TypeId::kNull) {
+      for (size_t i = 0; i < n; ++i) {
+        out[cursor[i]++] = '\0';
         if (item.topLevel) keys.hasNull[i] = 1;
-        cursor[i] += 1;
-        continue;
       }
-      if (item.markerOnly) {
-        cursor[i] += 1;
-        continue;
+      continue;
+    }
+    const bool nullable = v.mayHaveNulls();
+    auto writeNull = [&](size_t i) {
+      out[cursor[i]++] = '\0';
+      if (item.topLevel) keys.hasNull[i] = 1;
+    };
+    if (item.markerOnly) {
+      for (size_t i = 0; i < n; ++i) {
+        if (nullable && v.isNull(i)) writeNull(i);
+        else out[cursor[i]++] = '\1';
       }
-      switch (id) {
-        case TypeId::kString:
-        case TypeId::kBinary: {
-          auto sv = v.stringAt(i);
-          uint32_t len = static_cast<uint32_t>(sv.size());
-          std::memcpy(dst, &len, 4);
-          std::memcpy(dst + 4, sv.data(), len);
+      continue;
+    }
+    auto fixed = [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* values = v.values<T>();
+      for (size_t i = 0; i < n; ++i) {
+        if (nullable && v.isNull(i)) {
+          writeNull(i);
+          continue;
+        }
+        char* dst = out + cursor[i];
+        dst[0] = '\1';
+        T value = values[i];
+        if constexpr (std::is_floating_point_v<T>) {
+          if (value == 0) value = 0;
+          if (std::isnan(value)) value = std::numeric_limits<T>::quiet_NaN();
+        }
+        std::memcpy(dst + 1, &value, sizeof(T));
+        cursor[i] += 1 + sizeof(T);
+      }
+    };
+    switch (id) {
+      case TypeId::kString:
+      case TypeId::kBinary: {
+        const uint32_t* off = v.offsets();
+        const char* bytes = v.bytes().data();
+        for (size_t i = 0; i < n; ++i) {
+          if (nullable && v.isNull(i)) {
+            writeNull(i);
+            continue;
+          }
+          char* dst = out + cursor[i];
+          uint32_t len = off[i + 1] - off[i];
+          dst[0] = '\1';
+          std::memcpy(dst + 1, &len, 4);
+          std::memcpy(dst + 5, bytes + off[i], len);
           cursor[i] += 5 + len;
-          break;
         }
-        case TypeId::kFloat:
-          writeNormalizedFloat(dst, v.valueAt<float>(i));
-          cursor[i] += 5;
-          break;
-        case TypeId::kDouble:
-          writeNormalizedFloat(dst, v.valueAt<double>(i));
-          cursor[i] += 9;
-          break;
-        default: {
-          int width = v.type()->fixedWidth();
-          std::memcpy(dst, v.values<uint8_t>() + i * width, width);
-          cursor[i] += 1 + width;
-          break;
-        }
+        break;
       }
+      case TypeId::kBoolean:
+      case TypeId::kByte: fixed(expr::TypeTag<uint8_t>{}); break;
+      case TypeId::kShort: fixed(expr::TypeTag<int16_t>{}); break;
+      case TypeId::kInteger:
+      case TypeId::kDate: fixed(expr::TypeTag<int32_t>{}); break;
+      case TypeId::kLong:
+      case TypeId::kTimestamp:
+      case TypeId::kTimestampNtz: fixed(expr::TypeTag<int64_t>{}); break;
+      case TypeId::kFloat: fixed(expr::TypeTag<float>{}); break;
+      case TypeId::kDouble: fixed(expr::TypeTag<double>{}); break;
+      case TypeId::kDecimal: fixed(expr::TypeTag<columnar::int128_t>{}); break;
+      default: break;
     }
   }
   finishHashes(keys);
