@@ -61,8 +61,9 @@ std::optional<Value> constantOf(const ExprPtr& e) {
 ExprPtr numericArg(const Expr& call, const ExprPtr& arg, size_t index) {
   TypeId id = arg->type->id();
   if (arg->type->isNumeric()) return arg;
-  if (id == TypeId::kString || id == TypeId::kNull)
+  if (id == TypeId::kString || id == TypeId::kNull) {
     return castIfNeeded(arg, DataType::doubleType());
+  }
   throwMismatch(call, index, arg, "\"NUMERIC\"");
 }
 
@@ -137,10 +138,11 @@ double roundDecimalText(double d, int scale, RoundMode mode, bool toFloat) {
   if (up) {
     size_t k = kept.size();
     while (k > 0 && kept[k - 1] == '9') kept[--k] = '0';
-    if (k == 0)
+    if (k == 0) {
       kept.insert(kept.begin(), '1');
-    else
+    } else {
       ++kept[k - 1];
+    }
   }
   if (kept.find_first_not_of('0') == std::string::npos) return 0.0;  // BigDecimal has no -0
   std::string number = (negative ? "-" : "") + kept + "e" + std::to_string(-scale);
@@ -258,10 +260,8 @@ void registerFloorCeil(FunctionRegistry& r, const std::string& name, bool ceil) 
     DataTypePtr type = DataType::longType();
     if (id == TypeId::kDecimal) {
       const auto& t = args[0]->type;
-      if (t->scale() != 0)
-        type = DataType::decimal(std::min(t->precision() - t->scale() + 1, 38), 0);
-      else
-        type = t;
+      type =
+          t->scale() == 0 ? t : DataType::decimal(std::min(t->precision() - t->scale() + 1, 38), 0);
     } else if (id != TypeId::kLong) {
       args[0] = doubleArg(call, args[0], 0);
     }
@@ -549,19 +549,21 @@ VectorPtr gatherChoice(const std::vector<VectorPtr>& in, const DataTypePtr& type
   if (type->id() == TypeId::kString || type->id() == TypeId::kBinary) {
     StringWriter w(type, n);
     for (size_t i = 0; i < n; ++i) {
-      if (choice[i] < 0)
+      if (choice[i] < 0) {
         w.appendNull();
-      else
+      } else {
         w.append(in[choice[i]]->stringAt(i));
+      }
     }
     return w.finish();
   }
   auto out = Vector::make(type, n);
   for (size_t i = 0; i < n; ++i) {
-    if (choice[i] < 0)
+    if (choice[i] < 0) {
       out->appendNull();
-    else
+    } else {
       out->appendFrom(*in[choice[i]], i);
+    }
   }
   return out;
 }

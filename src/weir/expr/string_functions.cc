@@ -949,15 +949,19 @@ class RegexCache {
     if (!last_ || p != lastPattern_) {
       last_ = compileJavaRegex(p, function_);
       lastPattern_.assign(p.data(), p.size());
+      ++generation_;
     }
     return *last_;
   }
+  /// Changes whenever get() compiled a new pattern.
+  uint64_t generation() const { return generation_; }
 
  private:
   RegexPtr constant_;
   std::string function_;
   RegexPtr last_;
   std::string lastPattern_;
+  uint64_t generation_ = 0;
 };
 
 // Visits the matches Java's Matcher.find() loop yields over `text`: after an empty match the next
@@ -975,24 +979,24 @@ void forEachMatch(const RE2& re, std::string_view text, re2::StringPiece* groups
   }
 }
 
-// Java's String.split(regex, limit) as Spark calls it (limit 0 behaves as -1), including Spark's
-// special case of an empty pattern splitting into characters.
+// Java's String.split(regex, limit) as Spark calls it (limit 0 behaves as -1), including Spark
+// 3.5's special case of an empty pattern: the first `limit` characters, one per element (the rest
+// of the text is dropped, as before SPARK-49968).
 void splitJava(const RE2& re, bool emptyPattern, std::string_view text, int32_t limit,
                std::vector<std::string_view>& parts) {
   parts.clear();
-  if (limit == 0) limit = -1;
   if (emptyPattern && !text.empty()) {
     int64_t chars = static_cast<int64_t>(numChars(text));
     int64_t count = (limit <= 0 || limit > chars) ? chars : limit;
     size_t at = 0;
-    for (int64_t k = 0; k + 1 < count; ++k) {
+    for (int64_t k = 0; k < count; ++k) {
       size_t next = nextChar(text, at);
       parts.push_back(text.substr(at, next - at));
       at = next;
     }
-    parts.push_back(text.substr(at));
     return;
   }
+  if (limit == 0) limit = -1;
   bool limited = limit > 0;
   size_t index = 0;
   re2::StringPiece match[1];
@@ -1177,14 +1181,13 @@ class LikePattern {
       }
       literal_.append(tokens_[k].text);
     }
-    if (leadingMany && trailingMany)
+    if (leadingMany && trailingMany) {
       shape_ = literal_.empty() ? Shape::kAny : Shape::kContains;
-    else if (leadingMany)
+    } else if (leadingMany) {
       shape_ = Shape::kSuffix;
-    else if (trailingMany)
-      shape_ = Shape::kPrefix;
-    else
-      shape_ = Shape::kExact;
+    } else {
+      shape_ = trailingMany ? Shape::kPrefix : Shape::kExact;
+    }
   }
 
   // Wildcard matching with backtracking to the last '%'.
@@ -1414,10 +1417,11 @@ void registerRegexFunctions(FunctionRegistry& r) {
     std::shared_ptr<const LikePattern> constant;
     bool constantNull = false;
     if (auto value = constantOf(args[1])) {
-      if (value->isNull())
+      if (value->isNull()) {
         constantNull = true;
-      else
+      } else {
         constant = std::make_shared<const LikePattern>(value->asString(), escape);
+      }
     }
     bool nullable = args[0]->nullable || args[1]->nullable;
     return boundCall(
@@ -1553,7 +1557,7 @@ void registerRegexFunctions(FunctionRegistry& r) {
           const Vector& r = *in[2];
           RegexCache cache(pattern.regex, "regexp_replace");
           std::optional<Replacement> rowReplacement;
-          const RE2* rowRegex = nullptr;
+          uint64_t rowGeneration = 0;
           std::string lastRep;
           StringWriter w(DataType::string(), n);
           for (size_t i = 0; i < n; ++i) {
@@ -1565,9 +1569,9 @@ void registerRegexFunctions(FunctionRegistry& r) {
             const Replacement* rep = replacement.get();
             if (!rep) {
               std::string_view text = r.stringAt(i);
-              if (!rowReplacement || rowRegex != &re || text != lastRep) {
+              if (!rowReplacement || rowGeneration != cache.generation() || text != lastRep) {
                 rowReplacement = parseReplacement(text, re);
-                rowRegex = &re;
+                rowGeneration = cache.generation();
                 lastRep.assign(text.data(), text.size());
               }
               rep = &*rowReplacement;

@@ -200,7 +200,11 @@ TEST(StringFunctions, SplitKeepsTrailingEmptyStrings) {
   EXPECT_EQ(evalVector(fn("split", {str(""), str(",")}))->listSize(0), 1u);
   EXPECT_EQ(evalVector(fn("split", {str(""), str("")}))->listSize(0), 1u);
   EXPECT_EQ(evalOne(fn("split", {str("abc"), str("")})), "[a, b, c]");
-  EXPECT_EQ(evalOne(fn("split", {str("abc"), str(""), i32(2)})), "[a, bc]");
+  // Spark 3.5 keeps only the first `limit` characters when the pattern is empty.
+  EXPECT_EQ(evalOne(fn("split", {str("abc"), str(""), i32(2)})), "[a, b]");
+  EXPECT_EQ(evalOne(fn("split", {str("1A2A3A4"), str(""), i32(3)})), "[1, A, 2]");
+  EXPECT_EQ(evalOne(fn("split", {str("1A2A3A4"), str("A"), i32(3)})), "[1, 2, 3A4]");
+  EXPECT_EQ(evalOne(fn("split", {str("abc"), str(""), i32(-1)})), "[a, b, c]");
   EXPECT_EQ(evalOne(fn("split", {str("aé日"), str("")})), "[a, é, 日]");
   EXPECT_EQ(evalOne(fn("split", {str("a1b22c"), str("\\d+"), i32(1)})), "[a1b22c]");
   EXPECT_EQ(evalOne(fn("split", {str("abc"), str("x")})), "[abc]");
@@ -263,6 +267,20 @@ TEST(StringFunctions, RegexpReplaceUsesJavaReplacement) {
       "DATATYPE_MISMATCH.VALUE_OUT_OF_RANGE");
   EXPECT_EQ(eval(fn("regexp_replace", {column("s"), str("[lL]"), str("L")}), sample()),
             (Strings{"Spark SQL", "null", "", "héLLo wörLd"}));
+}
+
+TEST(StringFunctions, RegexpReplacePerRowPatterns) {
+  auto batch = ColumnBatch::fromRows(
+      StructType::fromDDL("s STRING, p STRING, r STRING").type(),
+      {Row({Value::string("a1b2"), Value::string("\\d"), Value::string("#")}),
+       Row({Value::string("a1b2"), Value::string("([a-z])"), Value::string("<$1>")}),
+       Row({Value::string("x"), Value::string("x"), Value::string("$0$0")}),
+       Row({Value::string("x"), Value::null(), Value::string("y")}),
+       Row({Value::string("b"), Value::string("(b)"), Value::string("[$1]")})});
+  EXPECT_EQ(eval(fn("regexp_replace", {column("s"), column("p"), column("r")}), batch),
+            (Strings{"a#b#", "<a>1<b>2", "xx", "null", "[b]"}));
+  EXPECT_EQ(eval(fn("regexp_extract", {column("s"), column("p"), i32(0)}), batch),
+            (Strings{"1", "a", "x", "null", "b"}));
 }
 
 TEST(StringFunctions, JavaRegexSyntaxIsTranslated) {
