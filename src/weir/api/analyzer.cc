@@ -150,6 +150,44 @@ PlanPtr extractTimeWindow(const PlanPtr& child, std::vector<ExprPtr>& exprs) {
 
 std::string nameOf(const ExprPtr& unbound) { return expr::outputName(*unbound); }
 
+// Reads only the columns a node needs: when `child` is a scan that can skip columns and `exprs`
+// name a strict subset of its columns, returns the narrower scan (binding is by name, so the
+// expressions stay valid); otherwise returns `child`.
+PlanPtr pruneScan(const PlanPtr& child, const std::vector<ExprPtr>& exprs) {
+  if (child->kind != PlanKind::kScan) return child;
+  std::set<std::string> needed;
+  bool all = false;
+  Binder binder(child->schema);
+  for (const auto& e : exprs) {
+    expr::visit(e, [&](const ExprPtr& n) {
+      if (n->kind == ExprKind::kStar) all = true;
+      if (n->kind != ExprKind::kColumn) return;
+      auto it = n->options.find("__ordinal");
+      if (it != n->options.end()) {
+        if (offsetOfPlan(child, n->options.at("__plan")) < 0) return;
+        needed.insert(child->schema->fields()[std::stoi(it->second)].name);
+        return;
+      }
+      auto bound = binder.resolveColumn(n->name);
+      if (!bound) {
+        all = true;  // let the binder report it against the full schema
+        return;
+      }
+      while (bound->kind == ExprKind::kGetField) bound = bound->children[0];
+      needed.insert(child->schema->fields()[bound->ordinal].name);
+    });
+  }
+  if (all || needed.size() >= child->schema->fields().size()) return child;
+  // Row counts need at least one column.
+  if (needed.empty()) needed.insert(child->schema->fields()[0].name);
+  auto source = child->source->withColumns(std::vector<std::string>(needed.begin(), needed.end()));
+  if (!source) return child;
+  auto p = node(PlanKind::kScan, {});
+  p->source = source;
+  p->schema = source->schema();
+  return p;
+}
+
 }  // namespace
 
 std::string planIdOf(const PlanPtr& plan) { return std::to_string(reinterpret_cast<uintptr_t>(plan.get())); }
@@ -159,7 +197,7 @@ PlanPtr analyzeProject(const PlanPtr& childIn, const std::vector<ExprPtr>& exprs
     if (containsAggregate(e)) return analyzeAggregate(childIn, {}, exprsIn);
   }
   std::vector<ExprPtr> exprs = exprsIn;
-  PlanPtr child = extractTimeWindow(childIn, exprs);
+  PlanPtr child = extractTimeWindow(pruneScan(childIn, exprsIn), exprs);
   // Generators: at most one per select.
   int generatorIndex = -1;
   for (size_t i = 0; i < exprs.size(); ++i) {
@@ -401,9 +439,15 @@ PlanPtr tryPaneAggregate(const PlanPtr& child, const std::vector<ExprPtr>& group
 PlanPtr analyzeAggregate(const PlanPtr& childIn, const std::vector<ExprPtr>& groupingIn,
                          const std::vector<ExprPtr>& aggregatesIn) {
   if (auto panes = tryPaneAggregate(childIn, groupingIn, aggregatesIn)) return panes;
+  {
+    std::vector<ExprPtr> referenced = groupingIn;
+    referenced.insert(referenced.end(), aggregatesIn.begin(), aggregatesIn.end());
+    PlanPtr pruned = pruneScan(childIn, referenced);
+    if (pruned != childIn) return analyzeAggregate(pruned, groupingIn, aggregatesIn);
+  }
   std::vector<ExprPtr> all = groupingIn;
   all.insert(all.end(), aggregatesIn.begin(), aggregatesIn.end());
-  PlanPtr child = extractTimeWindow(childIn, all);
+  PlanPtr child = extractTimeWindow(pruneScan(childIn, all), all);
   std::vector<ExprPtr> grouping(all.begin(), all.begin() + groupingIn.size());
   std::vector<ExprPtr> aggregates(all.begin() + groupingIn.size(), all.end());
   // session_window(ts, gap) among the keys: sessions are formed within the other keys.

@@ -45,6 +45,11 @@ class ScanSource {
   virtual Partitions read() const = 0;
   /// One line for explain(): "JsonScan [path]".
   virtual std::string describe() const = 0;
+  /// The same scan reading only the named columns (in schema order), or nullptr when the source
+  /// cannot skip columns. Used to read only what a query needs.
+  virtual std::shared_ptr<const ScanSource> withColumns(const std::vector<std::string>& names) const {
+    return nullptr;
+  }
 };
 
 enum class PlanKind : uint8_t {

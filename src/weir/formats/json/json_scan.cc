@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <mutex>
 
@@ -253,6 +254,77 @@ DataTypePtr inferSchema(const std::vector<std::string>& files, const expr::JsonR
   return schema;
 }
 
+// Reads a text file (gzip-decompressed when it ends in .gz) in blocks of whole lines.
+class BlockReader {
+ public:
+  static constexpr size_t kBlock = 8 << 20;
+
+  explicit BlockReader(const std::string& path) : path_(path) {
+    if (endsWith(path, ".gz")) {
+      gz_ = gzopen(path.c_str(), "rb");
+      if (!gz_) throw IoError("IO_ERROR", "Cannot open " + path + " for reading");
+    } else {
+      file_ = std::fopen(path.c_str(), "rb");
+      if (!file_) throw IoError("IO_ERROR", "Cannot open " + path + " for reading");
+    }
+  }
+  ~BlockReader() {
+    if (gz_) gzclose(gz_);
+    if (file_) std::fclose(file_);
+  }
+  BlockReader(const BlockReader&) = delete;
+  BlockReader& operator=(const BlockReader&) = delete;
+
+  /// Fills `block` with the next whole lines (the last line of the file may lack its newline).
+  /// `carry` holds a partial line between calls. Returns false at the end of the file.
+  bool next(std::string& carry, std::string& block) {
+    if (done_ && carry.empty()) return false;
+    block.swap(carry);
+    carry.clear();
+    size_t have = block.size();
+    block.resize(have + kBlock + expr::jsonPadding());
+    size_t got = 0;
+    while (!done_ && got < kBlock) {
+      size_t n = readSome(block.data() + have + got, kBlock - got);
+      if (n == 0) done_ = true;
+      got += n;
+    }
+    block.resize(have + got);
+    if (!done_) {
+      size_t lastNewline = block.rfind('\n');
+      if (lastNewline == std::string::npos) {
+        carry.swap(block);  // a line longer than a block: keep reading
+        return next(carry, block);
+      }
+      carry.assign(block, lastNewline + 1, std::string::npos);
+      block.resize(lastNewline + 1);
+    }
+    block.reserve(block.size() + expr::jsonPadding());
+    return !block.empty() || !done_;
+  }
+
+ private:
+  size_t readSome(char* out, size_t size) {
+    if (gz_) {
+      int n = gzread(gz_, out, static_cast<unsigned>(std::min<size_t>(size, 1 << 30)));
+      if (n < 0) {
+        int err = 0;
+        throw CorruptionError("CORRUPT_COMPRESSED_FILE", "Cannot decompress " + path_ + ": " + gzerror(gz_, &err) +
+                                                             ". The file is damaged or not gzip.");
+      }
+      return static_cast<size_t>(n);
+    }
+    size_t n = std::fread(out, 1, size, file_);
+    if (n == 0 && std::ferror(file_)) throw IoError("IO_ERROR", "Cannot read " + path_);
+    return n;
+  }
+
+  std::string path_;
+  gzFile gz_ = nullptr;
+  std::FILE* file_ = nullptr;
+  bool done_ = false;
+};
+
 class JsonScan : public plan::ScanSource {
  public:
   JsonScan(std::vector<std::string> paths, std::vector<std::string> files, DataTypePtr schema,
@@ -268,24 +340,29 @@ class JsonScan : public plan::ScanSource {
   plan::Partitions read() const override {
     plan::Partitions out(files_.size());
     base::ThreadPool::global().parallelFor(files_.size(), [&](size_t f) {
-      std::string text = readText(files_[f]);
-      auto spans = splitRecords(text, multiLine_);
-      for (size_t start = 0; start < spans.size(); start += columnar::kDefaultBatchRows) {
-        size_t end = std::min(spans.size(), start + columnar::kDefaultBatchRows);
-        std::vector<expr::JsonRecordSpan> chunk(spans.begin() + start, spans.begin() + end);
-        columnar::VectorPtr rows;
-        try {
-          rows = reader_.parseRecords(text, chunk);
-        } catch (const InvalidInputError& e) {
-          throw InvalidInputError(e.errorClass(), e.message() + " (file " + files_[f] + ")");
-        }
-        if (rows->size() == 0) continue;
-        std::vector<columnar::VectorPtr> columns;
-        for (size_t c = 0; c < rows->numChildren(); ++c) columns.push_back(rows->childPtr(c));
-        out[f].emplace_back(schema_, std::move(columns), rows->size());
+      if (multiLine_) {
+        std::string text = readText(files_[f]);
+        parseInto(text, splitRecords(text, true), files_[f], out[f]);
+        return;
+      }
+      // Lines are parsed block by block through one reused buffer, so memory stays bounded and
+      // pages are not faulted in again for every block.
+      BlockReader in(files_[f]);
+      std::string buffer;
+      std::string carry;
+      while (in.next(carry, buffer)) {
+        parseInto(buffer, splitRecords(buffer, false), files_[f], out[f]);
       }
     });
     return out;
+  }
+
+  std::shared_ptr<const plan::ScanSource> withColumns(const std::vector<std::string>& names) const override {
+    std::vector<types::Field> fields;
+    for (const auto& f : schema_->fields()) {
+      if (std::find(names.begin(), names.end(), f.name) != names.end()) fields.push_back(f);
+    }
+    return std::make_shared<JsonScan>(paths_, files_, DataType::structOf(std::move(fields)), reader_.options());
   }
 
   std::string describe() const override {
@@ -295,6 +372,24 @@ class JsonScan : public plan::ScanSource {
   }
 
  private:
+  void parseInto(const std::string& text, const std::vector<expr::JsonRecordSpan>& spans, const std::string& file,
+                 plan::Partition& out) const {
+    for (size_t start = 0; start < spans.size(); start += columnar::kDefaultBatchRows) {
+      size_t end = std::min(spans.size(), start + columnar::kDefaultBatchRows);
+      std::vector<expr::JsonRecordSpan> chunk(spans.begin() + start, spans.begin() + end);
+      columnar::VectorPtr rows;
+      try {
+        rows = reader_.parseRecords(text, chunk);
+      } catch (const InvalidInputError& e) {
+        throw InvalidInputError(e.errorClass(), e.message() + " (file " + file + ")");
+      }
+      if (rows->size() == 0) continue;
+      std::vector<columnar::VectorPtr> columns;
+      for (size_t c = 0; c < rows->numChildren(); ++c) columns.push_back(rows->childPtr(c));
+      out.emplace_back(schema_, std::move(columns), rows->size());
+    }
+  }
+
   std::vector<std::string> paths_;
   std::vector<std::string> files_;
   DataTypePtr schema_;
