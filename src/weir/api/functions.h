@@ -151,8 +151,8 @@ Column explode_outer(const Column& c);
 Column posexplode(const Column& c);
 
 // ----- JSON
-/// Options: mode (PERMISSIVE, FAILFAST, DROPMALFORMED treated as PERMISSIVE as in Spark's
-/// from_json), columnNameOfCorruptRecord, timestampFormat, dateFormat, allowComments, ...
+/// Options: mode (PERMISSIVE or FAILFAST; DROPMALFORMED is refused, as Spark's from_json does),
+/// columnNameOfCorruptRecord, timestampFormat, dateFormat, allowComments, ...
 Column from_json(const Column& c, const StructType& schema, const Options& options = {});
 Column from_json(const Column& c, const DataTypePtr& schema, const Options& options = {});
 Column to_json(const Column& c, const Options& options = {});

@@ -25,12 +25,16 @@ DataTypePtr asNullable(const DataTypePtr& t) {
   switch (t->id()) {
     case TypeId::kStruct: {
       std::vector<Field> fields;
-      for (const auto& f : t->fields()) fields.push_back({f.name, asNullable(f.type), true, f.metadata});
+      for (const auto& f : t->fields())
+        fields.push_back({f.name, asNullable(f.type), true, f.metadata});
       return DataType::structOf(std::move(fields));
     }
-    case TypeId::kArray: return DataType::array(asNullable(t->elementType()), true);
-    case TypeId::kMap: return DataType::map(t->keyType(), asNullable(t->valueType()), true);
-    default: return t;
+    case TypeId::kArray:
+      return DataType::array(asNullable(t->elementType()), true);
+    case TypeId::kMap:
+      return DataType::map(t->keyType(), asNullable(t->valueType()), true);
+    default:
+      return t;
   }
 }
 
@@ -238,8 +242,7 @@ void skipChildren(JsonTokenizer& p) {
   if (!p.skipChildren()) throw JsonSyntaxError{};
 }
 
-bool evaluatePath(JsonTokenizer& p, Generator& g, WriteStyle style, const PathStep* path,
-                  size_t n);
+bool evaluatePath(JsonTokenizer& p, Generator& g, WriteStyle style, const PathStep* path, size_t n);
 
 bool arrayIndex(JsonTokenizer& p, int64_t pos, const std::function<bool()>& f) {
   while (true) {
@@ -328,9 +331,8 @@ bool evaluatePath(JsonTokenizer& p, Generator& g, WriteStyle style, const PathSt
       int64_t index = path[1].index;
       nextToken(p);
       if (isKind(path, n, 2, K::kSubscript) && isKind(path, n, 3, K::kWildcard)) {
-        return arrayIndex(p, index, [&] {
-          return evaluatePath(p, g, WriteStyle::kQuoted, path + 2, n - 2);
-        });
+        return arrayIndex(p, index,
+                          [&] { return evaluatePath(p, g, WriteStyle::kQuoted, path + 2, n - 2); });
       }
       return arrayIndex(p, index, [&] { return evaluatePath(p, g, style, path + 2, n - 2); });
     }
@@ -412,21 +414,25 @@ void registerJsonFunctions(FunctionRegistry& registry) {
   registry.add("from_json", [](const Expr& call, std::vector<ExprPtr> args) {
     checkArgCount(call, args, 1);
     if (!call.schemaArg) {
-      throw AnalysisError("INVALID_SCHEMA", "from_json needs a schema: a struct, an array or a map.");
+      throw AnalysisError("INVALID_SCHEMA",
+                          "from_json needs a schema: a struct, an array or a map.");
     }
     if (!isStringLike(args[0]->type)) throwTypeMismatch(call, 0, "\"STRING\"");
     DataTypePtr schema = asNullable(call.schemaArg);
     JsonReadOptions options = JsonReadOptions::fromMap(call.options);
+    // from_json decodes its input through a java.io.Reader: invalid UTF-8 becomes U+FFFD.
+    options.features.replaceInvalidUtf8 = true;
     if (options.mode == JsonParseMode::kDropMalformed) {
       throw AnalysisError("PARSE_MODE_UNSUPPORTED",
                           "from_json() doesn't support the DROPMALFORMED mode. Acceptable modes "
                           "are PERMISSIVE and FAILFAST.");
     }
-    auto reader = std::make_shared<const JsonReader>(schema, std::move(options),
-                                                     JsonRecordMode::kFunction);
+    auto reader =
+        std::make_shared<const JsonReader>(schema, std::move(options), JsonRecordMode::kFunction);
     return boundCall(call, std::move(args), schema,
-                     [reader](const std::vector<VectorPtr>& in, const Expr&, EvalContext&,
-                              size_t) { return reader->parseColumn(*in[0]); });
+                     [reader](const std::vector<VectorPtr>& in, const Expr&, EvalContext&, size_t) {
+                       return reader->parseColumn(*in[0]);
+                     });
   });
 
   registry.add("to_json", [](const Expr& call, std::vector<ExprPtr> args) {
@@ -441,8 +447,9 @@ void registerJsonFunctions(FunctionRegistry& registry) {
     }
     auto writer = std::make_shared<const JsonWriter>(type, JsonWriteOptions::fromMap(call.options));
     return boundCall(call, std::move(args), DataType::string(),
-                     [writer](const std::vector<VectorPtr>& in, const Expr&, EvalContext&,
-                              size_t) { return writer->toJson(*in[0]); });
+                     [writer](const std::vector<VectorPtr>& in, const Expr&, EvalContext&, size_t) {
+                       return writer->toJson(*in[0]);
+                     });
   });
 
   registry.add("get_json_object", [](const Expr& call, std::vector<ExprPtr> args) {
@@ -454,38 +461,38 @@ void registerJsonFunctions(FunctionRegistry& registry) {
       if (!args[1]->value.isNull()) parsed = PathParser(args[1]->value.asString()).parse();
       constantPath = std::make_shared<const std::optional<Path>>(std::move(parsed));
     }
-    return boundCall(
-        call, std::move(args), DataType::string(),
-        [constantPath](const std::vector<VectorPtr>& in, const Expr&, EvalContext&,
-                       size_t n) -> VectorPtr {
-          StringWriter out(DataType::string(), n);
-          const Vector& json = *in[0];
-          const Vector& paths = *in[1];
-          for (size_t i = 0; i < n; ++i) {
-            auto text = stringAt(json, i);
-            std::optional<Path> rowPath;
-            const std::optional<Path>* path = constantPath.get();
-            if (!path) {
-              if (auto p = stringAt(paths, i)) rowPath = PathParser(*p).parse();
-              path = &rowPath;
-            }
-            std::optional<std::string> result;
-            if (text && path->has_value()) result = getJsonObject(*text, **path);
-            if (result) {
-              out.append(*result);
-            } else {
-              out.appendNull();
-            }
-          }
-          return out.finish();
-        });
+    return boundCall(call, std::move(args), DataType::string(),
+                     [constantPath](const std::vector<VectorPtr>& in, const Expr&, EvalContext&,
+                                    size_t n) -> VectorPtr {
+                       StringWriter out(DataType::string(), n);
+                       const Vector& json = *in[0];
+                       const Vector& paths = *in[1];
+                       for (size_t i = 0; i < n; ++i) {
+                         auto text = stringAt(json, i);
+                         std::optional<Path> rowPath;
+                         const std::optional<Path>* path = constantPath.get();
+                         if (!path) {
+                           if (auto p = stringAt(paths, i)) rowPath = PathParser(*p).parse();
+                           path = &rowPath;
+                         }
+                         std::optional<std::string> result;
+                         if (text && path->has_value()) result = getJsonObject(*text, **path);
+                         if (result) {
+                           out.append(*result);
+                         } else {
+                           out.appendNull();
+                         }
+                       }
+                       return out.finish();
+                     });
   });
 
   registry.add("json_tuple", [](const Expr& call, std::vector<ExprPtr> args) {
     if (args.size() < 2) {
-      throw AnalysisError("WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
-                          "The `json_tuple` requires at least 2 parameters but the actual number is " +
-                              std::to_string(args.size()) + ".");
+      throw AnalysisError(
+          "WRONG_NUM_ARGS.WITHOUT_SUGGESTION",
+          "The `json_tuple` requires at least 2 parameters but the actual number is " +
+              std::to_string(args.size()) + ".");
     }
     for (auto& a : args) {
       if (!isStringLike(a->type)) a = castIfNeeded(a, DataType::string());
@@ -495,34 +502,35 @@ void registerJsonFunctions(FunctionRegistry& registry) {
       fields.push_back({"c" + std::to_string(i - 1), DataType::string(), true, "{}"});
     }
     DataTypePtr type = DataType::structOf(std::move(fields));
-    return boundCall(
-        call, std::move(args), type,
-        [](const std::vector<VectorPtr>& in, const Expr& self, EvalContext&, size_t n) -> VectorPtr {
-          size_t width = in.size() - 1;
-          std::vector<StringWriter> columns;
-          columns.reserve(width);
-          for (size_t c = 0; c < width; ++c) columns.emplace_back(DataType::string(), n);
-          std::vector<std::optional<std::string>> names(width), values(width);
-          for (size_t i = 0; i < n; ++i) {
-            for (size_t c = 0; c < width; ++c) names[c] = stringAt(*in[c + 1], i);
-            if (auto text = stringAt(*in[0], i)) {
-              jsonTuple(*text, names, values);
-            } else {
-              for (auto& v : values) v.reset();
-            }
-            for (size_t c = 0; c < width; ++c) {
-              if (values[c]) {
-                columns[c].append(*values[c]);
-              } else {
-                columns[c].appendNull();
-              }
-            }
-          }
-          auto out = Vector::make(self.type);
-          for (size_t c = 0; c < width; ++c) out->setChild(c, columns[c].finish());
-          out->resize(n);
-          return out;
-        });
+    return boundCall(call, std::move(args), type,
+                     [](const std::vector<VectorPtr>& in, const Expr& self, EvalContext&,
+                        size_t n) -> VectorPtr {
+                       size_t width = in.size() - 1;
+                       std::vector<StringWriter> columns;
+                       columns.reserve(width);
+                       for (size_t c = 0; c < width; ++c)
+                         columns.emplace_back(DataType::string(), n);
+                       std::vector<std::optional<std::string>> names(width), values(width);
+                       for (size_t i = 0; i < n; ++i) {
+                         for (size_t c = 0; c < width; ++c) names[c] = stringAt(*in[c + 1], i);
+                         if (auto text = stringAt(*in[0], i)) {
+                           jsonTuple(*text, names, values);
+                         } else {
+                           for (auto& v : values) v.reset();
+                         }
+                         for (size_t c = 0; c < width; ++c) {
+                           if (values[c]) {
+                             columns[c].append(*values[c]);
+                           } else {
+                             columns[c].appendNull();
+                           }
+                         }
+                       }
+                       auto out = Vector::make(self.type);
+                       for (size_t c = 0; c < width; ++c) out->setChild(c, columns[c].finish());
+                       out->resize(n);
+                       return out;
+                     });
   });
 }
 

@@ -3,9 +3,8 @@
 // Jackson-like tokenizer for lenient syntax and the JSON path functions.
 #include "weir/expr/json_reader.h"
 
-#include <simdjson.h>
-
 #include <emmintrin.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <atomic>
@@ -46,8 +45,9 @@ bool parseBoolOption(const std::string& key, const std::string& value) {
   std::string v = lowerAscii(value);
   if (v == "true") return true;
   if (v == "false") return false;
-  throw InvalidInputError("INVALID_OPTION_VALUE",
-                          "The JSON option " + key + " must be true or false, got '" + value + "'.");
+  throw InvalidInputError(
+      "INVALID_OPTION_VALUE",
+      "The JSON option " + key + " must be true or false, got '" + value + "'.");
 }
 
 [[gnu::always_inline]] inline bool isJsonWhitespace(char c) {
@@ -134,14 +134,30 @@ bool decodeEscape(std::string_view s, size_t& pos, std::string& out, const JsonF
   if (pos + 1 >= s.size()) return false;
   char e = s[pos + 1];
   switch (e) {
-    case '"': out += '"'; break;
-    case '\\': out += '\\'; break;
-    case '/': out += '/'; break;
-    case 'b': out += '\b'; break;
-    case 'f': out += '\f'; break;
-    case 'n': out += '\n'; break;
-    case 'r': out += '\r'; break;
-    case 't': out += '\t'; break;
+    case '"':
+      out += '"';
+      break;
+    case '\\':
+      out += '\\';
+      break;
+    case '/':
+      out += '/';
+      break;
+    case 'b':
+      out += '\b';
+      break;
+    case 'f':
+      out += '\f';
+      break;
+    case 'n':
+      out += '\n';
+      break;
+    case 'r':
+      out += '\r';
+      break;
+    case 't':
+      out += '\t';
+      break;
     case 'u': {
       int32_t unit = readHex4(s, pos + 1);
       if (unit < 0) return false;
@@ -396,13 +412,6 @@ inline int64_t daysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-inline bool twoDigits(const char* p, unsigned& out) {
-  unsigned a = static_cast<unsigned char>(p[0]) - '0', b = static_cast<unsigned char>(p[1]) - '0';
-  if (a > 9 || b > 9) return false;
-  out = a * 10 + b;
-  return true;
-}
-
 /// Remembers the last calendar date converted to days: consecutive events mostly share it.
 struct DayCache {
   uint32_t key = 0;
@@ -425,8 +434,8 @@ struct DayCache {
     return false;
   }
   // Digits at 0-3, 5-6, 8-9, 11-12 and 14-15 checked at once; 17-18 one by one.
-  const __m128i v = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)),
-                                 _mm_set1_epi8('0'));
+  const __m128i v =
+      _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
   const auto digitBits = static_cast<unsigned>(
       _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(9)), v)));
   constexpr unsigned kDigitPositions = 0xDB6F;  // 1101 1011 0110 1111
@@ -440,10 +449,14 @@ struct DayCache {
   unsigned h = dd[11] * 10u + dd[12];
   unsigned mi = dd[14] * 10u + dd[15];
   unsigned sec = digitAt(p, 17, bad) * 10 + digitAt(p, 18, bad);
-  if (bad != 0) return false;
   size_t pos = 19;
   int64_t frac = 0;
-  if (pos < s.size() && p[pos] == '.') {
+  if (s.size() == 24 && p[19] == '.' && p[23] == 'Z') {
+    // Milliseconds and 'Z', as JSON writers print timestamps.
+    unsigned a = digitAt(p, 20, bad), b = digitAt(p, 21, bad), e = digitAt(p, 22, bad);
+    frac = (a * 100 + b * 10 + e) * 1000;
+    pos = 24;
+  } else if (pos < s.size() && p[pos] == '.') {
     ++pos;
     int digits = 0;
     while (pos < s.size() && isDigit(p[pos])) {
@@ -455,7 +468,7 @@ struct DayCache {
     frac *= kScale[std::min(digits, 6)];
   }
   if (pos < s.size() && p[pos] == 'Z') ++pos;
-  if (pos != s.size()) return false;
+  if (bad != 0 || pos != s.size()) return false;
   if (h > 23 || mi > 59 || sec > 59) return false;
   uint32_t key = (year << 9) | (mo << 5) | d;
   int64_t days;
@@ -474,17 +487,19 @@ struct DayCache {
   return true;
 }
 
-// Whether s[0, n) holds a backslash. Short strings are tested 16 bytes at a time; the bytes read
-// past n lie in the padding of the JSON buffer and are masked out.
+// Whether s[0, n) holds a backslash, 16 bytes at a time; the bytes read past n lie in the
+// padding of the JSON buffer (or in the string itself) and are masked out.
 [[gnu::always_inline]] inline bool hasBackslash(const char* s, size_t n) {
-  if (n > 32) return std::memchr(s, '\\', n) != nullptr;
+  if (n > 64) return std::memchr(s, '\\', n) != nullptr;
   const __m128i slash = _mm_set1_epi8('\\');
-  __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
-  __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 16));
-  auto hits = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, slash))) |
-              (static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(b, slash))) << 16);
-  uint32_t mask = n >= 32 ? ~0u : (1u << n) - 1;
-  return (hits & mask) != 0;
+  for (size_t i = 0; i < n; i += 16) {
+    auto hits = static_cast<uint32_t>(_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i)), slash)));
+    size_t left = n - i;
+    if (left < 16) hits &= (1u << left) - 1;
+    if (hits != 0) return true;
+  }
+  return false;
 }
 
 std::string quoteRecord(std::string_view record) {
@@ -553,7 +568,8 @@ JsonReadOptions JsonReadOptions::fromMap(const std::map<std::string, std::string
       if (r.ec != std::errc() || r.ptr != value.data() + value.size() || !(ratio > 0)) {
         throw InvalidInputError("INVALID_OPTION_VALUE",
                                 "The JSON option samplingRatio must be a number greater than 0, "
-                                "got '" + value + "'.");
+                                "got '" +
+                                    value + "'.");
       }
       o.samplingRatio = ratio;
     }
@@ -820,12 +836,18 @@ bool JsonTokenizer::skipChildren() {
   while (depth > 0) {
     switch (next()) {
       case JsonToken::kStartObject:
-      case JsonToken::kStartArray: ++depth; break;
+      case JsonToken::kStartArray:
+        ++depth;
+        break;
       case JsonToken::kEndObject:
-      case JsonToken::kEndArray: --depth; break;
+      case JsonToken::kEndArray:
+        --depth;
+        break;
       case JsonToken::kError:
-      case JsonToken::kEnd: return false;
-      default: break;
+      case JsonToken::kEnd:
+        return false;
+      default:
+        break;
     }
   }
   return true;
@@ -878,8 +900,12 @@ bool copyStructure(JsonTokenizer& t, std::string& out, bool strict) {
       out += ']';
       return true;
     }
-    case JsonToken::kString: appendJsonString(out, t.text()); return true;
-    case JsonToken::kInt: appendNormalizedInteger(out, t.text()); return true;
+    case JsonToken::kString:
+      appendJsonString(out, t.text());
+      return true;
+    case JsonToken::kInt:
+      appendNormalizedInteger(out, t.text());
+      return true;
     case JsonToken::kFloat: {
       std::string_view text = t.text();
       bool word = !text.empty() && !isDigit(text.back());
@@ -902,10 +928,17 @@ bool copyStructure(JsonTokenizer& t, std::string& out, bool strict) {
       }
       return true;
     }
-    case JsonToken::kTrue: out += "true"; return true;
-    case JsonToken::kFalse: out += "false"; return true;
-    case JsonToken::kNull: out += "null"; return true;
-    default: return false;
+    case JsonToken::kTrue:
+      out += "true";
+      return true;
+    case JsonToken::kFalse:
+      out += "false";
+      return true;
+    case JsonToken::kNull:
+      out += "null";
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -930,35 +963,38 @@ namespace {
 enum class Status : uint8_t { kOk, kPartial, kFailed, kMalformed };
 
 /// A field name prepared for comparison with a raw key in the input: the name and its closing
-/// quote, compared 8 bytes at a time (the input is padded, so reading past a short key is safe).
+/// quote, compared 16 bytes at once (the input is padded, so reading past a short key is safe).
 struct KeyMatcher {
+  enum class Kind : uint8_t { kNever, kShort, kLong };
+  __m128i pattern = _mm_setzero_si128();
+  uint32_t mask = 0;  // the bytes of `pattern` that must match
+  Kind kind = Kind::kNever;
   std::string quoted;  // name + '"'
-  uint64_t words[2] = {0, 0};
-  uint64_t masks[2] = {0, 0};
-  bool usable = false;  // no quote or backslash in the name, so raw bytes compare exactly
 
   void init(std::string_view name) {
-    usable = name.find_first_of("\"\\") == std::string_view::npos;
     quoted = std::string(name) + '"';
-    for (size_t w = 0; w < 2; ++w) {
-      for (size_t b = 0; b < 8; ++b) {
-        size_t i = w * 8 + b;
-        if (i >= quoted.size()) break;
-        words[w] |= static_cast<uint64_t>(static_cast<uint8_t>(quoted[i])) << (8 * b);
-        masks[w] |= uint64_t{0xFF} << (8 * b);
-      }
+    // A name with a quote or backslash appears escaped in the input: compare it unescaped.
+    if (name.find_first_of("\"\\") != std::string_view::npos) return;
+    if (quoted.size() > 16) {
+      // Longer names are compared in place when the read stays within the input's padding.
+      if (quoted.size() <= 48) kind = Kind::kLong;
+      return;
     }
+    alignas(16) char bytes[16] = {};
+    std::memcpy(bytes, quoted.data(), quoted.size());
+    pattern = _mm_load_si128(reinterpret_cast<const __m128i*>(bytes));
+    mask = (1u << quoted.size()) - 1;
+    kind = Kind::kShort;
   }
 
   /// Whether the key starting at `raw` (just after its opening quote) is this name.
   [[gnu::always_inline]] bool matches(const char* raw) const {
-    if (quoted.size() <= 16) {
-      uint64_t a, b;
-      std::memcpy(&a, raw, 8);
-      std::memcpy(&b, raw + 8, 8);
-      return ((a ^ words[0]) & masks[0]) == 0 && ((b ^ words[1]) & masks[1]) == 0;
+    if (kind == Kind::kShort) {
+      __m128i key = _mm_loadu_si128(reinterpret_cast<const __m128i*>(raw));
+      auto equal = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(key, pattern)));
+      return (equal & mask) == mask;
     }
-    return std::memcmp(raw, quoted.data(), quoted.size()) == 0;
+    return kind == Kind::kLong && std::memcmp(raw, quoted.data(), quoted.size()) == 0;
   }
 };
 
@@ -995,7 +1031,9 @@ struct Column {
     width = id == TypeId::kNull ? 0 : static_cast<size_t>(std::max(t.fixedWidth(), 0));
     switch (id) {
       case TypeId::kString:
-      case TypeId::kBinary: offsets.push_back(0); break;
+      case TypeId::kBinary:
+        offsets.push_back(0);
+        break;
       case TypeId::kArray:
         offsets.push_back(0);
         children.resize(1);
@@ -1020,7 +1058,8 @@ struct Column {
         for (size_t i = 0; i < fields.size(); ++i) resolved.push_back(byName[names[i]]);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -1067,11 +1106,14 @@ struct Column {
       case TypeId::kString:
       case TypeId::kBinary:
       case TypeId::kArray:
-      case TypeId::kMap: pushOffset(offsets[size]); break;
+      case TypeId::kMap:
+        pushOffset(offsets[size]);
+        break;
       case TypeId::kStruct:
         for (auto& c : children) c.appendNull();
         break;
-      case TypeId::kNull: break;
+      case TypeId::kNull:
+        break;
       default:
         growValues(width);
         std::memset(values.data() + used, 0, width);
@@ -1150,8 +1192,9 @@ struct Column {
     offsets[size + 1] = v;
   }
 
+  /// Drops rows from n on, and whatever a row in progress appended to the children.
   void truncate(size_t n) {
-    if (size <= n) return;
+    if (n > size) return;
     switch (id) {
       case TypeId::kString:
       case TypeId::kBinary:
@@ -1164,8 +1207,11 @@ struct Column {
       case TypeId::kStruct:
         for (auto& c : children) c.truncate(n);
         break;
-      case TypeId::kNull: break;
-      default: used = n * width; break;
+      case TypeId::kNull:
+        break;
+      default:
+        used = n * width;
+        break;
     }
     if (anyNull) nulls.resize(n);
     size = n;
@@ -1299,17 +1345,20 @@ void checkReadableType(const DataType& t, const DataType& whole) {
   switch (t.id()) {
     case TypeId::kMap:
       if (t.keyType()->id() != TypeId::kString) {
-        throw AnalysisError("DATATYPE_MISMATCH.INVALID_JSON_MAP_KEY_TYPE",
-                            "Input schema " + whole.sql() +
-                                " can only contain STRING as a key type for a MAP.");
+        throw AnalysisError(
+            "DATATYPE_MISMATCH.INVALID_JSON_MAP_KEY_TYPE",
+            "Input schema " + whole.sql() + " can only contain STRING as a key type for a MAP.");
       }
       checkReadableType(*t.valueType(), whole);
       break;
-    case TypeId::kArray: checkReadableType(*t.elementType(), whole); break;
+    case TypeId::kArray:
+      checkReadableType(*t.elementType(), whole);
+      break;
     case TypeId::kStruct:
       for (const auto& f : t.fields()) checkReadableType(*f.type, whole);
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -1321,17 +1370,38 @@ class Converter {
  public:
   explicit Converter(const JsonReader::Plan& plan) : plan_(plan), f_(plan.options.features) {}
 
-  /// Sets the bytes the current document lives in (for bounded key scans).
+  /// Sets the end of the bytes the current document lives in (for bounded scans).
   void setBuffer(const char* end) { bufferEnd_ = end; }
+
+  /// The raw token of a value, cut at the end of the buffer: simdjson measures a token to the
+  /// next structural character, which after the last one of a malformed input lies nowhere.
+  /// The token ends at the next structural character (or at the end of the buffer, which is
+  /// padded). A value followed by ':' is malformed; simdjson would read it as a key when it skips
+  /// a value that was not consumed, so every converter checks this first.
+  [[gnu::always_inline]] static bool followedByColon(std::string_view token) {
+    return token.data()[token.size()] == ':';
+  }
+
+  [[gnu::always_inline]] std::string_view tokenOf(od::value& v) const {
+    std::string_view token = v.raw_json_token();
+    if (token.data() >= bufferEnd_) return std::string_view(bufferEnd_, 0);
+    auto room = static_cast<size_t>(bufferEnd_ - token.data());
+    return token.size() <= room ? token : std::string_view(token.data(), room);
+  }
 
   Status convertObject(od::object& obj, Column& c, int depth) {
     if (depth > JsonTokenizer::kMaxDepth) return Status::kMalformed;
     const size_t row = c.size;
     const size_t n = c.children.size();
-    uint64_t seenSmall = 0;
+    // Which fields this object set: one word on the stack for up to 64 fields.
+    uint64_t seenLocal = 0;
+    std::vector<uint64_t> seenHeap;
+    uint64_t* seen = &seenLocal;
+    if (n > 64) {
+      seenHeap.assign((n + 63) / 64, 0);
+      seen = seenHeap.data();
+    }
     size_t seenCount = 0;
-    std::vector<uint8_t> seenBig;
-    if (n > 64) seenBig.assign(n, 0);
     Status status = Status::kOk;
     size_t expected = 0;
     for (auto fieldResult : obj) {
@@ -1339,7 +1409,7 @@ class Converter {
       od::field&& field = std::move(fieldResult).value_unsafe();
       int index = -1;
       const char* raw = field.key().raw();
-      if (expected < n && c.matchers[expected].usable && c.matchers[expected].matches(raw)) {
+      if (expected < n && c.matchers[expected].matches(raw)) {
         index = c.resolved[expected];
         if (index < 0) {
           if (!validateValue(field.value(), depth)) return Status::kMalformed;
@@ -1356,33 +1426,30 @@ class Converter {
           continue;
         }
       }
-      expected = static_cast<size_t>(index) + 1;
-      Column& child = c.children[static_cast<size_t>(index)];
-      bool seen = n > 64 ? seenBig[static_cast<size_t>(index)] != 0
-                         : ((seenSmall >> index) & 1) != 0;
-      if (seen) {
+      const auto at = static_cast<size_t>(index);
+      expected = at + 1;
+      Column& child = c.children[at];
+      const uint64_t bit = uint64_t{1} << (at & 63);
+      uint64_t& word = seen[at >> 6];
+      if ((word & bit) != 0) {
         child.truncate(row);  // a repeated key: the last value wins
-      } else if (n > 64) {
-        seenBig[static_cast<size_t>(index)] = 1;
-        ++seenCount;
       } else {
-        seenSmall |= uint64_t{1} << index;
+        word |= bit;
         ++seenCount;
       }
       Status s = convertValue(field.value(), child, depth + 1);
-      if (s == Status::kMalformed) return s;
-      if (s == Status::kFailed) {
-        child.truncate(row);
-        child.appendNull();
-        status = Status::kPartial;
-      } else if (s == Status::kPartial) {
+      if (s != Status::kOk) {
+        if (s == Status::kMalformed) return s;
+        if (s == Status::kFailed) {
+          child.truncate(row);
+          child.appendNull();
+        }
         status = Status::kPartial;
       }
     }
     if (seenCount != n) {
       for (size_t i = 0; i < n; ++i) {
-        bool seen = n > 64 ? seenBig[i] != 0 : ((seenSmall >> i) & 1) != 0;
-        if (!seen) c.children[i].appendNull();
+        if (((seen[i >> 6] >> (i & 63)) & 1) == 0) c.children[i].appendNull();
       }
     }
     c.markValid();
@@ -1439,7 +1506,8 @@ class Converter {
 
   /// The common cases inline (strings, doubles, longs, ISO timestamps); the rest out of line.
   [[gnu::always_inline]] Status convertValue(od::value& v, Column& c, int depth) {
-    std::string_view token = v.raw_json_token();
+    std::string_view token = tokenOf(v);
+    if (followedByColon(token)) return Status::kMalformed;
     char first = token.empty() ? '\0' : token[0];
     switch (c.id) {
       case TypeId::kString:
@@ -1465,13 +1533,15 @@ class Converter {
           }
         }
         break;
-      default: break;
+      default:
+        break;
     }
     return convertValueSlow(v, c, depth);
   }
 
   [[gnu::noinline]] Status convertValueSlow(od::value& v, Column& c, int depth) {
-    std::string_view token = v.raw_json_token();
+    std::string_view token = tokenOf(v);
+    if (followedByColon(token)) return Status::kMalformed;
     char first = token.empty() ? '\0' : token[0];
     if (first == 'n') {
       if (trimRight(token) != "null") return Status::kMalformed;
@@ -1505,7 +1575,8 @@ class Converter {
         }
         return failOn(v, depth);
       }
-      case TypeId::kByte: return convertIntegral<int8_t>(v, token, c, -128, 255, depth);
+      case TypeId::kByte:
+        return convertIntegral<int8_t>(v, token, c, -128, 255, depth);
       case TypeId::kShort:
         return convertIntegral<int16_t>(v, token, c, std::numeric_limits<int16_t>::min(),
                                         std::numeric_limits<int16_t>::max(), depth);
@@ -1602,8 +1673,7 @@ class Converter {
             return Status::kFailed;
           }
           // Scala's Long multiplication wraps.
-          c.appendFixed<int64_t>(
-              static_cast<int64_t>(static_cast<uint64_t>(seconds) * 1000000ULL));
+          c.appendFixed<int64_t>(static_cast<int64_t>(static_cast<uint64_t>(seconds) * 1000000ULL));
           return Status::kOk;
         }
         return failOn(v, depth);
@@ -1668,7 +1738,8 @@ class Converter {
   /// children it does not convert, but still reads every token).
   bool validateValue(od::value& v, int depth) {
     if (depth > JsonTokenizer::kMaxDepth) return false;
-    std::string_view token = v.raw_json_token();
+    std::string_view token = tokenOf(v);
+    if (followedByColon(token)) return false;
     char first = token.empty() ? '\0' : token[0];
     switch (first) {
       case '{': {
@@ -1697,14 +1768,14 @@ class Converter {
         std::string_view text;
         return stringText(token, text) == Status::kOk;
       }
-      default: return validScalar(trimRight(token));
+      default:
+        return validScalar(trimRight(token));
     }
   }
 
  private:
   static bool validScalar(std::string_view t) {
-    return t == "true" || t == "false" || t == "null" ||
-           classifyNumber(t) != NumberKind::kInvalid;
+    return t == "true" || t == "false" || t == "null" || classifyNumber(t) != NumberKind::kInvalid;
   }
 
   Status failOn(od::value& v, int depth) {
@@ -1729,7 +1800,7 @@ class Converter {
 
   // The unescaped text of a string token; kMalformed for bad escapes.
   [[gnu::always_inline]] Status stringText(std::string_view token, std::string_view& text) {
-    std::string_view t = trimRight(token);
+    std::string_view t = !token.empty() && token.back() == '"' ? token : trimRight(token);
     if (t.size() < 2 || t.back() != '"') return Status::kMalformed;
     std::string_view body(t.data() + 1, t.size() - 2);
     if (!hasBackslash(body.data(), body.size())) {
@@ -1743,7 +1814,7 @@ class Converter {
   }
 
   [[gnu::always_inline]] Status appendString(std::string_view token, Column& c) {
-    std::string_view t = trimRight(token);
+    std::string_view t = !token.empty() && token.back() == '"' ? token : trimRight(token);
     if (t.size() < 2 || t.back() != '"') return Status::kMalformed;
     std::string_view body(t.data() + 1, t.size() - 2);
     if (!hasBackslash(body.data(), body.size())) {
@@ -1799,7 +1870,8 @@ class Converter {
   // Jackson's copyCurrentStructure of a non-string value into a string column.
   bool copyValue(od::value& v, std::string& out, int depth) {
     if (depth > JsonTokenizer::kMaxDepth) return false;
-    std::string_view token = v.raw_json_token();
+    std::string_view token = tokenOf(v);
+    if (followedByColon(token)) return false;
     char first = token.empty() ? '\0' : token[0];
     switch (first) {
       case '{': {
@@ -2039,7 +2111,7 @@ class RecordRun {
           for (auto elementResult : arr) {
             od::value e;
             if (std::move(elementResult).get(e)) return Status::kMalformed;
-            std::string_view token = e.raw_json_token();
+            std::string_view token = converter_.tokenOf(e);
             if (token.empty() || token[0] != '{') {
               return converter_.validateValue(e, 1) ? Status::kFailed : Status::kMalformed;
             }
@@ -2075,7 +2147,8 @@ class RecordRun {
           return converter_.convertMap(obj, root_, 0);
         }
         return Status::kMalformed;
-      default: return Status::kMalformed;
+      default:
+        return Status::kMalformed;
     }
   }
 
@@ -2335,7 +2408,8 @@ VectorPtr JsonReader::parseColumn(const Vector& input) const {
       std::memcpy(buffer, bytes + offsets[start], length);
     } else {
       for (size_t k = 0; k < count; ++k) {
-        std::memcpy(buffer + spans[k].begin, bytes + offsets[rows[k]], spans[k].end - spans[k].begin);
+        std::memcpy(buffer + spans[k].begin, bytes + offsets[rows[k]],
+                    spans[k].end - spans[k].begin);
       }
     }
     std::memset(buffer + length, ' ', jsonPadding());
@@ -2347,7 +2421,8 @@ VectorPtr JsonReader::parseColumn(const Vector& input) const {
 VectorPtr JsonReader::parseRecords(std::string_view text,
                                    const std::vector<JsonRecordSpan>& records) const {
   RecordRun run(*plan_, records.size());
-  if (!records.empty()) run.parse(text.data(), text.size(), records.data(), records.size(), nullptr);
+  if (!records.empty())
+    run.parse(text.data(), text.size(), records.data(), records.size(), nullptr);
   return run.finish(0);
 }
 

@@ -60,13 +60,27 @@ void appendJsonString(std::string& out, std::string_view text) {
     out.append(text.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         out += "\\u00";
         out += kHex[c >> 4];
@@ -83,8 +97,8 @@ void appendBase64(std::string& out, std::string_view bytes) {
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
-    uint32_t v = (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8) |
-                 static_cast<uint8_t>(bytes[i + 2]);
+    uint32_t v = (static_cast<uint8_t>(bytes[i]) << 16) |
+                 (static_cast<uint8_t>(bytes[i + 1]) << 8) | static_cast<uint8_t>(bytes[i + 2]);
     out += kAlphabet[v >> 18];
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];
@@ -107,8 +121,9 @@ void appendBase64(std::string& out, std::string_view bytes) {
 
 std::string decimalToJavaString(__int128 unscaled, int scale) {
   bool negative = unscaled < 0;
-  auto magnitude = negative ? static_cast<unsigned __int128>(0) - static_cast<unsigned __int128>(unscaled)
-                            : static_cast<unsigned __int128>(unscaled);
+  auto magnitude =
+      negative ? static_cast<unsigned __int128>(0) - static_cast<unsigned __int128>(unscaled)
+               : static_cast<unsigned __int128>(unscaled);
   std::string digits;
   do {
     digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
@@ -143,9 +158,9 @@ JsonWriteOptions JsonWriteOptions::fromMap(const std::map<std::string, std::stri
     } else if (k == "ignorenullfields") {
       std::string v = lowerAscii(value);
       if (v != "true" && v != "false") {
-        throw InvalidInputError("INVALID_OPTION_VALUE",
-                                "The option ignoreNullFields must be true or false, got '" + value +
-                                    "'.");
+        throw InvalidInputError(
+            "INVALID_OPTION_VALUE",
+            "The option ignoreNullFields must be true or false, got '" + value + "'.");
       }
       o.ignoreNullFields = v == "true";
     }
@@ -222,12 +237,24 @@ void JsonWriter::write(const DataType& type, const Vector& v, size_t row, std::s
     return;
   }
   switch (type.id()) {
-    case TypeId::kNull: out += "null"; return;
-    case TypeId::kBoolean: out += v.valueAt<uint8_t>(row) ? "true" : "false"; return;
-    case TypeId::kByte: appendInt(out, v.valueAt<int8_t>(row)); return;
-    case TypeId::kShort: appendInt(out, v.valueAt<int16_t>(row)); return;
-    case TypeId::kInteger: appendInt(out, v.valueAt<int32_t>(row)); return;
-    case TypeId::kLong: appendInt(out, v.valueAt<int64_t>(row)); return;
+    case TypeId::kNull:
+      out += "null";
+      return;
+    case TypeId::kBoolean:
+      out += v.valueAt<uint8_t>(row) ? "true" : "false";
+      return;
+    case TypeId::kByte:
+      appendInt(out, v.valueAt<int8_t>(row));
+      return;
+    case TypeId::kShort:
+      appendInt(out, v.valueAt<int16_t>(row));
+      return;
+    case TypeId::kInteger:
+      appendInt(out, v.valueAt<int32_t>(row));
+      return;
+    case TypeId::kLong:
+      appendInt(out, v.valueAt<int64_t>(row));
+      return;
     case TypeId::kFloat: {
       float f = v.valueAt<float>(row);
       appendFloating(out, columnar::formatFloat(f), std::isfinite(f));
@@ -241,7 +268,9 @@ void JsonWriter::write(const DataType& type, const Vector& v, size_t row, std::s
     case TypeId::kDecimal:
       out += decimalToJavaString(v.valueAt<columnar::int128_t>(row), type.scale());
       return;
-    case TypeId::kString: appendJsonString(out, v.stringAt(row)); return;
+    case TypeId::kString:
+      appendJsonString(out, v.stringAt(row));
+      return;
     case TypeId::kBinary:
       out += '"';
       appendBase64(out, v.stringAt(row));
@@ -252,7 +281,9 @@ void JsonWriter::write(const DataType& type, const Vector& v, size_t row, std::s
                                 static_cast<int64_t>(v.valueAt<int32_t>(row)) * base::kMicrosPerDay,
                                 options_.dateFormat));
       return;
-    case TypeId::kTimestamp: writeTimestamp(v.valueAt<int64_t>(row), options_.timestampFormat, out); return;
+    case TypeId::kTimestamp:
+      writeTimestamp(v.valueAt<int64_t>(row), options_.timestampFormat, out);
+      return;
     case TypeId::kTimestampNtz:
       writeTimestamp(v.valueAt<int64_t>(row), options_.timestampNtzFormat, out);
       return;
@@ -289,13 +320,19 @@ void JsonWriter::write(const DataType& type, const Vector& v, size_t row, std::s
         if (k != v.offsets()[row]) out += ',';
         // Spark writes a key through the toString of its internal value.
         switch (keys.typeId()) {
-          case TypeId::kString: appendJsonString(out, keys.stringAt(k)); break;
-          case TypeId::kDate: appendJsonString(out, std::to_string(keys.valueAt<int32_t>(k))); break;
+          case TypeId::kString:
+            appendJsonString(out, keys.stringAt(k));
+            break;
+          case TypeId::kDate:
+            appendJsonString(out, std::to_string(keys.valueAt<int32_t>(k)));
+            break;
           case TypeId::kTimestamp:
           case TypeId::kTimestampNtz:
             appendJsonString(out, std::to_string(keys.valueAt<int64_t>(k)));
             break;
-          default: appendJsonString(out, keys.toString(k)); break;
+          default:
+            appendJsonString(out, keys.toString(k));
+            break;
         }
         out += ':';
         write(valueType, values, k, out);
@@ -311,7 +348,8 @@ void JsonWriter::writeValue(const Vector& v, size_t row, std::string& out) const
   write(*type_, v, row, out);
 }
 
-void JsonWriter::writeRow(const std::vector<VectorPtr>& columns, size_t row, std::string& out) const {
+void JsonWriter::writeRow(const std::vector<VectorPtr>& columns, size_t row,
+                          std::string& out) const {
   const Vector* small[64];
   std::vector<const Vector*> many;
   const Vector** ptr = small;

@@ -46,8 +46,8 @@ class JsonWriter {
  private:
   void write(const types::DataType& type, const columnar::Vector& v, size_t row,
              std::string& out) const;
-  void writeFields(const types::DataType& type, const columnar::Vector* const* columns,
-                   size_t row, std::string& out) const;
+  void writeFields(const types::DataType& type, const columnar::Vector* const* columns, size_t row,
+                   std::string& out) const;
   void writeTimestamp(int64_t micros, const std::string& pattern, std::string& out) const;
 
   types::DataTypePtr type_;

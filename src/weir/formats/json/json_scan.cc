@@ -1,16 +1,17 @@
-// The JSON Lines scan: files are read whole (gzip-decompressed when they end in .gz), split into
-// records at line ends, and parsed in batches by expr::JsonReader; without a user schema the
-// schema is inferred from the data as Spark's JsonInferSchema does.
-#include <simdjson.h>
+// JSON Lines scan: Spark 3.5's JSON data source over files, directories and globs. Lines are parsed
+// in batches by expr::JsonReader; schemas are inferred as JsonInferSchema does (fields sorted by
+// name, widest type per field, the corrupt-record column for malformed lines).
 #include <zlib.h>
 
 #include <algorithm>
-#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
-#include <mutex>
 
 #include "weir/base/error.h"
 #include "weir/base/thread_pool.h"
+#include "weir/base/time.h"
 #include "weir/expr/json_reader.h"
 #include "weir/formats/file_listing.h"
 #include "weir/formats/json/json_format.h"
@@ -18,397 +19,703 @@
 namespace weir::formats {
 namespace {
 
+using columnar::ColumnBatch;
+using columnar::VectorPtr;
+using expr::JsonFeatures;
+using expr::JsonParseMode;
+using expr::JsonReadOptions;
+using expr::JsonRecordSpan;
+using expr::JsonToken;
+using expr::JsonTokenizer;
 using types::DataType;
 using types::DataTypePtr;
+using types::Field;
 using types::TypeId;
 
-bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+// Uncompressed files larger than this are read as several line-aligned splits.
+constexpr uint64_t kSplitBytes = 64ULL << 20;
+constexpr size_t kBatchLines = columnar::kDefaultBatchRows;
+
+std::string asciiLower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
-// The file's text, decompressed when gzip; padded for simdjson.
-std::string readText(const std::string& path) {
-  if (!endsWith(path, ".gz")) {
-    std::string text = readFile(path);
-    text.reserve(text.size() + expr::jsonPadding());
-    return text;
+JsonReadOptions parseOptions(const plan::Options& options) {
+  JsonReadOptions o = JsonReadOptions::fromMap(options.all());
+  std::string encoding = asciiLower(options.has("encoding") ? options.get("encoding")
+                                                            : options.get("charset", "UTF-8"));
+  if (encoding != "utf-8" && encoding != "utf8") {
+    throw UnsupportedOperationError(
+        "UNSUPPORTED_ENCODING",
+        "The JSON reader reads UTF-8 only, got encoding '" + encoding + "'.");
   }
-  gzFile in = gzopen(path.c_str(), "rb");
+  return o;
+}
+
+// ----- reading files
+
+enum class Codec { kNone, kZlib };
+
+bool endsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Hadoop picks the codec from the file extension.
+Codec codecFor(const std::string& path) {
+  if (endsWith(path, ".gz") || endsWith(path, ".deflate")) return Codec::kZlib;
+  for (std::string_view ext : {".bz2", ".lz4", ".snappy", ".zst"}) {
+    if (endsWith(path, ext)) {
+      throw UnsupportedOperationError("UNSUPPORTED_COMPRESSION",
+                                      "Cannot read " + path +
+                                          ": the JSON reader decompresses gzip (.gz) and deflate "
+                                          "(.deflate) files only.");
+    }
+  }
+  return Codec::kNone;
+}
+
+// Inflates gzip (possibly several concatenated members) or zlib data.
+std::string inflateAll(const std::string& compressed, const std::string& path) {
+  std::string out;
+  if (compressed.empty()) return out;
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 32) != Z_OK)
+    throw InternalError("INTERNAL_ERROR", "inflateInit2 failed");
+  const auto* in = reinterpret_cast<const Bytef*>(compressed.data());
+  size_t remaining = compressed.size();
+  std::string buffer(1 << 16, '\0');
+  auto fail = [&](const std::string& why) {
+    inflateEnd(&zs);
+    throw CorruptionError("FAILED_READ_FILE",
+                          "Cannot decompress " + path + ": " + why +
+                              ". The file is truncated or not compressed as its extension says.");
+  };
+  while (true) {
+    if (zs.avail_in == 0 && remaining > 0) {
+      auto chunk = static_cast<uInt>(std::min<size_t>(remaining, 1u << 30));
+      zs.next_in = const_cast<Bytef*>(in);
+      zs.avail_in = chunk;
+      in += chunk;
+      remaining -= chunk;
+    }
+    zs.next_out = reinterpret_cast<Bytef*>(buffer.data());
+    zs.avail_out = static_cast<uInt>(buffer.size());
+    int rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buffer.data(), buffer.size() - zs.avail_out);
+    if (rc == Z_STREAM_END) {
+      if (zs.avail_in == 0 && remaining == 0) break;
+      inflateReset(&zs);
+      continue;
+    }
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0 && remaining == 0) fail("unexpected end of data");
+    if (rc != Z_OK && rc != Z_BUF_ERROR) fail(zs.msg ? zs.msg : "invalid compressed data");
+  }
+  inflateEnd(&zs);
+  return out;
+}
+
+/// One unit of work: a whole file, or a byte range of a large uncompressed file.
+struct ScanTask {
+  std::string path;
+  uint64_t start = 0;
+  uint64_t end = 0;
+  bool whole = true;
+};
+
+/// A file (or a piece of one) in memory, padded for simdjson: records start in [begin, size).
+struct TaskText {
+  std::string data;  // the text followed by expr::jsonPadding() spaces
+  size_t size = 0;   // the length of the text
+  size_t begin = 0;
+
+  std::string_view text() const { return std::string_view(data.data(), size); }
+};
+
+void pad(TaskText& t) {
+  t.size = t.data.size();
+  t.data.append(expr::jsonPadding(), ' ');
+}
+
+std::ifstream openForReading(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError("IO_ERROR", "Cannot open " + path + " for reading");
-  std::string text;
-  char buf[1 << 16];
-  int n;
-  while ((n = gzread(in, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  int err = 0;
-  const char* message = gzerror(in, &err);
-  bool failed = n < 0 || (err != Z_OK && err != Z_STREAM_END);
-  std::string why = failed ? message : "";
-  gzclose(in);
-  if (failed) {
-    throw CorruptionError("CORRUPT_COMPRESSED_FILE", "Cannot decompress " + path + ": " + why +
-                                                         ". The file is damaged or not gzip.");
-  }
-  text.reserve(text.size() + expr::jsonPadding());
-  return text;
+  return in;
 }
 
-// Record spans: lines (without "\r\n" / "\n"), or the whole text for multiLine.
-std::vector<expr::JsonRecordSpan> splitRecords(const std::string& text, bool multiLine) {
-  std::vector<expr::JsonRecordSpan> spans;
-  if (multiLine) {
-    spans.push_back({0, text.size()});
-    return spans;
-  }
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    size_t stop = end;
-    if (stop > start && text[stop - 1] == '\r') --stop;
-    spans.push_back({start, stop});
-    start = end + 1;
-  }
-  return spans;
-}
-
-// ----- schema inference
-
-DataTypePtr merge(const DataTypePtr& a, const DataTypePtr& b);
-
-DataTypePtr mergeStructs(const DataTypePtr& a, const DataTypePtr& b) {
-  std::map<std::string, DataTypePtr> fields;
-  for (const auto& f : a->fields()) fields[f.name] = f.type;
-  for (const auto& f : b->fields()) {
-    auto it = fields.find(f.name);
-    fields[f.name] = it == fields.end() ? f.type : merge(it->second, f.type);
-  }
-  std::vector<types::Field> out;
-  for (auto& [name, type] : fields) out.push_back({name, type, true, "{}"});
-  return DataType::structOf(std::move(out));
-}
-
-// Spark's compatibleType for JSON: null gives way, numbers widen, everything else is a string.
-DataTypePtr merge(const DataTypePtr& a, const DataTypePtr& b) {
-  if (a->equals(*b, true)) return a;
-  if (a->id() == TypeId::kNull) return b;
-  if (b->id() == TypeId::kNull) return a;
-  auto numeric = [](TypeId id) { return id == TypeId::kLong || id == TypeId::kDouble || id == TypeId::kDecimal; };
-  if (numeric(a->id()) && numeric(b->id())) {
-    if (a->id() == TypeId::kDouble || b->id() == TypeId::kDouble) return DataType::doubleType();
-    if (a->id() == TypeId::kDecimal && b->id() == TypeId::kDecimal) {
-      int scale = std::max(a->scale(), b->scale());
-      int integral = std::max(a->precision() - a->scale(), b->precision() - b->scale());
-      if (integral + scale > 38) return DataType::doubleType();
-      return DataType::decimal(integral + scale, scale);
+// Reads the lines whose first byte lies in [start, end), as Hadoop's LineRecordReader does: a
+// split after the first begins after the first '\n' at or after start - 1, and every split reads
+// on to the first '\n' at or after end - 1.
+TaskText readRange(const ScanTask& task) {
+  std::ifstream in = openForReading(task.path);
+  TaskText t;
+  uint64_t from = task.start == 0 ? 0 : task.start - 1;
+  in.seekg(static_cast<std::streamoff>(from));
+  t.data.resize(task.end - from);
+  in.read(t.data.data(), static_cast<std::streamsize>(t.data.size()));
+  t.data.resize(static_cast<size_t>(in.gcount()));
+  size_t searchFrom = static_cast<size_t>(task.end - 1 - from);
+  size_t stop = std::string::npos;
+  while (true) {
+    size_t nl = searchFrom < t.data.size() ? t.data.find('\n', searchFrom) : std::string::npos;
+    if (nl != std::string::npos) {
+      stop = nl + 1;
+      break;
     }
-    const auto& dec = a->id() == TypeId::kDecimal ? a : b;
-    int integral = std::max(dec->precision() - dec->scale(), 20);
-    if (integral + dec->scale() > 38) return DataType::doubleType();
-    return DataType::decimal(integral + dec->scale(), dec->scale());
+    if (!in) break;
+    size_t old = t.data.size();
+    t.data.resize(old + (1 << 20));
+    in.read(t.data.data() + old, 1 << 20);
+    t.data.resize(old + static_cast<size_t>(in.gcount()));
+    if (t.data.size() == old) break;
+    searchFrom = old;
   }
-  if (a->id() == TypeId::kStruct && b->id() == TypeId::kStruct) return mergeStructs(a, b);
-  if (a->id() == TypeId::kArray && b->id() == TypeId::kArray) {
-    return DataType::array(merge(a->elementType(), b->elementType()));
+  if (in.bad()) throw IoError("IO_ERROR", "Cannot read " + task.path);
+  if (stop != std::string::npos) t.data.resize(stop);
+  if (task.start != 0) {
+    size_t nl = t.data.find('\n');
+    t.begin = nl == std::string::npos ? t.data.size() : nl + 1;
   }
-  return DataType::string();
+  pad(t);
+  return t;
 }
 
-DataTypePtr inferElement(simdjson::dom::element e, const expr::JsonReadOptions& options) {
-  using simdjson::dom::element_type;
-  switch (e.type()) {
-    case element_type::NULL_VALUE: return DataType::null();
-    case element_type::BOOL: return options.primitivesAsString ? DataType::string() : DataType::boolean();
-    case element_type::INT64:
-    case element_type::UINT64: {
-      if (options.primitivesAsString) return DataType::string();
-      if (e.type() == element_type::UINT64) return DataType::decimal(20, 0);
-      return DataType::longType();
+TaskText loadTask(const ScanTask& task) {
+  if (!task.whole) return readRange(task);
+  TaskText t;
+  t.data = readFile(task.path);
+  if (codecFor(task.path) == Codec::kZlib) t.data = inflateAll(t.data, task.path);
+  // Jackson skips a byte order mark at the start of the input.
+  if (t.data.compare(0, 3, "\xEF\xBB\xBF") == 0) t.begin = 3;
+  pad(t);
+  return t;
+}
+
+/// Splits text into records: lines (ended by \n, \r\n or \r, or by lineSep), or the whole text
+/// with multiLine. Stops after `max` records; returns the offset to continue from.
+size_t nextRecords(std::string_view text, size_t pos, const JsonReadOptions& o, size_t max,
+                   std::vector<JsonRecordSpan>& out) {
+  out.clear();
+  const size_t n = text.size();
+  if (o.multiLine) {
+    if (pos < n) out.push_back({pos, n});
+    return n;
+  }
+  while (pos < n && out.size() < max) {
+    if (!o.lineSep.empty()) {
+      size_t at = text.find(o.lineSep, pos);
+      size_t end = at == std::string_view::npos ? n : at;
+      out.push_back({pos, end});
+      pos = at == std::string_view::npos ? n : at + o.lineSep.size();
+      continue;
     }
-    case element_type::DOUBLE: {
-      if (options.primitivesAsString) return DataType::string();
-      if (options.prefersDecimal) {
-        std::string text = simdjson::minify(e);
-        auto dot = text.find('.');
-        if (text.find_first_of("eE") == std::string::npos && dot != std::string::npos) {
-          int scale = static_cast<int>(text.size() - dot - 1);
-          int digits = 0;
-          for (char c : text) digits += c >= '0' && c <= '9';
-          int precision = std::max(digits, scale);
-          if (precision <= 38) return DataType::decimal(precision, scale);
-        }
+    const void* hit = std::memchr(text.data() + pos, '\n', n - pos);
+    size_t nl = hit ? static_cast<size_t>(static_cast<const char*>(hit) - text.data()) : n;
+    const void* cr = std::memchr(text.data() + pos, '\r', nl - pos);
+    if (cr == nullptr) {
+      out.push_back({pos, nl});
+      pos = nl + 1;
+      continue;
+    }
+    auto at = static_cast<size_t>(static_cast<const char*>(cr) - text.data());
+    out.push_back({pos, at});
+    pos = at + 1 == nl ? nl + 1 : at + 1;
+  }
+  return std::min(pos, n);
+}
+
+// ----- schema inference (JsonInferSchema)
+
+struct MalformedJson {};
+
+/// Infers the type of JSON values with JsonInferSchema's rules. Thread-compatible.
+class TypeInferrer {
+ public:
+  explicit TypeInferrer(const JsonReadOptions& o) : o_(o) {}
+
+  /// The type of one record; nullopt for a record dropped in DROPMALFORMED mode.
+  std::optional<DataTypePtr> inferRecord(std::string_view text) const {
+    JsonFeatures f = o_.features;
+    f.replaceInvalidUtf8 = false;
+    JsonTokenizer t(text, f);
+    try {
+      JsonToken first = t.next();
+      if (first == JsonToken::kError) throw MalformedJson{};
+      if (first == JsonToken::kEnd) return DataType::null();
+      return inferField(t);
+    } catch (const MalformedJson&) {
+      switch (o_.mode) {
+        case JsonParseMode::kPermissive:
+          return DataType::structOf({Field{o_.corruptColumn, DataType::string(), true, "{}"}});
+        case JsonParseMode::kDropMalformed:
+          return std::nullopt;
+        case JsonParseMode::kFailFast:
+          throw InvalidInputError("MALFORMED_RECORD_IN_SCHEMA_INFERENCE",
+                                  "Malformed records are detected in schema inference. Parse Mode: "
+                                  "FAILFAST. Record: " +
+                                      std::string(text.substr(0, 1000)));
       }
+    }
+    return std::nullopt;
+  }
+
+  DataTypePtr inferField(JsonTokenizer& t) const {
+    switch (t.current()) {
+      case JsonToken::kNull:
+        return DataType::null();
+      case JsonToken::kString: {
+        std::string_view text = t.text();
+        // Empty strings count as nulls until every record is merged.
+        if (text.empty()) return DataType::null();
+        if (o_.prefersDecimal) {
+          std::string plain;
+          for (char c : text) {
+            if (c != ',') plain += c;
+          }
+          if (auto d = decimalTypeOf(plain, true)) return *d;
+        }
+        if (o_.inferTimestamp && timestampParses(text)) return DataType::timestamp();
+        return DataType::string();
+      }
+      case JsonToken::kStartObject: {
+        std::vector<Field> fields;
+        while (true) {
+          JsonToken k = t.next();
+          if (k == JsonToken::kEndObject) break;
+          if (k != JsonToken::kFieldName) throw MalformedJson{};
+          std::string name(t.text());
+          if (t.next() == JsonToken::kError) throw MalformedJson{};
+          fields.push_back(Field{std::move(name), inferField(t), true, "{}"});
+        }
+        std::stable_sort(fields.begin(), fields.end(),
+                         [](const Field& a, const Field& b) { return a.name < b.name; });
+        return DataType::structOf(std::move(fields));
+      }
+      case JsonToken::kStartArray: {
+        DataTypePtr element = DataType::null();
+        while (true) {
+          JsonToken k = t.next();
+          if (k == JsonToken::kEndArray) break;
+          if (k == JsonToken::kError || k == JsonToken::kEnd) throw MalformedJson{};
+          element = compatibleType(element, inferField(t));
+        }
+        return DataType::array(element, true);
+      }
+      case JsonToken::kInt: {
+        if (o_.primitivesAsString) return DataType::string();
+        std::string_view text = t.text();
+        // Jackson's INT and LONG are long; a BigInteger is a decimal when it fits.
+        size_t digits = text.size() - (text[0] == '-' ? 1 : 0);
+        if (digits < 19 || (digits == 19 && fitsLong(text))) return DataType::longType();
+        if (auto d = decimalTypeOf(text, false)) return *d;
+        return DataType::doubleType();
+      }
+      case JsonToken::kFloat: {
+        if (o_.primitivesAsString) return DataType::string();
+        if (o_.prefersDecimal) {
+          if (auto d = decimalTypeOf(t.text(), false)) return *d;
+        }
+        return DataType::doubleType();
+      }
+      case JsonToken::kTrue:
+      case JsonToken::kFalse:
+        return o_.primitivesAsString ? DataType::string() : DataType::boolean();
+      default:
+        throw MalformedJson{};
+    }
+  }
+
+  // JsonInferSchema.compatibleType over findTightestCommonType.
+  static DataTypePtr compatibleType(const DataTypePtr& a, const DataTypePtr& b) {
+    if (a->equals(*b)) return a;
+    if (a->id() == TypeId::kNull) return b;
+    if (b->id() == TypeId::kNull) return a;
+    TypeId x = a->id(), y = b->id();
+    auto isIntegral = [](TypeId id) {
+      return id == TypeId::kByte || id == TypeId::kShort || id == TypeId::kInteger ||
+             id == TypeId::kLong;
+    };
+    auto isPlainNumeric = [&](TypeId id) {
+      return isIntegral(id) || id == TypeId::kFloat || id == TypeId::kDouble;
+    };
+    if (isPlainNumeric(x) && isPlainNumeric(y)) {
+      static constexpr TypeId kPrecedence[] = {TypeId::kByte, TypeId::kShort, TypeId::kInteger,
+                                               TypeId::kLong, TypeId::kFloat, TypeId::kDouble};
+      size_t rank = 0;
+      for (size_t i = 0; i < 6; ++i) {
+        if (kPrecedence[i] == x || kPrecedence[i] == y) rank = i;
+      }
+      return rank == 5   ? DataType::doubleType()
+             : rank == 4 ? DataType::floatType()
+             : rank == 3 ? DataType::longType()
+                         : (rank == 2   ? DataType::integer()
+                            : rank == 1 ? DataType::shortType()
+                                        : DataType::byte());
+    }
+    if ((x == TypeId::kDouble && y == TypeId::kDecimal) ||
+        (x == TypeId::kDecimal && y == TypeId::kDouble)) {
       return DataType::doubleType();
     }
-    case element_type::STRING: return DataType::string();
-    case element_type::ARRAY: {
-      DataTypePtr element = DataType::null();
-      for (auto child : e.get_array()) element = merge(element, inferElement(child, options));
-      return DataType::array(element);
+    if (isIntegral(x) && y == TypeId::kDecimal) return compatibleType(decimalFor(x), b);
+    if (x == TypeId::kDecimal && isIntegral(y)) return compatibleType(a, decimalFor(y));
+    if (x == TypeId::kDecimal && y == TypeId::kDecimal) {
+      int scale = std::max(a->scale(), b->scale());
+      int range = std::max(a->precision() - a->scale(), b->precision() - b->scale());
+      if (range + scale > DataType::kMaxDecimalPrecision) return DataType::doubleType();
+      return DataType::decimal(range + scale, scale);
     }
-    case element_type::OBJECT: {
-      std::map<std::string, DataTypePtr> fields;
-      for (auto field : e.get_object()) {
-        std::string name(field.key);
-        auto type = inferElement(field.value, options);
-        auto it = fields.find(name);
-        fields[name] = it == fields.end() ? type : merge(it->second, type);
-      }
-      std::vector<types::Field> out;
-      for (auto& [name, type] : fields) out.push_back({name, type, true, "{}"});
-      return DataType::structOf(std::move(out));
-    }
-  }
-  return DataType::string();
-}
-
-// Null types become strings; structs left empty by that are kept (Spark drops only with
-// dropFieldIfAllNull).
-DataTypePtr canonicalize(const DataTypePtr& t, bool dropAllNull) {
-  switch (t->id()) {
-    case TypeId::kNull: return dropAllNull ? nullptr : DataType::string();
-    case TypeId::kArray: {
-      auto e = canonicalize(t->elementType(), false);
-      return DataType::array(e ? e : DataType::string());
-    }
-    case TypeId::kStruct: {
-      std::vector<types::Field> out;
-      for (const auto& f : t->fields()) {
-        auto c = canonicalize(f.type, dropAllNull);
-        if (c) out.push_back({f.name, c, true, "{}"});
-      }
-      if (out.empty() && dropAllNull) return nullptr;
-      return DataType::structOf(std::move(out));
-    }
-    default: return t;
-  }
-}
-
-DataTypePtr inferSchema(const std::vector<std::string>& files, const expr::JsonReadOptions& options) {
-  DataTypePtr root = DataType::structOf({});
-  bool sawMalformed = false;
-  std::mutex mutex;
-  base::ThreadPool::global().parallelFor(files.size(), [&](size_t f) {
-    std::string text = readText(files[f]);
-    simdjson::dom::parser parser;
-    DataTypePtr local = DataType::structOf({});
-    bool malformed = false;
-    uint64_t counter = 0;
-    for (const auto& span : splitRecords(text, options.multiLine)) {
-      std::string_view record(text.data() + span.begin, span.end - span.begin);
-      bool blank = std::all_of(record.begin(), record.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
-      if (blank) continue;
-      if (options.samplingRatio < 1.0) {
-        // Deterministic sampling: every k-th record.
-        uint64_t every = static_cast<uint64_t>(1.0 / std::max(options.samplingRatio, 1e-9));
-        if (counter++ % std::max<uint64_t>(every, 1) != 0) continue;
-      }
-      simdjson::dom::element doc;
-      auto error = parser.parse(record.data(), record.size(), true).get(doc);
-      if (error) {
-        // Lenient syntax (comments, single quotes, ...) is normalized first, as Jackson reads it.
-        std::string normalized;
-        if (expr::normalizeJson(record, options.features, normalized) &&
-            !parser.parse(normalized).get(doc)) {
-          error = simdjson::SUCCESS;
+    if (x == TypeId::kStruct && y == TypeId::kStruct) {
+      // Both are sorted by name: merge them.
+      const auto& f1 = a->fields();
+      const auto& f2 = b->fields();
+      std::vector<Field> merged;
+      size_t i = 0, j = 0;
+      while (i < f1.size() && j < f2.size()) {
+        int c = f1[i].name.compare(f2[j].name);
+        if (c == 0) {
+          merged.push_back(Field{f1[i].name, compatibleType(f1[i].type, f2[j].type), true, "{}"});
+          ++i, ++j;
+        } else if (c < 0) {
+          merged.push_back(f1[i++]);
+        } else {
+          merged.push_back(f2[j++]);
         }
       }
-      if (error) {
-        if (options.mode == expr::JsonParseMode::kFailFast) {
-          throw InvalidInputError("MALFORMED_RECORD_IN_PARSING",
-                                  "Malformed records are detected in schema inference. Parse Mode: FAILFAST. "
-                                  "File: " + files[f] + ", record: " + std::string(record.substr(0, 200)));
-        }
-        malformed = true;
-        continue;
-      }
-      DataTypePtr t;
-      if (doc.type() == simdjson::dom::element_type::OBJECT) {
-        t = inferElement(doc, options);
-      } else if (doc.type() == simdjson::dom::element_type::ARRAY) {
-        // An array of objects gives one row per element.
-        t = DataType::structOf({});
-        bool objects = true;
-        for (auto element : doc.get_array()) {
-          if (element.type() != simdjson::dom::element_type::OBJECT) objects = false;
-          else t = merge(t, inferElement(element, options));
-        }
-        if (!objects) malformed = true;
-      } else {
-        malformed = true;
-        continue;
-      }
-      local = merge(local, t);
+      while (i < f1.size()) merged.push_back(f1[i++]);
+      while (j < f2.size()) merged.push_back(f2[j++]);
+      return DataType::structOf(std::move(merged));
     }
-    std::lock_guard lock(mutex);
-    root = merge(root, local);
-    sawMalformed |= malformed;
-  });
-  auto schema = canonicalize(root, options.dropFieldIfAllNull);
-  if (!schema) schema = DataType::structOf({});
-  if (sawMalformed && options.mode == expr::JsonParseMode::kPermissive && !schema->fieldIndex(options.corruptColumn)) {
-    auto fields = schema->fields();
-    fields.push_back({options.corruptColumn, DataType::string(), true, "{}"});
-    std::sort(fields.begin(), fields.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-    schema = DataType::structOf(std::move(fields));
+    if (x == TypeId::kArray && y == TypeId::kArray) {
+      return DataType::array(compatibleType(a->elementType(), b->elementType()),
+                             a->containsNull() || b->containsNull());
+    }
+    if ((x == TypeId::kTimestamp && y == TypeId::kTimestampNtz) ||
+        (x == TypeId::kTimestampNtz && y == TypeId::kTimestamp)) {
+      return DataType::timestamp();
+    }
+    return DataType::string();
   }
-  return schema;
-}
 
-// Reads a text file (gzip-decompressed when it ends in .gz) in blocks of whole lines.
-class BlockReader {
- public:
-  static constexpr size_t kBlock = 8 << 20;
-
-  explicit BlockReader(const std::string& path) : path_(path) {
-    if (endsWith(path, ".gz")) {
-      gz_ = gzopen(path.c_str(), "rb");
-      if (!gz_) throw IoError("IO_ERROR", "Cannot open " + path + " for reading");
-    } else {
-      file_ = std::fopen(path.c_str(), "rb");
-      if (!file_) throw IoError("IO_ERROR", "Cannot open " + path + " for reading");
-    }
-  }
-  ~BlockReader() {
-    if (gz_) gzclose(gz_);
-    if (file_) std::fclose(file_);
-  }
-  BlockReader(const BlockReader&) = delete;
-  BlockReader& operator=(const BlockReader&) = delete;
-
-  /// Fills `block` with the next whole lines (the last line of the file may lack its newline).
-  /// `carry` holds a partial line between calls. Returns false at the end of the file.
-  bool next(std::string& carry, std::string& block) {
-    if (done_ && carry.empty()) return false;
-    block.swap(carry);
-    carry.clear();
-    size_t have = block.size();
-    block.resize(have + kBlock + expr::jsonPadding());
-    size_t got = 0;
-    while (!done_ && got < kBlock) {
-      size_t n = readSome(block.data() + have + got, kBlock - got);
-      if (n == 0) done_ = true;
-      got += n;
-    }
-    block.resize(have + got);
-    if (!done_) {
-      size_t lastNewline = block.rfind('\n');
-      if (lastNewline == std::string::npos) {
-        carry.swap(block);  // a line longer than a block: keep reading
-        return next(carry, block);
-      }
-      carry.assign(block, lastNewline + 1, std::string::npos);
-      block.resize(lastNewline + 1);
-    }
-    block.reserve(block.size() + expr::jsonPadding());
-    return !block.empty() || !done_;
+  // JsonInferSchema.compatibleRootType: arrays at the root hold rows; nulls are blank records;
+  // a non-struct beside a struct is a malformed record.
+  DataTypePtr compatibleRootType(const DataTypePtr& a, const DataTypePtr& b) const {
+    if (a->id() == TypeId::kArray) return compatibleRootType(a->elementType(), b);
+    if (b->id() == TypeId::kArray) return compatibleRootType(a, b->elementType());
+    if (a->id() == TypeId::kStruct && b->id() == TypeId::kNull) return a;
+    if (a->id() == TypeId::kNull && b->id() == TypeId::kStruct) return b;
+    if (a->id() == TypeId::kStruct && b->id() != TypeId::kStruct) return withCorruptField(a, b);
+    if (b->id() == TypeId::kStruct && a->id() != TypeId::kStruct) return withCorruptField(b, a);
+    return compatibleType(a, b);
   }
 
  private:
-  size_t readSome(char* out, size_t size) {
-    if (gz_) {
-      int n = gzread(gz_, out, static_cast<unsigned>(std::min<size_t>(size, 1 << 30)));
-      if (n < 0) {
-        int err = 0;
-        throw CorruptionError("CORRUPT_COMPRESSED_FILE", "Cannot decompress " + path_ + ": " + gzerror(gz_, &err) +
-                                                             ". The file is damaged or not gzip.");
-      }
-      return static_cast<size_t>(n);
+  static DataTypePtr decimalFor(TypeId integral) {
+    switch (integral) {
+      case TypeId::kByte:
+        return DataType::decimal(3, 0);
+      case TypeId::kShort:
+        return DataType::decimal(5, 0);
+      case TypeId::kInteger:
+        return DataType::decimal(10, 0);
+      default:
+        return DataType::decimal(20, 0);
     }
-    size_t n = std::fread(out, 1, size, file_);
-    if (n == 0 && std::ferror(file_)) throw IoError("IO_ERROR", "Cannot read " + path_);
-    return n;
   }
 
-  std::string path_;
-  gzFile gz_ = nullptr;
-  std::FILE* file_ = nullptr;
-  bool done_ = false;
+  static bool fitsLong(std::string_view text) {
+    std::string_view digits = text[0] == '-' ? text.substr(1) : text;
+    std::string_view limit = text[0] == '-' ? "9223372036854775808" : "9223372036854775807";
+    return digits.size() < limit.size() || (digits.size() == limit.size() && digits <= limit);
+  }
+
+  // The DecimalType of java.math.BigDecimal(text) as JsonInferSchema builds it, or nullopt when
+  // the text is not a number or needs more than 38 digits. Numbers take
+  // DecimalType(max(precision, scale), scale); strings (prefersDecimal) take
+  // DecimalType(precision, scale), which fails when the scale is larger.
+  static std::optional<DataTypePtr> decimalTypeOf(std::string_view s, bool fromString) {
+    size_t i = 0;
+    if (i < s.size() && (s[i] == '-' || (fromString && s[i] == '+'))) ++i;
+    std::string digits;
+    int64_t fraction = 0;
+    bool point = false;
+    for (; i < s.size(); ++i) {
+      char c = s[i];
+      if (c >= '0' && c <= '9') {
+        digits += c;
+        if (point) ++fraction;
+      } else if (c == '.' && !point) {
+        point = true;
+      } else {
+        break;
+      }
+    }
+    if (digits.empty()) return std::nullopt;
+    int64_t exponent = 0;
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+      ++i;
+      bool negative = false;
+      if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+      if (i >= s.size()) return std::nullopt;
+      for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+        if (exponent < 100000) exponent = exponent * 10 + (s[i] - '0');
+      }
+      if (negative) exponent = -exponent;
+    }
+    if (i != s.size()) return std::nullopt;
+    size_t first = digits.find_first_not_of('0');
+    auto precision = static_cast<int64_t>(first == std::string::npos ? 1 : digits.size() - first);
+    int64_t scale = fraction - exponent;
+    if (scale < 0) {
+      // Weir has no negative scales: the digits move left of the point.
+      precision -= scale;
+      scale = 0;
+    }
+    if (fromString) {
+      if (scale > precision) return std::nullopt;
+    } else {
+      precision = std::max(precision, scale);
+    }
+    if (precision > DataType::kMaxDecimalPrecision) return std::nullopt;
+    return DataType::decimal(static_cast<int>(precision), static_cast<int>(scale));
+  }
+
+  bool timestampParses(std::string_view text) const {
+    if (o_.timestampFormat) return base::parseWithPattern(text, *o_.timestampFormat).has_value();
+    return base::parseTimestamp(text).has_value();
+  }
+
+  DataTypePtr withCorruptField(const DataTypePtr& s, const DataTypePtr& other) const {
+    switch (o_.mode) {
+      case JsonParseMode::kPermissive: {
+        for (const auto& f : s->fields()) {
+          if (f.name == o_.corruptColumn) return s;
+        }
+        std::vector<Field> fields = s->fields();
+        fields.push_back(Field{o_.corruptColumn, DataType::string(), true, "{}"});
+        std::stable_sort(fields.begin(), fields.end(),
+                         [](const Field& a, const Field& b) { return a.name < b.name; });
+        return DataType::structOf(std::move(fields));
+      }
+      case JsonParseMode::kDropMalformed:
+        return s;
+      case JsonParseMode::kFailFast:
+        throw InvalidInputError("MALFORMED_RECORD_IN_SCHEMA_INFERENCE",
+                                "Malformed records are detected in schema inference. Parse Mode: "
+                                "FAILFAST. A record of type " +
+                                    other->sql() + " is not a JSON object.");
+    }
+    return s;
+  }
+
+  const JsonReadOptions& o_;
 };
 
-class JsonScan : public plan::ScanSource {
+// JsonInferSchema.canonicalizeType: nulls become strings (or are dropped with
+// dropFieldIfAllNull), empty structs and unnamed fields are dropped.
+std::optional<DataTypePtr> canonicalize(const DataTypePtr& t, const JsonReadOptions& o) {
+  switch (t->id()) {
+    case TypeId::kArray: {
+      auto element = canonicalize(t->elementType(), o);
+      if (!element) return std::nullopt;
+      return DataType::array(*element, t->containsNull());
+    }
+    case TypeId::kStruct: {
+      std::vector<Field> fields;
+      for (const auto& f : t->fields()) {
+        if (f.name.empty()) continue;
+        if (auto c = canonicalize(f.type, o))
+          fields.push_back(Field{f.name, *c, f.nullable, f.metadata});
+      }
+      if (fields.empty()) return std::nullopt;
+      return DataType::structOf(std::move(fields));
+    }
+    case TypeId::kNull:
+      if (o.dropFieldIfAllNull) return std::nullopt;
+      return DataType::string();
+    default:
+      return t;
+  }
+}
+
+// Spark rejects data schemas whose column names repeat (case-insensitively by default).
+void checkDuplicateColumns(const DataType& schema, const std::string& prefix = "") {
+  std::map<std::string, std::string> seen;
+  for (const auto& f : schema.fields()) {
+    std::string key = asciiLower(f.name);
+    if (seen.count(key)) {
+      throw AnalysisError("COLUMN_ALREADY_EXISTS",
+                          "The column `" + prefix + f.name +
+                              "` already exists. Consider to choose another name or rename the "
+                              "existing column.");
+    }
+    seen[key] = f.name;
+    if (f.type->id() == TypeId::kStruct) checkDuplicateColumns(*f.type, prefix + f.name + ".");
+  }
+}
+
+// A deterministic stand-in for Spark's sampling of records (RDD.sample with seed 1).
+bool sampled(uint64_t file, uint64_t record, double ratio) {
+  if (ratio >= 1.0) return true;
+  uint64_t z = (file << 40) ^ record ^ 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * 0x1.0p-53 < ratio;
+}
+
+DataTypePtr inferSchema(const std::vector<std::string>& files, const JsonReadOptions& o) {
+  TypeInferrer inferrer(o);
+  std::vector<std::optional<DataTypePtr>> perFile(files.size());
+  base::ThreadPool::global().parallelFor(files.size(), [&](size_t i) {
+    TaskText text = loadTask({files[i], 0, 0, true});
+    std::vector<JsonRecordSpan> records;
+    std::optional<DataTypePtr> merged;
+    size_t pos = text.begin;
+    uint64_t index = 0;
+    while (pos < text.size) {
+      pos = nextRecords(text.text(), pos, o, kBatchLines, records);
+      for (const auto& r : records) {
+        if (!sampled(i, index++, o.samplingRatio)) continue;
+        auto t = inferrer.inferRecord(text.text().substr(r.begin, r.end - r.begin));
+        if (!t) continue;
+        merged = merged ? inferrer.compatibleRootType(*merged, *t) : *t;
+      }
+      if (records.empty()) break;
+    }
+    perFile[i] = std::move(merged);
+  });
+  DataTypePtr root = DataType::structOf({});
+  for (const auto& t : perFile) {
+    if (t) root = inferrer.compatibleRootType(root, *t);
+  }
+  auto canonical = canonicalize(root, o);
+  if (canonical && (*canonical)->id() == TypeId::kStruct) return *canonical;
+  return DataType::structOf({});
+}
+
+// A user schema: every column of a file source is nullable; the corrupt record column must be a
+// string.
+DataTypePtr prepareUserSchema(const DataTypePtr& schema, const JsonReadOptions& o) {
+  if (schema->id() != TypeId::kStruct) {
+    throw AnalysisError("INVALID_SCHEMA",
+                        "The JSON schema must be a struct, got " + schema->sql() + ".");
+  }
+  std::vector<Field> fields;
+  for (const auto& f : schema->fields()) {
+    Field copy = f;
+    copy.nullable = true;
+    fields.push_back(std::move(copy));
+  }
+  return DataType::structOf(std::move(fields));
+}
+
+// ----- the scan
+
+/// A scan over JSON Lines files with a fixed schema. Immutable; read() may run on any thread and
+/// reads the files anew each time, one task per file or file split, in parallel.
+class JsonScan final : public plan::ScanSource {
  public:
   JsonScan(std::vector<std::string> paths, std::vector<std::string> files, DataTypePtr schema,
-           expr::JsonReadOptions options)
+           const JsonReadOptions& options)
       : paths_(std::move(paths)),
         files_(std::move(files)),
         schema_(std::move(schema)),
-        reader_(schema_, options, expr::JsonRecordMode::kFile),
-        multiLine_(options.multiLine) {}
+        options_(options),
+        reader_(schema_, options, expr::JsonRecordMode::kFile) {}
 
   DataTypePtr schema() const override { return schema_; }
 
   plan::Partitions read() const override {
-    plan::Partitions out(files_.size());
-    base::ThreadPool::global().parallelFor(files_.size(), [&](size_t f) {
-      if (multiLine_) {
-        std::string text = readText(files_[f]);
-        parseInto(text, splitRecords(text, true), files_[f], out[f]);
-        return;
-      }
-      // Lines are parsed block by block through one reused buffer, so memory stays bounded and
-      // pages are not faulted in again for every block.
-      BlockReader in(files_[f]);
-      std::string buffer;
-      std::string carry;
-      while (in.next(carry, buffer)) {
-        parseInto(buffer, splitRecords(buffer, false), files_[f], out[f]);
-      }
-    });
+    std::vector<ScanTask> tasks = planTasks();
+    plan::Partitions out(tasks.size());
+    base::ThreadPool::global().parallelFor(tasks.size(),
+                                           [&](size_t i) { out[i] = readTask(tasks[i]); });
     return out;
   }
 
-  std::shared_ptr<const plan::ScanSource> withColumns(const std::vector<std::string>& names) const override {
-    std::vector<types::Field> fields;
+  std::shared_ptr<const plan::ScanSource> withColumns(
+      const std::vector<std::string>& names) const override {
+    std::vector<Field> fields;
     for (const auto& f : schema_->fields()) {
       if (std::find(names.begin(), names.end(), f.name) != names.end()) fields.push_back(f);
     }
-    return std::make_shared<JsonScan>(paths_, files_, DataType::structOf(std::move(fields)), reader_.options());
+    return std::make_shared<JsonScan>(paths_, files_, DataType::structOf(std::move(fields)),
+                                      options_);
   }
 
   std::string describe() const override {
-    std::string out = "json [";
+    std::string out = "JsonScan [";
     for (size_t i = 0; i < paths_.size(); ++i) out += (i ? ", " : "") + paths_[i];
     return out + "]";
   }
 
  private:
-  void parseInto(const std::string& text, const std::vector<expr::JsonRecordSpan>& spans, const std::string& file,
-                 plan::Partition& out) const {
-    for (size_t start = 0; start < spans.size(); start += columnar::kDefaultBatchRows) {
-      size_t end = std::min(spans.size(), start + columnar::kDefaultBatchRows);
-      std::vector<expr::JsonRecordSpan> chunk(spans.begin() + start, spans.begin() + end);
-      columnar::VectorPtr rows;
-      try {
-        rows = reader_.parseRecords(text, chunk);
-      } catch (const InvalidInputError& e) {
-        throw InvalidInputError(e.errorClass(), e.message() + " (file " + file + ")");
+  std::vector<ScanTask> planTasks() const {
+    std::vector<ScanTask> tasks;
+    for (const auto& path : files_) {
+      std::error_code ec;
+      uint64_t size = std::filesystem::file_size(path, ec);
+      bool splittable = !ec && !options_.multiLine && options_.lineSep.empty() &&
+                        codecFor(path) == Codec::kNone && size > kSplitBytes;
+      if (!splittable) {
+        tasks.push_back({path, 0, 0, true});
+        continue;
       }
-      if (rows->size() == 0) continue;
-      std::vector<columnar::VectorPtr> columns;
-      for (size_t c = 0; c < rows->numChildren(); ++c) columns.push_back(rows->childPtr(c));
-      out.emplace_back(schema_, std::move(columns), rows->size());
+      for (uint64_t start = 0; start < size; start += kSplitBytes) {
+        tasks.push_back({path, start, std::min(size, start + kSplitBytes), false});
+      }
     }
+    return tasks;
+  }
+
+  plan::Partition readTask(const ScanTask& task) const {
+    TaskText text = loadTask(task);
+    plan::Partition out;
+    std::vector<JsonRecordSpan> records;
+    size_t pos = text.begin;
+    try {
+      while (pos < text.size) {
+        pos = nextRecords(text.text(), pos, options_, kBatchLines, records);
+        if (records.empty()) break;
+        VectorPtr rows = reader_.parseRecords(text.text(), records);
+        if (rows->size() == 0) continue;
+        std::vector<VectorPtr> columns;
+        for (size_t c = 0; c < rows->numChildren(); ++c) columns.push_back(rows->childPtr(c));
+        out.emplace_back(schema_, std::move(columns), rows->size());
+      }
+    } catch (const InvalidInputError& e) {
+      if (e.errorClass() != "MALFORMED_RECORD_IN_PARSING") throw;
+      throw InvalidInputError(e.errorClass(), e.message() + " File: " + task.path + ".");
+    }
+    return out;
   }
 
   std::vector<std::string> paths_;
   std::vector<std::string> files_;
   DataTypePtr schema_;
+  JsonReadOptions options_;
   expr::JsonReader reader_;
-  bool multiLine_;
 };
 
 }  // namespace
 
-std::shared_ptr<const plan::ScanSource> makeJsonScan(const std::vector<std::string>& paths,
-                                                     const std::optional<types::DataTypePtr>& schema,
-                                                     const plan::Options& options) {
-  auto readOptions = expr::JsonReadOptions::fromMap(options.all());
-  auto files = listDataFiles(paths);
-  DataTypePtr type = schema ? *schema : inferSchema(files, readOptions);
-  if (type->id() != TypeId::kStruct) {
-    throw AnalysisError("INVALID_SCHEMA", "The schema of a JSON read must be a struct, got " + type->sql() + ".");
+std::shared_ptr<const plan::ScanSource> makeJsonScan(
+    const std::vector<std::string>& paths, const std::optional<types::DataTypePtr>& schema,
+    const plan::Options& options) {
+  JsonReadOptions o = parseOptions(options);
+  std::vector<std::string> files = listDataFiles(paths);
+  DataTypePtr resolved;
+  if (schema) {
+    resolved = prepareUserSchema(*schema, o);
+  } else {
+    if (files.empty()) {
+      throw AnalysisError("UNABLE_TO_INFER_SCHEMA",
+                          "Unable to infer schema for JSON. It must be specified manually.");
+    }
+    resolved = inferSchema(files, o);
   }
-  return std::make_shared<JsonScan>(paths, std::move(files), type, readOptions);
+  checkDuplicateColumns(*resolved);
+  return std::make_shared<JsonScan>(paths, std::move(files), std::move(resolved), o);
 }
 
 }  // namespace weir::formats
