@@ -17,6 +17,7 @@
 #include "weir/base/time.h"
 #include "weir/formats/csv/csv_dialect.h"
 #include "weir/formats/csv/csv_format.h"
+#include "weir/formats/compressed_file.h"
 #include "weir/formats/file_listing.h"
 
 namespace weir::formats {
@@ -793,67 +794,6 @@ std::vector<std::string> makeSafeHeader(const std::vector<std::string>& row, con
 
 // ----- reading files
 
-enum class Codec { kNone, kGzip, kDeflate };
-
-bool endsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-// Hadoop picks the codec from the file extension.
-Codec codecFor(const std::string& path) {
-  if (endsWith(path, ".gz")) return Codec::kGzip;
-  if (endsWith(path, ".deflate")) return Codec::kDeflate;
-  for (std::string_view ext : {".bz2", ".lz4", ".snappy", ".zst"}) {
-    if (endsWith(path, ext)) {
-      throw UnsupportedOperationError("UNSUPPORTED_COMPRESSION",
-                                      "Cannot read " + path +
-                                          ": the CSV reader decompresses gzip (.gz) and "
-                                          "deflate (.deflate) files only.");
-    }
-  }
-  return Codec::kNone;
-}
-
-// Inflates gzip (possibly several concatenated members) or zlib data.
-std::string inflateAll(const std::string& compressed, const std::string& path) {
-  std::string out;
-  if (compressed.empty()) return out;
-  z_stream zs{};
-  if (inflateInit2(&zs, 15 + 32) != Z_OK)
-    throw InternalError("INTERNAL_ERROR", "inflateInit2 failed");
-  const auto* in = reinterpret_cast<const Bytef*>(compressed.data());
-  size_t remaining = compressed.size();
-  std::string buffer(1 << 16, '\0');
-  auto fail = [&](const std::string& why) {
-    inflateEnd(&zs);
-    throw CorruptionError("FAILED_READ_FILE",
-                          "Cannot decompress " + path + ": " + why +
-                              ". The file is truncated or not compressed as its "
-                              "extension says.");
-  };
-  while (true) {
-    if (zs.avail_in == 0 && remaining > 0) {
-      uInt chunk = static_cast<uInt>(std::min<size_t>(remaining, 1u << 30));
-      zs.next_in = const_cast<Bytef*>(in);
-      zs.avail_in = chunk;
-      in += chunk;
-      remaining -= chunk;
-    }
-    zs.next_out = reinterpret_cast<Bytef*>(buffer.data());
-    zs.avail_out = static_cast<uInt>(buffer.size());
-    int rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buffer.data(), buffer.size() - zs.avail_out);
-    if (rc == Z_STREAM_END) {
-      if (zs.avail_in == 0 && remaining == 0) break;
-      inflateReset(&zs);
-      continue;
-    }
-    if (rc == Z_BUF_ERROR && zs.avail_in == 0 && remaining == 0) fail("unexpected end of data");
-    if (rc != Z_OK && rc != Z_BUF_ERROR) fail(zs.msg ? zs.msg : "invalid compressed data");
-  }
-  inflateEnd(&zs);
-  return out;
-}
 
 std::string latin1ToUtf8(const std::string& in) {
   std::string out;
@@ -933,8 +873,7 @@ TaskText loadTask(const ScanTask& task, const ReadOptions& o) {
   TaskText t;
   if (task.whole) {
     t.data = readFile(task.path);
-    Codec codec = codecFor(task.path);
-    if (codec != Codec::kNone) t.data = inflateAll(t.data, task.path);
+    if (codecFor(task.path, "CSV") != Compression::kNone) t.data = inflateAll(t.data, task.path);
   } else {
     t = readRange(task);
   }
@@ -1216,7 +1155,7 @@ class CsvScan final : public plan::ScanSource {
       std::error_code ec;
       uint64_t size = std::filesystem::file_size(path, ec);
       bool splittable = !ec && !options_.multiLine && options_.dialect.lineSep.empty() &&
-                        codecFor(path) == Codec::kNone && size > kSplitBytes;
+                        codecFor(path, "CSV") == Compression::kNone && size > kSplitBytes;
       if (!splittable) {
         tasks.push_back({path, 0, 0, true});
         continue;

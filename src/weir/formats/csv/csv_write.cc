@@ -12,6 +12,7 @@
 #include "weir/base/time.h"
 #include "weir/formats/csv/csv_dialect.h"
 #include "weir/formats/csv/csv_format.h"
+#include "weir/formats/compressed_file.h"
 #include "weir/formats/file_listing.h"
 
 namespace weir::formats {
@@ -22,7 +23,6 @@ using columnar::Vector;
 using types::DataTypePtr;
 using types::TypeId;
 
-enum class Compression { kNone, kGzip, kDeflate };
 
 struct WriteOptions {
   CsvDialect dialect;
@@ -77,19 +77,7 @@ WriteOptions parseWriteOptions(const plan::Options& o) {
   w.dateFormat = withoutOptionalSections(o.get("dateFormat", "yyyy-MM-dd"));
   w.lineSep = w.dialect.lineSep.empty() ? "\n" : w.dialect.lineSep;
   if (w.dialect.commentSet) w.comment = w.dialect.comment;
-  std::string codec =
-      asciiLower(o.has("compression") ? o.get("compression") : o.get("codec", "none"));
-  if (codec == "gzip") {
-    w.compression = Compression::kGzip;
-  } else if (codec == "deflate") {
-    w.compression = Compression::kDeflate;
-  } else if (codec != "none" && codec != "uncompressed") {
-    throw InvalidInputError(
-        "CODEC_NOT_AVAILABLE",
-        "Codec [" + codec +
-            "] is not available for CSV files. Available codecs are none, uncompressed, "
-            "gzip, deflate.");
-  }
+  w.compression = parseCompression(o, "CSV");
   std::string encoding =
       asciiLower(o.has("encoding") ? o.get("encoding") : o.get("charset", "UTF-8"));
   if (encoding != "utf-8" && encoding != "utf8") {
@@ -99,87 +87,6 @@ WriteOptions parseWriteOptions(const plan::Options& o) {
   }
   return w;
 }
-
-/// Streams text into one part file, through zlib when compressing. Writes to a hidden temporary
-/// name and renames it into place on close(), so readers never see a partial part file. One per
-/// task; not thread-safe.
-class PartFileWriter {
- public:
-  PartFileWriter(std::string path, Compression compression)
-      : path_(std::move(path)), compression_(compression) {
-    std::filesystem::path p(path_);
-    tmpPath_ = (p.parent_path() / ("." + p.filename().string() + ".tmp")).string();
-    file_ = std::fopen(tmpPath_.c_str(), "wb");
-    if (!file_) throw IoError("IO_ERROR", "Cannot open " + tmpPath_ + " for writing");
-    if (compression_ != Compression::kNone) {
-      int windowBits = compression_ == Compression::kGzip ? 15 + 16 : 15;
-      if (deflateInit2(&zs_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, windowBits, 8,
-                       Z_DEFAULT_STRATEGY) != Z_OK) {
-        std::fclose(file_);
-        throw InternalError("INTERNAL_ERROR", "deflateInit2 failed");
-      }
-      zlibActive_ = true;
-    }
-  }
-
-  ~PartFileWriter() {
-    if (zlibActive_) deflateEnd(&zs_);
-    if (file_) {
-      std::fclose(file_);
-      std::error_code ec;
-      std::filesystem::remove(tmpPath_, ec);
-    }
-  }
-
-  PartFileWriter(const PartFileWriter&) = delete;
-  PartFileWriter& operator=(const PartFileWriter&) = delete;
-
-  void write(std::string_view data) {
-    if (compression_ == Compression::kNone)
-      writeRaw(data.data(), data.size());
-    else
-      deflateChunk(data, Z_NO_FLUSH);
-  }
-
-  void close() {
-    if (compression_ != Compression::kNone) deflateChunk({}, Z_FINISH);
-    bool ok = std::fflush(file_) == 0;
-    ok = std::fclose(file_) == 0 && ok;
-    file_ = nullptr;
-    if (!ok) throw IoError("IO_ERROR", "Cannot write " + tmpPath_);
-    std::error_code ec;
-    std::filesystem::rename(tmpPath_, path_, ec);
-    if (ec)
-      throw IoError("IO_ERROR", "Cannot rename " + tmpPath_ + " to " + path_ + ": " + ec.message());
-  }
-
- private:
-  void writeRaw(const char* data, size_t size) {
-    if (size > 0 && std::fwrite(data, 1, size, file_) != size)
-      throw IoError("IO_ERROR", "Cannot write " + tmpPath_);
-  }
-
-  void deflateChunk(std::string_view data, int flush) {
-    zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    zs_.avail_in = static_cast<uInt>(data.size());
-    char buffer[1 << 16];
-    int rc;
-    do {
-      zs_.next_out = reinterpret_cast<Bytef*>(buffer);
-      zs_.avail_out = sizeof buffer;
-      rc = deflate(&zs_, flush);
-      if (rc == Z_STREAM_ERROR) throw InternalError("INTERNAL_ERROR", "deflate failed");
-      writeRaw(buffer, sizeof buffer - zs_.avail_out);
-    } while (zs_.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
-  }
-
-  std::string path_;
-  std::string tmpPath_;
-  Compression compression_;
-  std::FILE* file_ = nullptr;
-  z_stream zs_{};
-  bool zlibActive_ = false;
-};
 
 // java.math.BigDecimal.toString, which Spark's Decimal.toString uses: plain notation unless the
 // adjusted exponent is below -6.
@@ -406,9 +313,7 @@ void writeCsvFiles(const plan::Partitions& data, const types::DataTypePtr& schem
     }
   }
   WriteOptions o = parseWriteOptions(options);
-  std::string extension = o.compression == Compression::kGzip      ? "csv.gz"
-                          : o.compression == Compression::kDeflate ? "csv.deflate"
-                                                                   : "csv";
+  std::string extension = compressedExtension("csv", o.compression);
   std::string uuid = randomUuid();
   base::ThreadPool::global().parallelFor(data.size(), [&](size_t i) {
     std::string path = (std::filesystem::path(dir) / partFileName(i, uuid, extension)).string();

@@ -13,6 +13,7 @@
 #include "weir/base/thread_pool.h"
 #include "weir/base/time.h"
 #include "weir/expr/json_reader.h"
+#include "weir/formats/compressed_file.h"
 #include "weir/formats/file_listing.h"
 #include "weir/formats/json/json_format.h"
 
@@ -55,67 +56,6 @@ JsonReadOptions parseOptions(const plan::Options& options) {
 
 // ----- reading files
 
-enum class Codec { kNone, kZlib };
-
-bool endsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-// Hadoop picks the codec from the file extension.
-Codec codecFor(const std::string& path) {
-  if (endsWith(path, ".gz") || endsWith(path, ".deflate")) return Codec::kZlib;
-  for (std::string_view ext : {".bz2", ".lz4", ".snappy", ".zst"}) {
-    if (endsWith(path, ext)) {
-      throw UnsupportedOperationError("UNSUPPORTED_COMPRESSION",
-                                      "Cannot read " + path +
-                                          ": the JSON reader decompresses gzip (.gz) and deflate "
-                                          "(.deflate) files only.");
-    }
-  }
-  return Codec::kNone;
-}
-
-// Inflates gzip (possibly several concatenated members) or zlib data.
-std::string inflateAll(const std::string& compressed, const std::string& path) {
-  std::string out;
-  if (compressed.empty()) return out;
-  z_stream zs{};
-  if (inflateInit2(&zs, 15 + 32) != Z_OK)
-    throw InternalError("INTERNAL_ERROR", "inflateInit2 failed");
-  const auto* in = reinterpret_cast<const Bytef*>(compressed.data());
-  size_t remaining = compressed.size();
-  std::string buffer(1 << 16, '\0');
-  auto fail = [&](const std::string& why) {
-    inflateEnd(&zs);
-    throw CorruptionError("FAILED_READ_FILE",
-                          "Cannot decompress " + path + ": " + why +
-                              ". The file is truncated or not compressed as its extension says.");
-  };
-  while (true) {
-    if (zs.avail_in == 0 && remaining > 0) {
-      auto chunk = static_cast<uInt>(std::min<size_t>(remaining, 1u << 30));
-      zs.next_in = const_cast<Bytef*>(in);
-      zs.avail_in = chunk;
-      in += chunk;
-      remaining -= chunk;
-    }
-    zs.next_out = reinterpret_cast<Bytef*>(buffer.data());
-    zs.avail_out = static_cast<uInt>(buffer.size());
-    int rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buffer.data(), buffer.size() - zs.avail_out);
-    if (rc == Z_STREAM_END) {
-      if (zs.avail_in == 0 && remaining == 0) break;
-      inflateReset(&zs);
-      continue;
-    }
-    if (rc == Z_BUF_ERROR && zs.avail_in == 0 && remaining == 0) fail("unexpected end of data");
-    if (rc != Z_OK && rc != Z_BUF_ERROR) fail(zs.msg ? zs.msg : "invalid compressed data");
-  }
-  inflateEnd(&zs);
-  return out;
-}
-
-/// One unit of work: a whole file, or a byte range of a large uncompressed file.
 struct ScanTask {
   std::string path;
   uint64_t start = 0;
@@ -184,7 +124,7 @@ TaskText loadTask(const ScanTask& task) {
   if (!task.whole) return readRange(task);
   TaskText t;
   t.data = readFile(task.path);
-  if (codecFor(task.path) == Codec::kZlib) t.data = inflateAll(t.data, task.path);
+  if (codecFor(task.path, "JSON") != Compression::kNone) t.data = inflateAll(t.data, task.path);
   // Jackson skips a byte order mark at the start of the input.
   if (t.data.compare(0, 3, "\xEF\xBB\xBF") == 0) t.begin = 3;
   pad(t);
@@ -656,7 +596,7 @@ class JsonScan final : public plan::ScanSource {
       std::error_code ec;
       uint64_t size = std::filesystem::file_size(path, ec);
       bool splittable = !ec && !options_.multiLine && options_.lineSep.empty() &&
-                        codecFor(path) == Codec::kNone && size > kSplitBytes;
+                        codecFor(path, "JSON") == Compression::kNone && size > kSplitBytes;
       if (!splittable) {
         tasks.push_back({path, 0, 0, true});
         continue;

@@ -1,0 +1,115 @@
+// Compressed text files shared by the file formats: the codec a file name implies, inflating
+// gzip and zlib data, and part files written through zlib with an atomic rename at the end.
+#pragma once
+
+#include <zlib.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "weir/base/error.h"
+#include "weir/plan/logical_plan.h"
+
+namespace weir::formats {
+
+enum class Compression { kNone, kGzip, kDeflate };
+
+/// The writer's codec from the options "compression" (or "codec"): none, uncompressed, gzip,
+/// deflate. `format` names the format in the error ("CSV", "JSON").
+Compression parseCompression(const plan::Options& options, const std::string& format);
+/// The part file extension for a base extension: "json" -> "json.gz" for gzip.
+std::string compressedExtension(const std::string& base, Compression compression);
+/// The codec a file's extension implies, as Hadoop picks it (.gz, .deflate); other compressed
+/// extensions are refused with a clear error naming `format`.
+Compression codecFor(const std::string& path, const std::string& format);
+/// Inflates gzip (possibly several concatenated members) or zlib data; `path` names the file in
+/// errors.
+std::string inflateAll(const std::string& compressed, const std::string& path);
+
+/// Streams text into one part file, through zlib when compressing. Writes to a hidden temporary
+/// name and renames it into place on close(), so readers never see a partial part file. One per
+/// task; not thread-safe.
+class PartFileWriter {
+ public:
+  PartFileWriter(std::string path, Compression compression)
+      : path_(std::move(path)), compression_(compression) {
+    std::filesystem::path p(path_);
+    tmpPath_ = (p.parent_path() / ("." + p.filename().string() + ".tmp")).string();
+    file_ = std::fopen(tmpPath_.c_str(), "wb");
+    if (!file_) throw IoError("IO_ERROR", "Cannot open " + tmpPath_ + " for writing");
+    if (compression_ != Compression::kNone) {
+      int windowBits = compression_ == Compression::kGzip ? 15 + 16 : 15;
+      if (deflateInit2(&zs_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, windowBits, 8,
+                       Z_DEFAULT_STRATEGY) != Z_OK) {
+        std::fclose(file_);
+        file_ = nullptr;
+        throw InternalError("INTERNAL_ERROR", "deflateInit2 failed");
+      }
+      zlibActive_ = true;
+    }
+  }
+
+  ~PartFileWriter() {
+    if (zlibActive_) deflateEnd(&zs_);
+    if (file_) {
+      std::fclose(file_);
+      std::error_code ec;
+      std::filesystem::remove(tmpPath_, ec);
+    }
+  }
+
+  PartFileWriter(const PartFileWriter&) = delete;
+  PartFileWriter& operator=(const PartFileWriter&) = delete;
+
+  void write(std::string_view data) {
+    if (compression_ == Compression::kNone) {
+      writeRaw(data.data(), data.size());
+    } else {
+      deflateChunk(data, Z_NO_FLUSH);
+    }
+  }
+
+  void close() {
+    if (compression_ != Compression::kNone) deflateChunk({}, Z_FINISH);
+    bool ok = std::fflush(file_) == 0;
+    ok = std::fclose(file_) == 0 && ok;
+    file_ = nullptr;
+    if (!ok) throw IoError("IO_ERROR", "Cannot write " + tmpPath_);
+    std::error_code ec;
+    std::filesystem::rename(tmpPath_, path_, ec);
+    if (ec)
+      throw IoError("IO_ERROR", "Cannot rename " + tmpPath_ + " to " + path_ + ": " + ec.message());
+  }
+
+ private:
+  void writeRaw(const char* data, size_t size) {
+    if (size > 0 && std::fwrite(data, 1, size, file_) != size) {
+      throw IoError("IO_ERROR", "Cannot write " + tmpPath_);
+    }
+  }
+
+  void deflateChunk(std::string_view data, int flush) {
+    zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    zs_.avail_in = static_cast<uInt>(data.size());
+    char buffer[1 << 16];
+    int rc;
+    do {
+      zs_.next_out = reinterpret_cast<Bytef*>(buffer);
+      zs_.avail_out = sizeof buffer;
+      rc = deflate(&zs_, flush);
+      if (rc == Z_STREAM_ERROR) throw InternalError("INTERNAL_ERROR", "deflate failed");
+      writeRaw(buffer, sizeof buffer - zs_.avail_out);
+    } while (zs_.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
+  }
+
+  std::string path_;
+  std::string tmpPath_;
+  Compression compression_;
+  std::FILE* file_ = nullptr;
+  z_stream zs_{};
+  bool zlibActive_ = false;
+};
+
+}  // namespace weir::formats
