@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <filesystem>
+#include <fstream>
 
 #include "weir/base/error.h"
 
@@ -88,4 +89,38 @@ std::string inflateAll(const std::string& compressed, const std::string& path) {
 }
 
 /// One unit of work: a whole file, or a byte range of a large uncompressed file.
+LineRange readLineRange(const std::string& path, uint64_t start, uint64_t end) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError("IO_ERROR", "Cannot open " + path + " for reading");
+  LineRange t;
+  t.fileOffset = start == 0 ? 0 : start - 1;
+  in.seekg(static_cast<std::streamoff>(t.fileOffset));
+  t.data.resize(end - t.fileOffset);
+  in.read(t.data.data(), static_cast<std::streamsize>(t.data.size()));
+  t.data.resize(static_cast<size_t>(in.gcount()));
+  size_t searchFrom = static_cast<size_t>(end - 1 - t.fileOffset);
+  size_t stop = std::string::npos;
+  while (true) {
+    size_t nl = searchFrom < t.data.size() ? t.data.find('\n', searchFrom) : std::string::npos;
+    if (nl != std::string::npos) {
+      stop = nl + 1;
+      break;
+    }
+    if (!in) break;
+    size_t old = t.data.size();
+    t.data.resize(old + (1 << 20));
+    in.read(t.data.data() + old, 1 << 20);
+    t.data.resize(old + static_cast<size_t>(in.gcount()));
+    if (t.data.size() == old) break;
+    searchFrom = old;
+  }
+  if (in.bad()) throw IoError("IO_ERROR", "Cannot read " + path);
+  if (stop != std::string::npos) t.data.resize(stop);
+  if (start != 0) {
+    size_t nl = t.data.find('\n');
+    t.begin = nl == std::string::npos ? t.data.size() : nl + 1;
+  }
+  return t;
+}
+
 }  // namespace weir::formats

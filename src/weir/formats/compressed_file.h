@@ -28,6 +28,20 @@ Compression codecFor(const std::string& path, const std::string& format);
 /// errors.
 std::string inflateAll(const std::string& compressed, const std::string& path);
 
+/// The text of one split of an uncompressed file, for parallel reading of big files.
+struct LineRange {
+  std::string data;
+  /// Offset in `data` of the first line that belongs to this split.
+  size_t begin = 0;
+  /// File offset of data[0].
+  uint64_t fileOffset = 0;
+};
+
+/// Reads the lines whose first byte lies in [start, end), as Hadoop's LineRecordReader does: a
+/// split after the first begins after the first '\n' at or after start - 1, and every split reads
+/// on to the first '\n' at or after end - 1. Throws IoError naming the path.
+LineRange readLineRange(const std::string& path, uint64_t start, uint64_t end);
+
 /// Streams text into one part file, through zlib when compressing. Writes to a hidden temporary
 /// name and renames it into place on close(), so readers never see a partial part file. One per
 /// task; not thread-safe.

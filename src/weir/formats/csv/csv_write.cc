@@ -12,6 +12,7 @@
 #include "weir/base/time.h"
 #include "weir/formats/csv/csv_dialect.h"
 #include "weir/formats/csv/csv_format.h"
+#include "weir/expr/json_writer.h"
 #include "weir/formats/compressed_file.h"
 #include "weir/formats/file_listing.h"
 
@@ -88,32 +89,6 @@ WriteOptions parseWriteOptions(const plan::Options& o) {
   return w;
 }
 
-// java.math.BigDecimal.toString, which Spark's Decimal.toString uses: plain notation unless the
-// adjusted exponent is below -6.
-std::string decimalText(int128_t unscaled, int scale) {
-  bool negative = unscaled < 0;
-  auto magnitude =
-      negative ? static_cast<unsigned __int128>(0) - static_cast<unsigned __int128>(unscaled)
-               : static_cast<unsigned __int128>(unscaled);
-  std::string digits;
-  do {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
-    magnitude /= 10;
-  } while (magnitude != 0);
-  std::string out = negative ? "-" : "";
-  int64_t size = static_cast<int64_t>(digits.size());
-  int64_t adjusted = size - 1 - scale;
-  if (scale == 0) return out + digits;
-  if (scale > 0 && adjusted >= -6) {
-    if (size > scale)
-      return out + digits.substr(0, static_cast<size_t>(size - scale)) + "." +
-             digits.substr(static_cast<size_t>(size - scale));
-    return out + "0." + std::string(static_cast<size_t>(scale - size), '0') + digits;
-  }
-  out += digits[0];
-  if (size > 1) out += "." + digits.substr(1);
-  return out + "E" + (adjusted >= 0 ? "+" : "") + std::to_string(adjusted);
-}
 
 /// Renders rows as CSV text with univocity's writer rules as Spark configures them. One per task.
 class CsvRowWriter {
@@ -182,7 +157,7 @@ class CsvRowWriter {
         text = columnar::formatDouble(v.valueAt<double>(row));
         return;
       case TypeId::kDecimal:
-        text = decimalText(v.valueAt<int128_t>(row), v.type()->scale());
+        text = expr::decimalToJavaString(v.valueAt<int128_t>(row), v.type()->scale());
         return;
       case TypeId::kString:
       case TypeId::kBinary:

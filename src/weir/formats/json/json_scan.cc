@@ -77,45 +77,12 @@ void pad(TaskText& t) {
   t.data.append(expr::jsonPadding(), ' ');
 }
 
-std::ifstream openForReading(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("IO_ERROR", "Cannot open " + path + " for reading");
-  return in;
-}
 
-// Reads the lines whose first byte lies in [start, end), as Hadoop's LineRecordReader does: a
-// split after the first begins after the first '\n' at or after start - 1, and every split reads
-// on to the first '\n' at or after end - 1.
 TaskText readRange(const ScanTask& task) {
-  std::ifstream in = openForReading(task.path);
+  LineRange range = readLineRange(task.path, task.start, task.end);
   TaskText t;
-  uint64_t from = task.start == 0 ? 0 : task.start - 1;
-  in.seekg(static_cast<std::streamoff>(from));
-  t.data.resize(task.end - from);
-  in.read(t.data.data(), static_cast<std::streamsize>(t.data.size()));
-  t.data.resize(static_cast<size_t>(in.gcount()));
-  size_t searchFrom = static_cast<size_t>(task.end - 1 - from);
-  size_t stop = std::string::npos;
-  while (true) {
-    size_t nl = searchFrom < t.data.size() ? t.data.find('\n', searchFrom) : std::string::npos;
-    if (nl != std::string::npos) {
-      stop = nl + 1;
-      break;
-    }
-    if (!in) break;
-    size_t old = t.data.size();
-    t.data.resize(old + (1 << 20));
-    in.read(t.data.data() + old, 1 << 20);
-    t.data.resize(old + static_cast<size_t>(in.gcount()));
-    if (t.data.size() == old) break;
-    searchFrom = old;
-  }
-  if (in.bad()) throw IoError("IO_ERROR", "Cannot read " + task.path);
-  if (stop != std::string::npos) t.data.resize(stop);
-  if (task.start != 0) {
-    size_t nl = t.data.find('\n');
-    t.begin = nl == std::string::npos ? t.data.size() : nl + 1;
-  }
+  t.data = std::move(range.data);
+  t.begin = range.begin;
   pad(t);
   return t;
 }
