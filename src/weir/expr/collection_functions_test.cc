@@ -2,6 +2,8 @@
 // non-ANSI results and null semantics.
 #include <gtest/gtest.h>
 
+#include "weir/expr/expr_test_support.h"
+
 #include <cmath>
 #include <functional>
 
@@ -20,9 +22,9 @@ using types::TypeId;
 
 namespace {
 
-using Strings = std::vector<std::string>;
+using namespace testing;  // NOLINT
 
-ExprPtr str(const std::string& s) { return literal(Value::string(s), DataType::string()); }
+
 ExprPtr i32(int64_t v) { return literal(Value::integer(v), DataType::integer()); }
 ExprPtr i64(int64_t v) { return literal(Value::integer(v), DataType::longType()); }
 ExprPtr f64(double v) { return literal(Value::real(v), DataType::doubleType()); }
@@ -61,15 +63,6 @@ ColumnBatch sample() {
             st(Value::null(), Value::string("r")), Value::null(), Value::null()})});
 }
 
-Strings eval(const ExprPtr& e, const ColumnBatch& batch) {
-  Binder binder(batch.schema());
-  auto bound = binder.bind(e);
-  EvalContext ctx;
-  auto v = evaluate(*bound, batch, ctx);
-  Strings out;
-  for (size_t i = 0; i < v->size(); ++i) out.push_back(v->toString(i));
-  return out;
-}
 
 ExprPtr bindIn(const ExprPtr& e, const ColumnBatch& batch) {
   return Binder(batch.schema()).bind(e);

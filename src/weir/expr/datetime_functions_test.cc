@@ -2,6 +2,8 @@
 // results in a UTC session (Spark's doc examples use America/Los_Angeles; those here are in UTC).
 #include <gtest/gtest.h>
 
+#include "weir/expr/expr_test_support.h"
+
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -23,9 +25,9 @@ using types::TypeId;
 
 namespace {
 
-using Strings = std::vector<std::string>;
+using namespace testing;  // NOLINT
 
-ExprPtr str(const std::string& s) { return literal(Value::string(s), DataType::string()); }
+
 ExprPtr i32(int64_t v) { return literal(Value::integer(v), DataType::integer()); }
 ExprPtr i64(int64_t v) { return literal(Value::integer(v), DataType::longType()); }
 ExprPtr f64(double v) { return literal(Value::real(v), DataType::doubleType()); }
@@ -38,25 +40,8 @@ int64_t micros(const char* text) { return *base::parseTimestamp(text); }
 int32_t days(const char* text) { return *base::parseDate(text); }
 
 // A batch with one row, for expressions over literals.
-ColumnBatch oneRow() {
-  auto schema = StructType::fromDDL("x INT");
-  return ColumnBatch::fromRows(schema.type(), {Row({Value::integer(1)})});
-}
 
-Strings eval(const ExprPtr& e, const ColumnBatch& batch, int64_t nowMicros = 0) {
-  Binder binder(batch.schema());
-  auto bound = binder.bind(e);
-  EvalContext ctx;
-  ctx.currentTimestampMicros = nowMicros;
-  auto v = evaluate(*bound, batch, ctx);
-  Strings out;
-  for (size_t i = 0; i < v->size(); ++i) out.push_back(v->toString(i));
-  return out;
-}
 
-std::string evalOne(const ExprPtr& e, int64_t nowMicros = 0) {
-  return eval(e, oneRow(), nowMicros).at(0);
-}
 
 types::DataTypePtr boundType(const ExprPtr& e, const ColumnBatch& batch) {
   return Binder(batch.schema()).bind(e)->type;

@@ -66,4 +66,15 @@ std::vector<uint32_t> selectTrue(const Expr& predicate, const columnar::ColumnBa
   return trueRows(*mask);
 }
 
+std::optional<columnar::Value> constantValue(const ExprPtr& e) {
+  if (e->kind == ExprKind::kLiteral) return e->value;
+  bool foldable = !anyNode(e, [](const Expr& node) {
+    return !(node.kind == ExprKind::kLiteral || (node.kind == ExprKind::kCall && node.name == "cast"));
+  });
+  if (!foldable) return std::nullopt;
+  columnar::ColumnBatch oneRow(types::DataType::structOf({}), {}, 1);
+  EvalContext ctx;
+  return evaluate(*e, oneRow, ctx)->getValue(0);
+}
+
 }  // namespace weir::expr

@@ -2,6 +2,8 @@
 // each type: nulls keep the seed, -0.0 hashes as 0.0, decimals by precision, nested values.
 #include <gtest/gtest.h>
 
+#include "weir/expr/expr_test_support.h"
+
 #include <cmath>
 
 #include "weir/base/error.h"
@@ -21,9 +23,9 @@ using types::TypeId;
 
 namespace {
 
-using Strings = std::vector<std::string>;
+using namespace testing;  // NOLINT
 
-ExprPtr str(const std::string& v) { return literal(Value::string(v), DataType::string()); }
+
 ExprPtr bin(const std::string& v) { return literal(Value::binary(v), DataType::binary()); }
 ExprPtr i32(int64_t v) { return literal(Value::integer(v), DataType::integer()); }
 ExprPtr i64(int64_t v) { return literal(Value::integer(v), DataType::longType()); }
@@ -45,18 +47,7 @@ ExprPtr fn(const std::string& name, std::vector<ExprPtr> args) {
   return call(name, std::move(args));
 }
 
-Strings eval(const ExprPtr& e, const ColumnBatch& batch) {
-  auto b = Binder(batch.schema()).bind(e);
-  EvalContext ctx;
-  auto v = evaluate(*b, batch, ctx);
-  Strings out;
-  for (size_t i = 0; i < v->size(); ++i) out.push_back(v->toString(i));
-  return out;
-}
 
-ColumnBatch oneRow() { return ColumnBatch(DataType::structOf({}), {}, 1); }
-std::string evalOne(const ExprPtr& e) { return eval(e, oneRow())[0]; }
-types::DataTypePtr typeOf(const ExprPtr& e) { return Binder(oneRow().schema()).bind(e)->type; }
 
 template <class E>
 std::string errorClassOf(const ExprPtr& e) {

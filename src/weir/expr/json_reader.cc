@@ -3,6 +3,8 @@
 // Jackson-like tokenizer for lenient syntax and the JSON path functions.
 #include "weir/expr/json_reader.h"
 
+#include "weir/base/utf8.h"
+
 #include <emmintrin.h>
 #include <simdjson.h>
 
@@ -71,23 +73,6 @@ int hexValue(char c) {
   return -1;
 }
 
-void appendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // Length of the valid UTF-8 sequence at s[pos] (a byte >= 0x80), or 0 when it is not valid.
 size_t utf8SequenceLength(std::string_view s, size_t pos) {
@@ -166,7 +151,7 @@ bool decodeEscape(std::string_view s, size_t& pos, std::string& out, const JsonF
           s[pos + 1] == 'u') {
         int32_t low = readHex4(s, pos + 1);
         if (low >= 0xDC00 && low <= 0xDFFF) {
-          appendUtf8(out, 0x10000 + ((static_cast<uint32_t>(unit) - 0xD800) << 10) +
+          base::appendUtf8(out, 0x10000 + ((static_cast<uint32_t>(unit) - 0xD800) << 10) +
                               (static_cast<uint32_t>(low) - 0xDC00));
           pos += 6;
           return true;
@@ -175,7 +160,7 @@ bool decodeEscape(std::string_view s, size_t& pos, std::string& out, const JsonF
       if (unit >= 0xD800 && unit <= 0xDFFF) {
         out += '?';
       } else {
-        appendUtf8(out, static_cast<uint32_t>(unit));
+        base::appendUtf8(out, static_cast<uint32_t>(unit));
       }
       return true;
     }
@@ -1283,29 +1268,23 @@ struct JsonReader::Plan {
   mutable std::unique_ptr<std::atomic<uint32_t>[]> bytesPerRow;
 
   bool parseTimestamp(std::string_view text, int64_t& out) const {
-    if (timestampPatterns.empty()) {
-      auto v = base::parseTimestamp(text);
-      if (!v) return false;
-      out = *v;
-      return true;
-    }
-    for (const auto& p : timestampPatterns) {
-      if (auto v = base::parseWithPattern(text, p)) {
-        out = *v;
-        return true;
-      }
-    }
-    return false;
+    return parseTimestampWith(text, timestampPatterns, false, out);
   }
 
   bool parseTimestampNtz(std::string_view text, int64_t& out) const {
-    if (timestampNtzPatterns.empty()) {
-      auto v = base::parseTimestamp(text, true);
+    return parseTimestampWith(text, timestampNtzPatterns, true, out);
+  }
+
+  // With no patterns, Spark's lenient ISO parsing; else the first pattern that matches.
+  static bool parseTimestampWith(std::string_view text, const std::vector<std::string>& patterns, bool ntz,
+                                 int64_t& out) {
+    if (patterns.empty()) {
+      auto v = base::parseTimestamp(text, ntz);
       if (!v) return false;
       out = *v;
       return true;
     }
-    for (const auto& p : timestampNtzPatterns) {
+    for (const auto& p : patterns) {
       if (auto v = base::parseWithPattern(text, p)) {
         out = *v;
         return true;

@@ -44,18 +44,6 @@ void checkArgCount(const Expr& call, const std::vector<ExprPtr>& args, size_t mi
                           "\" has the type \"" + arg->type->sql() + "\".");
 }
 
-// The value of an argument made only of literals and casts; nullopt when it reads columns.
-std::optional<Value> constantOf(const ExprPtr& e) {
-  if (e->kind == ExprKind::kLiteral) return e->value;
-  bool foldable = !anyNode(e, [](const Expr& node) {
-    return !(node.kind == ExprKind::kLiteral ||
-             (node.kind == ExprKind::kCall && node.name == "cast"));
-  });
-  if (!foldable) return std::nullopt;
-  columnar::ColumnBatch oneRow(DataType::structOf({}), {}, 1);
-  EvalContext ctx;
-  return evaluate(*e, oneRow, ctx)->getValue(0);
-}
 
 // Spark's implicit cast to a numeric parameter: strings and NULL become DOUBLE.
 ExprPtr numericArg(const Expr& call, const ExprPtr& arg, size_t index) {
@@ -220,7 +208,7 @@ void registerRound(FunctionRegistry& r, const std::string& name, RoundMode mode)
       throwMismatch(call, 1, args[1], "\"INT\"");
     }
     args[1] = castIfNeeded(args[1], DataType::integer());
-    auto scaleValue = constantOf(args[1]);
+    auto scaleValue = constantValue(args[1]);
     if (!scaleValue) {
       throw AnalysisError(
           "DATATYPE_MISMATCH.NON_FOLDABLE_INPUT",

@@ -2,6 +2,8 @@
 // cases: HALF_UP against HALF_EVEN, decimal precision, NaN, overflow and nulls.
 #include <gtest/gtest.h>
 
+#include "weir/expr/expr_test_support.h"
+
 #include <cmath>
 #include <limits>
 
@@ -21,13 +23,13 @@ using types::TypeId;
 
 namespace {
 
-using Strings = std::vector<std::string>;
+using namespace testing;  // NOLINT
+
 
 ExprPtr i32(int64_t v) { return literal(Value::integer(v), DataType::integer()); }
 ExprPtr i64(int64_t v) { return literal(Value::integer(v), DataType::longType()); }
 ExprPtr f64(double v) { return literal(Value::real(v), DataType::doubleType()); }
 ExprPtr f32(float v) { return literal(Value::floating(v), DataType::floatType()); }
-ExprPtr str(const std::string& v) { return literal(Value::string(v), DataType::string()); }
 ExprPtr nullOf(const types::DataTypePtr& t) { return literal(Value::null(), t); }
 ExprPtr as(ExprPtr e, const char* type) {
   return callWithOptions("cast", {std::move(e)}, {}, DataType::fromDDL(type));
@@ -46,17 +48,8 @@ ExprPtr fn(const std::string& name, std::vector<ExprPtr> args) {
 
 ExprPtr bound(const ExprPtr& e, const ColumnBatch& batch) { return Binder(batch.schema()).bind(e); }
 
-Strings eval(const ExprPtr& e, const ColumnBatch& batch) {
-  EvalContext ctx;
-  auto v = evaluate(*bound(e, batch), batch, ctx);
-  Strings out;
-  for (size_t i = 0; i < v->size(); ++i) out.push_back(v->toString(i));
-  return out;
-}
 
-ColumnBatch oneRow() { return ColumnBatch(DataType::structOf({}), {}, 1); }
-std::string evalOne(const ExprPtr& e) { return eval(e, oneRow())[0]; }
-std::string typeOf(const ExprPtr& e) { return bound(e, oneRow())->type->sql(); }
+std::string sqlTypeOf(const ExprPtr& e) { return bound(e, oneRow())->type->sql(); }
 
 template <class E>
 std::string errorClassOf(const ExprPtr& e) {
@@ -90,8 +83,8 @@ TEST(MathFunctions, AbsKeepsTypeAndWraps) {
   EXPECT_EQ(evalOne(fn("abs", {dec("-3.14", 3, 2)})), "3.14");
   EXPECT_EQ(evalOne(fn("abs", {str("-2.5")})), "2.5");
   EXPECT_EQ(evalOne(fn("abs", {nullOf(DataType::integer())})), "null");
-  EXPECT_EQ(typeOf(fn("abs", {dec("-3.14", 3, 2)})), "DECIMAL(3,2)");
-  EXPECT_EQ(typeOf(fn("abs", {str("1")})), "DOUBLE");
+  EXPECT_EQ(sqlTypeOf(fn("abs", {dec("-3.14", 3, 2)})), "DECIMAL(3,2)");
+  EXPECT_EQ(sqlTypeOf(fn("abs", {str("1")})), "DOUBLE");
   auto batch = sample();
   EXPECT_EQ(eval(fn("abs", {column("i")}), batch), (Strings{"7", "null", "0", "-2147483648"}));
   EXPECT_EQ(eval(fn("abs", {column("m")}), batch), (Strings{"123.45", "null", "999.99", "0.05"}));
@@ -126,9 +119,9 @@ TEST(MathFunctions, RoundIsHalfUpAndBroundHalfEven) {
   // A float rounds the decimal text of its double value: 1.15f is 1.149999976158142.
   EXPECT_EQ(evalOne(fn("round", {f32(1.15f), i32(1)})), "1.1");
   EXPECT_EQ(evalOne(fn("round", {f32(1.25f), i32(1)})), "1.3");
-  EXPECT_EQ(typeOf(fn("round", {f32(2.5f)})), "FLOAT");
+  EXPECT_EQ(sqlTypeOf(fn("round", {f32(2.5f)})), "FLOAT");
   // Integral types keep their type; a negative scale wraps like Java's intValue().
-  EXPECT_EQ(typeOf(fn("round", {i64(15), i32(-1)})), "BIGINT");
+  EXPECT_EQ(sqlTypeOf(fn("round", {i64(15), i32(-1)})), "BIGINT");
   EXPECT_EQ(evalOne(fn("round", {i64(-15), i32(-1)})), "-20");
   EXPECT_EQ(evalOne(fn("bround", {i64(-15), i32(-1)})), "-20");
   EXPECT_EQ(evalOne(fn("bround", {i64(-25), i32(-1)})), "-20");
@@ -147,21 +140,21 @@ TEST(MathFunctions, RoundIsHalfUpAndBroundHalfEven) {
 
 TEST(MathFunctions, RoundDecimalTypes) {
   // decimal(p, s) rounded to d >= 0 places is decimal(p - s + 1 + min(s, d), min(s, d)).
-  EXPECT_EQ(typeOf(fn("round", {dec("123.456", 6, 3), i32(1)})), "DECIMAL(5,1)");
+  EXPECT_EQ(sqlTypeOf(fn("round", {dec("123.456", 6, 3), i32(1)})), "DECIMAL(5,1)");
   EXPECT_EQ(evalOne(fn("round", {dec("123.456", 6, 3), i32(1)})), "123.5");
   EXPECT_EQ(evalOne(fn("round", {dec("-123.456", 6, 3), i32(1)})), "-123.5");
   EXPECT_EQ(evalOne(fn("bround", {dec("123.45", 5, 2), i32(1)})), "123.4");
   EXPECT_EQ(evalOne(fn("round", {dec("123.45", 5, 2), i32(1)})), "123.5");
-  EXPECT_EQ(typeOf(fn("round", {dec("1.5", 2, 1), i32(3)})), "DECIMAL(3,1)");
+  EXPECT_EQ(sqlTypeOf(fn("round", {dec("1.5", 2, 1), i32(3)})), "DECIMAL(3,1)");
   EXPECT_EQ(evalOne(fn("round", {dec("1.5", 2, 1), i32(3)})), "1.5");
   // A negative scale gives scale 0 with enough integral digits.
-  EXPECT_EQ(typeOf(fn("round", {dec("123.45", 5, 2), i32(-1)})), "DECIMAL(4,0)");
+  EXPECT_EQ(sqlTypeOf(fn("round", {dec("123.45", 5, 2), i32(-1)})), "DECIMAL(4,0)");
   EXPECT_EQ(evalOne(fn("round", {dec("123.45", 5, 2), i32(-1)})), "120");
   EXPECT_EQ(evalOne(fn("round", {dec("155", 3, 0), i32(-1)})), "160");
-  EXPECT_EQ(typeOf(fn("round", {dec("1.5", 2, 1), i32(-5)})), "DECIMAL(6,0)");
+  EXPECT_EQ(sqlTypeOf(fn("round", {dec("1.5", 2, 1), i32(-5)})), "DECIMAL(6,0)");
   EXPECT_EQ(evalOne(fn("round", {dec("1.5", 2, 1), i32(-5)})), "0");
   auto batch = sample();
-  EXPECT_EQ(typeOf(fn("round", {dec("1", 5, 2), i32(1)})), "DECIMAL(5,1)");
+  EXPECT_EQ(sqlTypeOf(fn("round", {dec("1", 5, 2), i32(1)})), "DECIMAL(5,1)");
   EXPECT_EQ(eval(fn("round", {column("m"), i32(1)}), batch),
             (Strings{"-123.5", "null", "1000.0", "0.1"}));
   EXPECT_EQ(eval(fn("bround", {column("m"), i32(1)}), batch),
@@ -185,22 +178,22 @@ TEST(MathFunctions, FloorAndCeil) {
   EXPECT_EQ(evalOne(fn("ceil", {f64(-0.1)})), "0");
   EXPECT_EQ(evalOne(fn("floor", {i32(5)})), "5");
   EXPECT_EQ(evalOne(fn("ceil", {i32(5)})), "5");
-  EXPECT_EQ(typeOf(fn("floor", {f64(1.5)})), "BIGINT");
-  EXPECT_EQ(typeOf(fn("ceil", {i32(1)})), "BIGINT");
-  EXPECT_EQ(typeOf(fn("ceil", {i64(1)})), "BIGINT");
+  EXPECT_EQ(sqlTypeOf(fn("floor", {f64(1.5)})), "BIGINT");
+  EXPECT_EQ(sqlTypeOf(fn("ceil", {i32(1)})), "BIGINT");
+  EXPECT_EQ(sqlTypeOf(fn("ceil", {i64(1)})), "BIGINT");
   EXPECT_EQ(evalOne(fn("floor", {f64(NAN)})), "0");
   EXPECT_EQ(evalOne(fn("ceil", {f64(1e30)})), "9223372036854775807");
   EXPECT_EQ(evalOne(fn("floor", {f64(-1e30)})), "-9223372036854775808");
   EXPECT_EQ(evalOne(fn("floor", {str("3.7")})), "3");
   EXPECT_EQ(evalOne(fn("ceil", {nullOf(DataType::doubleType())})), "null");
   // decimal(p, s) -> decimal(p - s + 1, 0).
-  EXPECT_EQ(typeOf(fn("floor", {dec("3.45", 3, 2)})), "DECIMAL(2,0)");
+  EXPECT_EQ(sqlTypeOf(fn("floor", {dec("3.45", 3, 2)})), "DECIMAL(2,0)");
   EXPECT_EQ(evalOne(fn("floor", {dec("3.45", 3, 2)})), "3");
   EXPECT_EQ(evalOne(fn("floor", {dec("-3.45", 3, 2)})), "-4");
   EXPECT_EQ(evalOne(fn("ceil", {dec("3.45", 3, 2)})), "4");
   EXPECT_EQ(evalOne(fn("ceil", {dec("-3.45", 3, 2)})), "-3");
   EXPECT_EQ(evalOne(fn("ceil", {dec("9.99", 3, 2)})), "10");
-  EXPECT_EQ(typeOf(fn("ceil", {dec("12", 5, 0)})), "DECIMAL(5,0)");
+  EXPECT_EQ(sqlTypeOf(fn("ceil", {dec("12", 5, 0)})), "DECIMAL(5,0)");
   auto batch = sample();
   EXPECT_EQ(eval(fn("ceil", {column("m")}), batch), (Strings{"-123", "null", "1000", "1"}));
   EXPECT_EQ(eval(fn("floor", {column("d")}), batch), (Strings{"2", "null", "-1", "0"}));
@@ -230,7 +223,7 @@ TEST(MathFunctions, SqrtExpLogPow) {
   EXPECT_EQ(evalOne(fn("pow", {f64(-1), f64(INFINITY)})), "NaN");
   EXPECT_EQ(evalOne(fn("pow", {f64(NAN), f64(0)})), "1.0");
   EXPECT_EQ(evalOne(fn("pow", {i32(2), nullOf(DataType::integer())})), "null");
-  EXPECT_EQ(typeOf(fn("sqrt", {dec("4", 1, 0)})), "DOUBLE");
+  EXPECT_EQ(sqlTypeOf(fn("sqrt", {dec("4", 1, 0)})), "DOUBLE");
   auto batch = sample();
   EXPECT_EQ(eval(fn("sqrt", {column("l")}), batch),
             (Strings{"3.872983346207417", "null", "NaN", "1.0"}));
@@ -250,8 +243,8 @@ TEST(MathFunctions, GreatestAndLeastSkipNulls) {
   EXPECT_EQ(evalOne(fn("least", {nullOf(DataType::integer()), nullOf(DataType::integer())})),
             "null");
   EXPECT_EQ(evalOne(fn("greatest", {i32(1), f64(2.5)})), "2.5");
-  EXPECT_EQ(typeOf(fn("greatest", {i32(1), i64(2)})), "BIGINT");
-  EXPECT_EQ(typeOf(fn("least", {i32(1), dec("2.5", 2, 1)})), "DECIMAL(11,1)");
+  EXPECT_EQ(sqlTypeOf(fn("greatest", {i32(1), i64(2)})), "BIGINT");
+  EXPECT_EQ(sqlTypeOf(fn("least", {i32(1), dec("2.5", 2, 1)})), "DECIMAL(11,1)");
   EXPECT_EQ(evalOne(fn("greatest", {f64(1.0), f64(NAN)})), "NaN");
   EXPECT_EQ(evalOne(fn("least", {f64(1.0), f64(NAN)})), "1.0");
   EXPECT_EQ(evalOne(fn("least", {str("b"), str("a"), str("é")})), "a");

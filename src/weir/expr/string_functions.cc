@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "weir/expr/binder.h"
+#include "weir/base/utf8.h"
 #include "weir/expr/evaluator.h"
 #include "weir/expr/function_registry.h"
 #include "weir/expr/kernels.h"
@@ -61,19 +62,6 @@ void checkArgCount(const Expr& call, const std::vector<ExprPtr>& args, size_t mi
       "The value of parameter(s) `" + parameter + "` in `" + function + "` is invalid: " + reason);
 }
 
-// The value of an argument made only of literals and casts (the arguments Spark folds at
-// analysis); nullopt for anything that reads columns.
-std::optional<Value> constantOf(const ExprPtr& e) {
-  if (e->kind == ExprKind::kLiteral) return e->value;
-  bool foldable = !anyNode(e, [](const Expr& node) {
-    return !(node.kind == ExprKind::kLiteral ||
-             (node.kind == ExprKind::kCall && node.name == "cast"));
-  });
-  if (!foldable) return std::nullopt;
-  columnar::ColumnBatch oneRow(DataType::structOf({}), {}, 1);
-  EvalContext ctx;
-  return evaluate(*e, oneRow, ctx)->getValue(0);
-}
 
 // Spark's implicit cast to STRING: any atomic type (and NULL) converts; nested types do not.
 ExprPtr stringArg(const Expr& call, const ExprPtr& arg, size_t index) {
@@ -170,23 +158,6 @@ char32_t decodeChar(std::string_view s, size_t& i) {
   return cp;
 }
 
-void encodeChar(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // ===== case mapping (Java's String.toUpperCase / toLowerCase in a non-Turkic locale)
 
@@ -247,20 +218,20 @@ constexpr SpecialUpper kSpecialUpper[] = {
 void appendUpper(char32_t c, std::string& out) {
   // Greek letters with ypogegrammeni or prosgegrammeni: capital letter followed by IOTA.
   if (c >= 0x1F80 && c <= 0x1FAF) {
-    char32_t base = c < 0x1F90 ? 0x1F08 : (c < 0x1FA0 ? 0x1F28 : 0x1F68);
-    encodeChar(base + (c & 7), out);
-    encodeChar(0x399, out);
+    char32_t capital = c < 0x1F90 ? 0x1F08 : (c < 0x1FA0 ? 0x1F28 : 0x1F68);
+    base::appendUtf8(out, static_cast<uint32_t>(capital + (c & 7)));
+    base::appendUtf8(out, static_cast<uint32_t>(0x399));
     return;
   }
   auto it = std::lower_bound(std::begin(kSpecialUpper), std::end(kSpecialUpper), c,
                              [](const SpecialUpper& s, char32_t v) { return s.from < v; });
   if (it != std::end(kSpecialUpper) && it->from == c) {
     for (char32_t t : it->to) {
-      if (t) encodeChar(t, out);
+      if (t) base::appendUtf8(out, static_cast<uint32_t>(t));
     }
     return;
   }
-  encodeChar(simpleUpper(c), out);
+  base::appendUtf8(out, static_cast<uint32_t>(simpleUpper(c)));
 }
 
 bool isCased(char32_t c) { return simpleLower(c) != c || simpleUpper(c) != c; }
@@ -295,7 +266,7 @@ void lowerSlow(std::string_view s, std::string& out) {
     char32_t c = chars[k];
     if (c == 0x130) {  // capital I with dot above: "i" + combining dot above
       out += 'i';
-      encodeChar(0x307, out);
+      base::appendUtf8(out, static_cast<uint32_t>(0x307));
       continue;
     }
     if (c == 0x3A3) {  // capital sigma: final form at the end of a word
@@ -310,10 +281,10 @@ void lowerSlow(std::string_view s, std::string& out) {
         casedAfter = isCased(chars[j]);
         break;
       }
-      encodeChar(casedBefore && !casedAfter ? 0x3C2 : 0x3C3, out);
+      base::appendUtf8(out, static_cast<uint32_t>(casedBefore && !casedAfter ? 0x3C2 : 0x3C3));
       continue;
     }
-    encodeChar(simpleLower(c), out);
+    base::appendUtf8(out, static_cast<uint32_t>(simpleLower(c)));
   }
 }
 
@@ -1229,7 +1200,7 @@ class LikePattern {
 
 char32_t likeEscapeOf(const Expr& call, const std::vector<ExprPtr>& args) {
   if (args.size() < 3) return '\\';
-  auto value = constantOf(args[2]);
+  auto value = constantValue(args[2]);
   if (!value || value->isNull()) {
     throw AnalysisError(
         "DATATYPE_MISMATCH.NON_FOLDABLE_INPUT",
@@ -1371,7 +1342,7 @@ struct PatternArg {
 
 PatternArg patternArg(const ExprPtr& arg, const std::string& function) {
   PatternArg out;
-  if (auto value = constantOf(arg)) {
+  if (auto value = constantValue(arg)) {
     out.constant = true;
     if (!value->isNull()) {
       out.text = value->asString();
@@ -1416,7 +1387,7 @@ void registerRegexFunctions(FunctionRegistry& r) {
     args[1] = stringArg(call, args[1], 1);
     std::shared_ptr<const LikePattern> constant;
     bool constantNull = false;
-    if (auto value = constantOf(args[1])) {
+    if (auto value = constantValue(args[1])) {
       if (value->isNull()) {
         constantNull = true;
       } else {
@@ -1462,7 +1433,7 @@ void registerRegexFunctions(FunctionRegistry& r) {
     if (args.size() == 2) args.push_back(literal(Value::integer(1), DataType::integer()));
     args[2] = intArg(call, args[2], 2);
     PatternArg pattern = patternArg(args[1], "regexp_extract");
-    std::optional<Value> index = constantOf(args[2]);
+    std::optional<Value> index = constantValue(args[2]);
     auto checkIndex = [](int64_t idx, int groups) {
       if (idx < 0) {
         throwInvalidParameter("REGEX_GROUP_INDEX", "idx", "regexp_extract",
@@ -1521,7 +1492,7 @@ void registerRegexFunctions(FunctionRegistry& r) {
     for (size_t i = 0; i < 3; ++i) args[i] = stringArg(call, args[i], i);
     if (args.size() == 3) args.push_back(literal(Value::integer(1), DataType::integer()));
     args[3] = intArg(call, args[3], 3);
-    auto position = constantOf(args[3]);
+    auto position = constantValue(args[3]);
     if (!position) {
       throw AnalysisError(
           "DATATYPE_MISMATCH.NON_FOLDABLE_INPUT",
@@ -1540,7 +1511,7 @@ void registerRegexFunctions(FunctionRegistry& r) {
     int64_t pos = position->isNull() ? -1 : position->asLong();
     PatternArg pattern = patternArg(args[1], "regexp_replace");
     std::shared_ptr<const Replacement> replacement;
-    auto rep = constantOf(args[2]);
+    auto rep = constantValue(args[2]);
     if (pattern.regex && rep && !rep->isNull()) {
       replacement =
           std::make_shared<const Replacement>(parseReplacement(rep->asString(), *pattern.regex));

@@ -2,6 +2,8 @@
 // empty strings, UTF-8 characters, Java regular expressions and LIKE escapes.
 #include <gtest/gtest.h>
 
+#include "weir/expr/expr_test_support.h"
+
 #include "weir/base/error.h"
 #include "weir/expr/binder.h"
 #include "weir/expr/evaluator.h"
@@ -17,9 +19,9 @@ using types::TypeId;
 
 namespace {
 
-using Strings = std::vector<std::string>;
+using namespace testing;  // NOLINT
 
-ExprPtr str(const std::string& v) { return literal(Value::string(v), DataType::string()); }
+
 ExprPtr i32(int64_t v) { return literal(Value::integer(v), DataType::integer()); }
 ExprPtr nullOf(const types::DataTypePtr& t) { return literal(Value::null(), t); }
 ExprPtr bin(const std::string& v) { return literal(Value::binary(v), DataType::binary()); }
@@ -41,14 +43,6 @@ ColumnBatch sample() {
 
 ExprPtr bound(const ExprPtr& e, const ColumnBatch& batch) { return Binder(batch.schema()).bind(e); }
 
-Strings eval(const ExprPtr& e, const ColumnBatch& batch) {
-  auto b = bound(e, batch);
-  EvalContext ctx;
-  auto v = evaluate(*b, batch, ctx);
-  Strings out;
-  for (size_t i = 0; i < v->size(); ++i) out.push_back(v->toString(i));
-  return out;
-}
 
 // Evaluates an expression over literals on a one-row batch.
 columnar::VectorPtr evalVector(const ExprPtr& e) {
@@ -57,12 +51,7 @@ columnar::VectorPtr evalVector(const ExprPtr& e) {
   return evaluate(*bound(e, one), one, ctx);
 }
 
-std::string evalOne(const ExprPtr& e) { return evalVector(e)->toString(0); }
 
-types::DataTypePtr typeOf(const ExprPtr& e) {
-  ColumnBatch one(DataType::structOf({}), {}, 1);
-  return bound(e, one)->type;
-}
 
 template <class E>
 std::string errorClassOf(const ExprPtr& e) {

@@ -1,6 +1,7 @@
 // Compressed text files shared by the file formats.
 #include "weir/formats/compressed_file.h"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -89,6 +90,24 @@ std::string inflateAll(const std::string& compressed, const std::string& path) {
 }
 
 /// One unit of work: a whole file, or a byte range of a large uncompressed file.
+std::vector<ScanTask> planScanTasks(const std::vector<std::string>& files, bool splitLines,
+                                    const std::string& format) {
+  std::vector<ScanTask> tasks;
+  for (const auto& path : files) {
+    std::error_code ec;
+    uint64_t size = std::filesystem::file_size(path, ec);
+    bool splittable = !ec && splitLines && codecFor(path, format) == Compression::kNone && size > kSplitBytes;
+    if (!splittable) {
+      tasks.push_back({path, 0, 0, true});
+      continue;
+    }
+    for (uint64_t start = 0; start < size; start += kSplitBytes) {
+      tasks.push_back({path, start, std::min(size, start + kSplitBytes), false});
+    }
+  }
+  return tasks;
+}
+
 LineRange readLineRange(const std::string& path, uint64_t start, uint64_t end) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError("IO_ERROR", "Cannot open " + path + " for reading");

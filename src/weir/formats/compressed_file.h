@@ -1,5 +1,6 @@
-// Compressed text files shared by the file formats: the codec a file name implies, inflating
-// gzip and zlib data, and part files written through zlib with an atomic rename at the end.
+// Text files shared by the file formats: the codec a file name implies, inflating gzip and zlib
+// data, line-aligned splits of big files, and part files written through zlib with an atomic
+// rename at the end.
 #pragma once
 
 #include <zlib.h>
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "weir/base/error.h"
 #include "weir/plan/logical_plan.h"
@@ -36,6 +38,22 @@ struct LineRange {
   /// File offset of data[0].
   uint64_t fileOffset = 0;
 };
+
+/// One unit of reading work: a whole file, or a byte range of a large uncompressed file.
+struct ScanTask {
+  std::string path;
+  uint64_t start = 0;
+  uint64_t end = 0;
+  bool whole = true;
+};
+
+/// Uncompressed files larger than this are read as several line-aligned splits.
+constexpr uint64_t kSplitBytes = 64ULL << 20;
+
+/// The tasks that read `files`: one per file, or kSplitBytes ranges of uncompressed files when
+/// `splitLines` (records are single lines). `format` names the format in errors.
+std::vector<ScanTask> planScanTasks(const std::vector<std::string>& files, bool splitLines,
+                                    const std::string& format);
 
 /// Reads the lines whose first byte lies in [start, end), as Hadoop's LineRecordReader does: a
 /// split after the first begins after the first '\n' at or after start - 1, and every split reads

@@ -33,8 +33,6 @@ using types::DataTypePtr;
 using types::Field;
 using types::TypeId;
 
-// Uncompressed files larger than this are read as several line-aligned splits.
-constexpr uint64_t kSplitBytes = 64ULL << 20;
 // As Spark's maxErrorContentLength: records quoted in errors are cut to this many characters.
 constexpr size_t kMaxErrorContent = 1000;
 
@@ -818,13 +816,6 @@ struct TaskText {
   uint64_t fileOffset = 0;  // offset in the file of data[0]
 };
 
-/// One unit of work: a whole file, or a byte range of a large uncompressed file.
-struct ScanTask {
-  std::string path;
-  uint64_t start = 0;
-  uint64_t end = 0;
-  bool whole = true;
-};
 
 std::ifstream openForReading(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -1123,21 +1114,7 @@ class CsvScan final : public plan::ScanSource {
 
  private:
   std::vector<ScanTask> planTasks() const {
-    std::vector<ScanTask> tasks;
-    for (const auto& path : files_) {
-      std::error_code ec;
-      uint64_t size = std::filesystem::file_size(path, ec);
-      bool splittable = !ec && !options_.multiLine && options_.dialect.lineSep.empty() &&
-                        codecFor(path, "CSV") == Compression::kNone && size > kSplitBytes;
-      if (!splittable) {
-        tasks.push_back({path, 0, 0, true});
-        continue;
-      }
-      for (uint64_t start = 0; start < size; start += kSplitBytes) {
-        tasks.push_back({path, start, std::min(size, start + kSplitBytes), false});
-      }
-    }
-    return tasks;
+    return planScanTasks(files_, !options_.multiLine && options_.dialect.lineSep.empty(), "CSV");
   }
 
   plan::Partition readTask(const ScanTask& task) const {

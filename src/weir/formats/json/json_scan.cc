@@ -33,8 +33,6 @@ using types::DataTypePtr;
 using types::Field;
 using types::TypeId;
 
-// Uncompressed files larger than this are read as several line-aligned splits.
-constexpr uint64_t kSplitBytes = 64ULL << 20;
 constexpr size_t kBatchLines = columnar::kDefaultBatchRows;
 
 std::string asciiLower(std::string s) {
@@ -56,12 +54,6 @@ JsonReadOptions parseOptions(const plan::Options& options) {
 
 // ----- reading files
 
-struct ScanTask {
-  std::string path;
-  uint64_t start = 0;
-  uint64_t end = 0;
-  bool whole = true;
-};
 
 /// A file (or a piece of one) in memory, padded for simdjson: records start in [begin, size).
 struct TaskText {
@@ -558,21 +550,7 @@ class JsonScan final : public plan::ScanSource {
 
  private:
   std::vector<ScanTask> planTasks() const {
-    std::vector<ScanTask> tasks;
-    for (const auto& path : files_) {
-      std::error_code ec;
-      uint64_t size = std::filesystem::file_size(path, ec);
-      bool splittable = !ec && !options_.multiLine && options_.lineSep.empty() &&
-                        codecFor(path, "JSON") == Compression::kNone && size > kSplitBytes;
-      if (!splittable) {
-        tasks.push_back({path, 0, 0, true});
-        continue;
-      }
-      for (uint64_t start = 0; start < size; start += kSplitBytes) {
-        tasks.push_back({path, start, std::min(size, start + kSplitBytes), false});
-      }
-    }
-    return tasks;
+    return planScanTasks(files_, !options_.multiLine && options_.lineSep.empty(), "JSON");
   }
 
   plan::Partition readTask(const ScanTask& task) const {
