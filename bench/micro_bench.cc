@@ -65,7 +65,11 @@ void BM_WindowCountByUser(benchmark::State& state) {
   auto plan = std::make_shared<plan::LogicalPlan>();
   plan->kind = plan::PlanKind::kLocalRelation;
   plan->schema = schema.type();
-  plan->data.push_back(ColumnBatch(schema.type(), {ts, user}, n));
+  // Batches of the size operators pass along.
+  ColumnBatch all(schema.type(), {ts, user}, n);
+  for (size_t start = 0; start < n; start += columnar::kDefaultBatchRows) {
+    plan->data.push_back(all.slice(start, std::min(columnar::kDefaultBatchRows, n - start)));
+  }
   DataFrame events(spark.state(), plan);
   auto counts = events.groupBy(window(col("event_time"), "10 minutes", "5 minutes"), col("user_id")).agg(count("*"));
   for (auto _ : state) {

@@ -156,29 +156,48 @@ TEST_F(DataFrameTest, TumblingAndSlidingWindows) {
 }
 
 TEST_F(DataFrameTest, SlidingWindowsByPanesEqualTheGeneralPath) {
+  // Rows out of time order (a key sees many panes in random order), NULL times, keys and values,
+  // times before the epoch; windows tumbling, sliding by a divisor, sliding by a non-divisor,
+  // and with a start offset; grouped by no key, a string key, and two keys.
   std::vector<Row> rows;
-  for (int i = 0; i < 3000; ++i) {
+  for (int j = 0; j < 3000; ++j) {
+    int i = (j * 7919) % 3000;
     Value v = i % 13 == 0 ? N() : D((i * 7919) % 1000 / 10.0);
-    rows.push_back(Row({Value::timestamp(1000000LL * 7 * i - 1000000LL * 3600), S("k" + std::to_string(i % 5)), v}));
+    Value k = i % 17 == 0 ? N() : S("k" + std::to_string(i % 5));
+    rows.push_back(Row({Value::timestamp(1000000LL * 7 * i - 1000000LL * 3600), k, I(i % 3), v}));
   }
-  rows.push_back(Row({N(), S("k1"), D(1)}));
-  auto df = spark.createDataFrame(rows, StructType::fromDDL("ts TIMESTAMP, k STRING, v DOUBLE"));
-  for (auto [size, slide] : {std::pair{"10 minutes", "5 minutes"}, std::pair{"1 hour", "1 minute"},
-                             std::pair{"6 minutes", "2 minutes"}}) {
-    auto grouped = df.groupBy(window(col("ts"), size, slide), col("k"));
-    // collect_list cannot be merged from panes, so it forces the per-window path.
-    auto general = grouped.agg(count("*"), count("v"), sum("v"), avg("v"), min("v"), max("v"), collect_list(col("v")))
-                       .drop("collect_list(v)");
-    auto panes = grouped.agg(count("*"), count("v"), sum("v"), avg("v"), min("v"), max("v"));
-    EXPECT_EQ(panes.columns(), general.columns());
-    auto a = sorted(panes.collect()), b = sorted(general.collect());
-    ASSERT_EQ(a.size(), b.size());
-    for (size_t i = 0; i < a.size(); ++i) {
-      for (size_t c = 0; c < a[i].size(); ++c) {
-        if (a[i][c].kind() == Value::Kind::kDouble && !a[i][c].isNull() && !b[i][c].isNull()) {
-          EXPECT_NEAR(a[i][c].asDouble(), b[i][c].asDouble(), 1e-9) << a[i].toString();
-        } else {
-          EXPECT_EQ(a[i][c], b[i][c]) << a[i].toString() << " vs " << b[i].toString();
+  rows.push_back(Row({N(), S("k1"), I(0), D(1)}));
+  auto df = spark.createDataFrame(rows, StructType::fromDDL("ts TIMESTAMP, k STRING, g BIGINT, v DOUBLE"));
+  struct Shape {
+    std::string size, slide, start;
+  };
+  std::vector<Shape> shapes{{"10 minutes", "5 minutes", "0 seconds"}, {"1 hour", "1 minute", "0 seconds"},
+                            {"6 minutes", "2 minutes", "0 seconds"},  {"10 minutes", "3 minutes", "0 seconds"},
+                            {"10 minutes", "10 minutes", "0 seconds"}, {"10 minutes", "4 minutes", "90 seconds"}};
+  std::vector<std::vector<Column>> keyings{{}, {col("k")}, {col("k"), col("g")}};
+  for (const auto& shape : shapes) {
+    for (const auto& keys : keyings) {
+      std::vector<Column> by{window(col("ts"), shape.size, shape.slide, shape.start)};
+      by.insert(by.end(), keys.begin(), keys.end());
+      auto grouped = df.groupBy(by);
+      // collect_list cannot be merged from panes, so it forces the per-window path.
+      auto general =
+          grouped.agg(count("*"), count("v"), sum("v"), avg("v"), min("v"), max("v"), sum("g"), collect_list(col("v")))
+              .drop("collect_list(v)");
+      auto panes = grouped.agg(count("*"), count("v"), sum("v"), avg("v"), min("v"), max("v"), sum("g"));
+      ASSERT_NE(panes.explainString().find("WindowAggregate"), std::string::npos) << panes.explainString();
+      ASSERT_EQ(general.explainString().find("WindowAggregate"), std::string::npos);
+      EXPECT_EQ(panes.columns(), general.columns());
+      auto a = sorted(panes.collect()), b = sorted(general.collect());
+      ASSERT_EQ(a.size(), b.size()) << shape.size << " / " << shape.slide << ", keys " << keys.size();
+      ASSERT_GT(a.size(), 10u);
+      for (size_t i = 0; i < a.size(); ++i) {
+        for (size_t c = 0; c < a[i].size(); ++c) {
+          if (a[i][c].kind() == Value::Kind::kDouble && !a[i][c].isNull() && !b[i][c].isNull()) {
+            EXPECT_NEAR(a[i][c].asDouble(), b[i][c].asDouble(), 1e-9) << a[i].toString();
+          } else {
+            EXPECT_EQ(a[i][c], b[i][c]) << a[i].toString() << " vs " << b[i].toString();
+          }
         }
       }
     }

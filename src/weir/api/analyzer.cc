@@ -334,7 +334,7 @@ PlanPtr tryPaneAggregate(const PlanPtr& child, const std::vector<ExprPtr>& group
   int64_t size = std::stoll(w->options.at("windowDuration"));
   int64_t slide = std::stoll(w->options.at("slideDuration"));
   int64_t start = std::stoll(w->options.at("startTime"));
-  if (slide >= size || size % slide != 0 || w->options.count("__panesMerged")) return nullptr;
+  if (size <= 0 || slide <= 0 || slide > size || w->options.count("__panes")) return nullptr;
   // Every output must be built from mergeable aggregates only.
   std::vector<ExprPtr> aggNodes;
   bool ok = true;
@@ -354,84 +354,101 @@ PlanPtr tryPaneAggregate(const PlanPtr& child, const std::vector<ExprPtr>& group
     check(e, false);
   }
   if (!ok || aggNodes.empty()) return nullptr;
-  // Argument types decide the merge (avg of decimals keeps the general path).
+  // Decimal sums keep the general path: a pane's partial sum could overflow where the window's
+  // total does not.
   Binder binder(child->schema);
-  std::vector<DataTypePtr> argTypes;
   try {
     for (const auto& a : aggNodes) {
-      argTypes.push_back(a->children.empty() ? DataType::integer()
-                                             : binder.bind(resolvePlanColumns(child, a->children[0]))->type);
-      if (a->name == "avg" && argTypes.back()->id() == TypeId::kDecimal) return nullptr;
+      if ((a->name == "avg" || a->name == "sum") && !a->children.empty() &&
+          binder.bind(resolvePlanColumns(child, a->children[0]))->type->id() == TypeId::kDecimal) {
+        return nullptr;
+      }
     }
   } catch (const Error&) {
     return nullptr;
   }
   using expr::aggregate;
-  using expr::column;
-  // Stage 1: panes (tumbling windows of one slide) and the other keys, with partial aggregates.
+  // The per-pane partial aggregates, analyzed as an ordinary aggregate by (window, other keys) so
+  // that the event time, keys and arguments are bound and checked as usual; the WindowAggregate
+  // node takes them over.
   std::vector<ExprPtr> g1, p1;
-  auto pane = expr::callWithOptions("window", {w->children[0]},
-                                    {{"windowDuration", std::to_string(slide)},
-                                     {"slideDuration", std::to_string(slide)},
-                                     {"startTime", std::to_string(start)}},
-                                    nullptr, "window");
-  g1.push_back(expr::alias(pane, "__pane"));
-  std::vector<std::string> keyNames;
+  g1.push_back(expr::callWithOptions("window", {w->children[0]},
+                                     {{"windowDuration", std::to_string(size)},
+                                      {"slideDuration", std::to_string(slide)},
+                                      {"startTime", std::to_string(start)},
+                                      {"__panes", "1"}},
+                                     nullptr, "window"));
   for (size_t i = 0; i < grouping.size(); ++i) {
-    if (static_cast<int>(i) == windowIndex) continue;
-    g1.push_back(expr::alias(grouping[i], "__k" + std::to_string(i)));
+    if (static_cast<int>(i) != windowIndex) g1.push_back(grouping[i]);
   }
-  std::vector<std::pair<std::string, ExprPtr>> merges;  // identity -> merged expression
-  for (size_t j = 0; j < aggNodes.size(); ++j) {
-    const auto& a = aggNodes[j];
-    std::string id = a->display;
+  std::vector<std::pair<std::string, std::vector<size_t>>> merges;  // aggregate identity -> partials
+  for (const auto& a : aggNodes) {
     bool seen = false;
-    for (const auto& m : merges) seen |= m.first == id;
+    for (const auto& m : merges) seen |= m.first == a->display;
     if (seen) continue;
-    std::string name = "__p" + std::to_string(merges.size());
-    ExprPtr merged;
     if (a->name == "avg") {
-      p1.push_back(expr::alias(aggregate("sum", a->children), name + "s"));
-      p1.push_back(expr::alias(aggregate("count", a->children), name + "c"));
-      merged = expr::binaryOperator("divide", "/", aggregate("sum", {column(name + "s")}),
-                                    aggregate("sum", {column(name + "c")}));
+      p1.push_back(aggregate("sum", a->children));
+      p1.push_back(aggregate("count", a->children));
+      merges.push_back({a->display, {p1.size() - 2, p1.size() - 1}});
     } else {
-      p1.push_back(expr::alias(withChildren(*a, a->children), name));
-      std::string mergeFn = a->name == "count" ? "sum" : a->name;
-      merged = aggregate(mergeFn, {column(name)});
-      if (a->name == "sum") {
-        auto type = exec::aggregateResultType("sum", {argTypes[j]}, false);
-        merged = expr::callWithOptions("cast", {merged}, {}, type, merged->display);
-      }
-    }
-    merges.emplace_back(id, merged);
-  }
-  PlanPtr stage1 = analyzeAggregate(child, g1, p1);
-  // Stage 2: every window containing the pane, keyed with the other keys; merge the partials.
-  std::vector<ExprPtr> g3;
-  for (size_t i = 0; i < grouping.size(); ++i) {
-    if (static_cast<int>(i) == windowIndex) {
-      auto options = w->options;
-      options["__panesMerged"] = "1";
-      auto win = expr::callWithOptions("window", {column("__pane.start")}, options, nullptr, "window");
-      g3.push_back(grouping[i]->kind == ExprKind::kAlias ? expr::alias(win, grouping[i]->name) : win);
-    } else {
-      g3.push_back(expr::alias(column("__k" + std::to_string(i)), expr::outputName(*grouping[i])));
+      p1.push_back(withChildren(*a, a->children));
+      merges.push_back({a->display, {p1.size() - 1}});
     }
   }
-  std::vector<ExprPtr> a3;
+  PlanPtr stage = analyzeAggregate(child, g1, p1);
+  if (stage->kind != PlanKind::kProject || stage->children[0]->kind != PlanKind::kAggregate ||
+      stage->children[0]->children[0]->kind != PlanKind::kTimeWindow) {
+    return nullptr;
+  }
+  for (size_t i = grouping.size(); i < stage->exprs.size(); ++i) {
+    if (stage->exprs[i]->kind != ExprKind::kBoundColumn) return nullptr;
+  }
+  const auto& agg = stage->children[0];
+  const auto& timeWindow = agg->children[0];
+  auto wa = node(PlanKind::kWindowAggregate, {timeWindow->children[0]});
+  wa->exprs = {timeWindow->exprs[0]};
+  wa->windowDuration = size;
+  wa->slideDuration = slide;
+  wa->startTime = start;
+  wa->groupingExprs.assign(agg->groupingExprs.begin() + 1, agg->groupingExprs.end());
+  wa->aggregates = agg->aggregates;
+  std::vector<Field> fields{{"window", timeWindow->schema->fields().back().type, false, "{}"}};
+  for (size_t k = 1; k < agg->groupingExprs.size(); ++k) fields.push_back(agg->schema->fields()[k]);
+  for (const auto& call : agg->aggregates) {
+    fields.push_back({"__agg_" + std::to_string(fields.size()), call.resultType, call.function != "count", "{}"});
+  }
+  wa->schema = DataType::structOf(fields);
+  // The output: keys in the user's order, then each expression over the merged values.
+  const size_t numKeys = grouping.size();
+  auto ref = [&](size_t ordinal) {
+    const auto& f = fields[ordinal];
+    return expr::boundColumn(static_cast<int>(ordinal), f.type, f.nullable, f.name);
+  };
+  auto mergedOf = [&](size_t partial) { return ref(static_cast<size_t>(stage->exprs[numKeys + partial]->ordinal)); };
+  std::vector<ExprPtr> outExprs;
+  std::vector<std::string> outNames;
+  for (size_t i = 0, other = 1; i < numKeys; ++i) {
+    outExprs.push_back(ref(static_cast<int>(i) == windowIndex ? 0 : other++));
+    outNames.push_back(nameOf(grouping[i]));
+  }
+  Binder outBinder(wa->schema);
   for (const auto& e : aggregates) {
     auto rewritten = expr::transform(e, [&](const ExprPtr& n) -> ExprPtr {
       if (n->kind != ExprKind::kAggregate) return nullptr;
-      for (const auto& m : merges) {
-        if (m.first == n->display) return m.second;
+      for (const auto& [id, parts] : merges) {
+        if (id != n->display) continue;
+        if (parts.size() == 2) return expr::binaryOperator("divide", "/", mergedOf(parts[0]), mergedOf(parts[1]));
+        return mergedOf(parts[0]);
       }
       return nullptr;
     });
-    // Keep the user's output name ("count(1)", or the alias).
-    a3.push_back(e->kind == ExprKind::kAlias ? rewritten : expr::alias(rewritten, expr::outputName(*e)));
+    outExprs.push_back(stripAlias(outBinder.bind(rewritten)));
+    outNames.push_back(nameOf(e));
   }
-  return analyzeAggregate(stage1, g3, a3);
+  auto p = node(PlanKind::kProject, {wa});
+  p->exprs = outExprs;
+  p->schema = schemaOf(outExprs, outNames);
+  return p;
 }
 
 }  // namespace

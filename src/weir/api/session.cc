@@ -1,4 +1,5 @@
 // Session, its builder and configuration.
+#include "weir/base/memory.h"
 #include "weir/api/session.h"
 
 #include "weir/api/functions.h"
@@ -69,6 +70,7 @@ Session Session::Builder::getOrCreate() {
     state->appName = appName_;
   }
   for (const auto& [k, v] : config_) state->conf.set(k, v);
+  if (state->conf.get("weir.memory.retainFreed", "true") != "false") base::retainFreedMemory();
   return Session(state);
 }
 

@@ -401,6 +401,15 @@ DataTypePtr aggregateResultType(const std::string& f, const std::vector<DataType
   throw AnalysisError("UNRESOLVED_ROUTINE", "Cannot resolve aggregate function `" + f + "`.");
 }
 
+std::vector<expr::ExprPtr> accumulatorArgs(const plan::AggregateCall& call) {
+  if (call.function != "count" || call.distinct) return call.args;
+  std::vector<expr::ExprPtr> args;
+  for (const auto& a : call.args) {
+    if (a->kind != expr::ExprKind::kLiteral || a->value.isNull()) args.push_back(a);
+  }
+  return args;
+}
+
 std::unique_ptr<Accumulator> makeAccumulator(const plan::AggregateCall& call) {
   const std::string& f = call.function;
   if (f == "count") {

@@ -33,4 +33,8 @@ bool isAggregateFunction(const std::string& function);
 
 std::unique_ptr<Accumulator> makeAccumulator(const plan::AggregateCall& call);
 
+/// The arguments to evaluate for an accumulator: those of the call, except that count drops
+/// non-null literals (count(1) and count(*) count rows; nothing needs evaluating).
+std::vector<expr::ExprPtr> accumulatorArgs(const plan::AggregateCall& call);
+
 }  // namespace weir::exec

@@ -73,6 +73,7 @@ Partitions Executor::execute(const plan::LogicalPlan& p) {
     case PlanKind::kGenerate: return generate(p, execute(*p.children[0]));
     case PlanKind::kTimeWindow: return timeWindow(p, execute(*p.children[0]));
     case PlanKind::kSessionWindow: return sessionWindow(p, execute(*p.children[0]));
+    case PlanKind::kWindowAggregate: return windowAggregate(p, execute(*p.children[0]));
   }
   throw InternalError("INTERNAL_ERROR", "unknown plan node");
 }

@@ -33,6 +33,7 @@ class Executor {
   plan::Partitions generate(const plan::LogicalPlan& p, plan::Partitions in);
   plan::Partitions timeWindow(const plan::LogicalPlan& p, plan::Partitions in);
   plan::Partitions sessionWindow(const plan::LogicalPlan& p, plan::Partitions in);
+  plan::Partitions windowAggregate(const plan::LogicalPlan& p, plan::Partitions in);
 
   /// Runs fn on every batch of every partition in parallel, keeping the layout.
   plan::Partitions mapBatches(const plan::Partitions& in,

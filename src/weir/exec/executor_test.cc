@@ -6,7 +6,9 @@
 #include "weir/base/error.h"
 #include "weir/exec/aggregates.h"
 #include "weir/exec/executor.h"
+#include "weir/exec/group_table.h"
 #include "weir/exec/key_encoder.h"
+#include "weir/exec/window_aggregate.h"
 #include "weir/expr/binder.h"
 
 namespace weir::exec {
@@ -34,6 +36,62 @@ TEST(KeyEncoder, EqualValuesEncodeEquallyAndNullsAreFlagged) {
   EXPECT_EQ(keys.hashes[0], keys.hashes[1]);
   EXPECT_NE(keys.key(0), keys.key(3));
   EXPECT_EQ(keys.hasNull, (std::vector<uint8_t>{0, 0, 1, 0}));
+}
+
+TEST(GroupTable, ShortAndLongKeysAndEmptyKeyAreDistinctGroups) {
+  GroupTable table;
+  std::vector<std::string> keys{"", "a", "ab", "abc", "abcd", "abcdefg", "abcdefgh", "abcdefghijklmnopq", "abcdefgi"};
+  // Many keys force rehashing; every key must come back with its first group.
+  for (int i = 0; i < 5000; ++i) keys.push_back("key-" + std::to_string(i));
+  std::vector<uint32_t> first;
+  for (const auto& k : keys) {
+    bool inserted = false;
+    first.push_back(table.findOrInsert(std::hash<std::string>{}(k), k, inserted));
+    EXPECT_TRUE(inserted) << k;
+  }
+  for (size_t i = 0; i < keys.size(); ++i) {
+    bool inserted = true;
+    EXPECT_EQ(table.findOrInsert(std::hash<std::string>{}(keys[i]), keys[i], inserted), first[i]);
+    EXPECT_FALSE(inserted);
+    EXPECT_EQ(table.key(first[i]), keys[i]);
+  }
+  // Equal hashes, different keys: still different groups.
+  bool inserted = false;
+  uint32_t x = table.findOrInsert(42, "x", inserted), y = table.findOrInsert(42, "y", inserted);
+  EXPECT_NE(x, y);
+  EXPECT_EQ(table.size(), keys.size() + 2);
+}
+
+TEST(PaneWindowAggregator, CountsEveryWindowOfEachKey) {
+  // window(ts, 10 minutes, 5 minutes) with count(*) and max(v) by user, fed in two batches.
+  const int64_t minute = 60'000'000;
+  plan::AggregateCall countCall{"count", {}, false, DataType::longType(), "count(1)", {}};
+  auto v = expr::boundColumn(0, DataType::integer(), true, "v");
+  plan::AggregateCall maxCall{"max", {v}, false, DataType::integer(), "max(v)", {}};
+  PaneWindowAggregator agg(10 * minute, 5 * minute, 0, {DataType::string()}, {countCall, maxCall});
+  auto b1 = batchOf("ts TIMESTAMP, user STRING, v INT",
+                    {Row({Value::timestamp(3 * minute), Value::string("u1"), Value::integer(1)}),
+                     Row({Value::timestamp(-1 * minute), Value::string("u1"), Value::integer(5)}),
+                     Row({Value::null(), Value::string("u1"), Value::integer(100)}),
+                     Row({Value::timestamp(12 * minute), Value::null(), Value::integer(2)})});
+  auto b2 = batchOf("ts TIMESTAMP, user STRING, v INT",
+                    {Row({Value::timestamp(7 * minute), Value::string("u1"), Value::null()}),
+                     Row({Value::timestamp(4 * minute), Value::string("u1"), Value::integer(3)})});
+  for (const auto& b : {b1, b2}) agg.add(*b.column(0), {b.column(1)}, {{}, {b.column(2)}}, b.numRows());
+  EXPECT_EQ(agg.paneGroups(), 4u);  // u1: [-5, 0), [0, 5), [5, 10); null user: [10, 15)
+  auto windowType = DataType::structOf({{"start", DataType::timestamp(), true, "{}"},
+                                        {"end", DataType::timestamp(), true, "{}"}});
+  size_t n = 0;
+  auto cols = agg.finish(windowType, n);
+  std::vector<std::string> got;
+  for (size_t i = 0; i < n; ++i) {
+    got.push_back(std::to_string(cols[0]->child(0).valueAt<int64_t>(i) / minute) + ".." +
+                  std::to_string(cols[0]->child(1).valueAt<int64_t>(i) / minute) + " " + cols[1]->toString(i) + " " +
+                  cols[2]->toString(i) + " " + cols[3]->toString(i));
+  }
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"-10..0 u1 1 5", "-5..5 u1 3 5", "0..10 u1 3 3", "10..20 null 1 2",
+                                           "5..15 null 1 2", "5..15 u1 1 null"}));
 }
 
 TEST(KeyEncoder, SortKeysOrderLikeSql) {

@@ -7,6 +7,7 @@
 #include "weir/exec/executor.h"
 #include "weir/exec/group_table.h"
 #include "weir/exec/key_encoder.h"
+#include "weir/exec/window_aggregate.h"
 #include "weir/expr/evaluator.h"
 
 namespace weir::exec {
@@ -26,8 +27,9 @@ Partitions Executor::aggregate(const plan::LogicalPlan& p, Partitions in) {
   for (const auto& k : p.groupingExprs) inputs.push_back(k);
   std::vector<std::pair<size_t, size_t>> argRanges;  // per aggregate: [first, count) in inputs
   for (const auto& a : p.aggregates) {
-    argRanges.emplace_back(inputs.size(), a.args.size());
-    for (const auto& e : a.args) inputs.push_back(e);
+    auto args = accumulatorArgs(a);
+    argRanges.emplace_back(inputs.size(), args.size());
+    for (const auto& e : args) inputs.push_back(e);
   }
   for (size_t i = 0; i < inputs.size(); ++i) {
     fields.push_back({"_" + std::to_string(i), inputs[i]->type, true, "{}"});
@@ -91,6 +93,61 @@ Partitions Executor::aggregate(const plan::LogicalPlan& p, Partitions in) {
       cols.push_back(acc->finish(groups));
     }
     out[part].push_back(ColumnBatch(p.schema, std::move(cols), groups));
+  });
+  return out;
+}
+
+Partitions Executor::windowAggregate(const plan::LogicalPlan& p, Partitions in) {
+  // Columns per batch: event time, other keys, then the arguments of each partial aggregate.
+  const size_t numKeys = p.groupingExprs.size();
+  std::vector<expr::ExprPtr> inputs{p.exprs[0]};
+  for (const auto& k : p.groupingExprs) inputs.push_back(k);
+  std::vector<size_t> argStart, argCount;
+  for (const auto& a : p.aggregates) {
+    auto args = accumulatorArgs(a);
+    argStart.push_back(inputs.size());
+    argCount.push_back(args.size());
+    for (const auto& e : args) inputs.push_back(e);
+  }
+  std::vector<types::Field> fields;
+  for (size_t i = 0; i < inputs.size(); ++i) fields.push_back({"_" + std::to_string(i), inputs[i]->type, true, "{}"});
+  auto inputSchema = types::DataType::structOf(fields);
+  Partitions evaluated = mapBatches(in, [&](const ColumnBatch& b) {
+    expr::EvalContext ctx = options_.evalContext;
+    std::vector<VectorPtr> cols;
+    for (const auto& e : inputs) cols.push_back(expr::evaluate(*e, b, ctx));
+    return ColumnBatch(inputSchema, std::move(cols), b.numRows());
+  });
+  Partitions shuffled;
+  if (numKeys == 0) {
+    shuffled = shuffleByKeys(evaluated, {}, 1, options_.evalContext);
+  } else {
+    std::vector<expr::ExprPtr> keyRefs;
+    for (size_t k = 0; k < numKeys; ++k) {
+      keyRefs.push_back(expr::boundColumn(static_cast<int>(k + 1), inputs[k + 1]->type, true, ""));
+    }
+    expr::EvalContext ctx = options_.evalContext;
+    shuffled = shuffleByKeys(evaluated, keyRefs, options_.shufflePartitions, ctx);
+  }
+  std::vector<types::DataTypePtr> keyTypes;
+  for (const auto& k : p.groupingExprs) keyTypes.push_back(k->type);
+  const auto& windowType = p.schema->fields()[0].type;
+  Partitions out(shuffled.size());
+  base::ThreadPool::global().parallelFor(shuffled.size(), [&](size_t part) {
+    PaneWindowAggregator panes(p.windowDuration, p.slideDuration, p.startTime, keyTypes, p.aggregates);
+    std::vector<VectorPtr> keys(numKeys);
+    std::vector<std::vector<VectorPtr>> args(p.aggregates.size());
+    for (const auto& b : shuffled[part]) {
+      for (size_t k = 0; k < numKeys; ++k) keys[k] = b.column(k + 1);
+      for (size_t a = 0; a < p.aggregates.size(); ++a) {
+        args[a].assign(b.columns().begin() + argStart[a],
+                       b.columns().begin() + argStart[a] + argCount[a]);
+      }
+      panes.add(*b.column(0), keys, args, b.numRows());
+    }
+    size_t rows = 0;
+    auto cols = panes.finish(windowType, rows);
+    if (rows > 0) out[part].push_back(ColumnBatch(p.schema, std::move(cols), rows));
   });
   return out;
 }

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#define XXH_INLINE_ALL  // the hash of short keys is a few instructions; no call
 #include <xxhash.h>
 
 #include "weir/base/error.h"

@@ -22,6 +22,15 @@ std::string joinDisplays(const std::vector<expr::ExprPtr>& exprs) {
   return out;
 }
 
+std::string aggregateNames(const LogicalPlan& p) {
+  std::string aggs;
+  for (size_t i = 0; i < p.aggregates.size(); ++i) {
+    if (i) aggs += ", ";
+    aggs += p.aggregates[i].outputName;
+  }
+  return aggs;
+}
+
 void appendTree(const LogicalPlan& p, int depth, std::string& out) {
   std::string line(depth * 3, ' ');
   if (depth > 0) line.replace(line.size() - 3, 3, "+- ");
@@ -30,15 +39,14 @@ void appendTree(const LogicalPlan& p, int depth, std::string& out) {
     case PlanKind::kLocalRelation: line += "LocalRelation " + p.schema->simpleString(); break;
     case PlanKind::kProject: line += "Project [" + joinDisplays(p.exprs) + "]"; break;
     case PlanKind::kFilter: line += "Filter " + p.condition->display; break;
-    case PlanKind::kAggregate: {
-      std::string aggs;
-      for (size_t i = 0; i < p.aggregates.size(); ++i) {
-        if (i) aggs += ", ";
-        aggs += p.aggregates[i].outputName;
-      }
-      line += "Aggregate [" + joinDisplays(p.groupingExprs) + "], [" + aggs + "]";
+    case PlanKind::kAggregate:
+      line += "Aggregate [" + joinDisplays(p.groupingExprs) + "], [" + aggregateNames(p) + "]";
       break;
-    }
+    case PlanKind::kWindowAggregate:
+      line += "WindowAggregate window(" + p.exprs[0]->display + ", " + std::to_string(p.windowDuration) + " us, " +
+              std::to_string(p.slideDuration) + " us, " + std::to_string(p.startTime) + " us) by panes, [" +
+              joinDisplays(p.groupingExprs) + "], [" + aggregateNames(p) + "]";
+      break;
     case PlanKind::kJoin:
       line += "Join " + joinTypeName(p.joinType);
       if (!p.leftKeys.empty()) line += ", [" + joinDisplays(p.leftKeys) + "] = [" + joinDisplays(p.rightKeys) + "]";

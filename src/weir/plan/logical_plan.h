@@ -66,6 +66,7 @@ enum class PlanKind : uint8_t {
   kGenerate,
   kTimeWindow,
   kSessionWindow,
+  kWindowAggregate,
 };
 
 enum class JoinType : uint8_t { kInner, kLeftOuter, kRightOuter, kFullOuter, kLeftSemi, kLeftAnti, kCross };
@@ -122,6 +123,9 @@ class LogicalPlan {
   int64_t windowDuration = 0;
   int64_t slideDuration = 0;
   int64_t startTime = 0;
+  // kWindowAggregate: aggregates of time windows computed by panes. exprs[0] the event time,
+  // window parameters above, groupingExprs the other keys, aggregates the per-pane partials
+  // (count, sum, min, max). Output: window struct, other keys, one merged value per partial.
   // kSessionWindow: exprs[0] the timestamp, exprs[1] the gap (micros, bigint; may be dynamic);
   // groupingExprs the other grouping keys that sessions are formed within.
 
