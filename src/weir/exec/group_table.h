@@ -76,7 +76,7 @@ class GroupTable {
       uint32_t lo, hi;
       std::memcpy(&lo, p, 4);
       std::memcpy(&hi, p + n - 4, 4);
-      v = lo | (static_cast<uint64_t>(hi >> ((8 - n) * 8)) << 32);
+      v = lo | ((static_cast<uint64_t>(hi) >> ((8 - n) * 8)) << 32);
     } else if (n > 0) {
       v = static_cast<uint8_t>(p[0]);
       if (n > 1) v |= static_cast<uint64_t>(static_cast<uint8_t>(p[1])) << 8;
@@ -115,6 +115,7 @@ class GroupTable {
   }
 
   std::string_view store(std::string_view key) {
+    if (key.empty()) return {};
     if (key.size() > remaining_) {
       size_t size = std::max<size_t>(kBlock, key.size());
       blocks_.push_back(std::make_unique<char[]>(size));
