@@ -16,6 +16,7 @@ namespace weir {
 struct SessionState;
 class GroupedData;
 class DataFrameWriter;
+class DataStreamWriter;
 
 /// An immutable table. Cheap to copy. Thread-safe: actions may run concurrently.
 class DataFrame {
@@ -126,6 +127,8 @@ class DataFrame {
   void explain(bool extended = false) const;
   std::string explainString(bool extended = false) const;
   DataFrameWriter write() const;
+  /// Starts building a streaming query over this streaming DataFrame.
+  DataStreamWriter writeStream() const;
 
   // ----- internals used by the library
   const plan::PlanPtr& plan() const { return plan_; }

@@ -2,7 +2,11 @@
 #include "weir/base/memory.h"
 #include "weir/api/session.h"
 
+#include "weir/api/data_stream_reader.h"
 #include "weir/api/functions.h"
+#include "weir/api/stream_sinks.h"
+#include "weir/api/streaming_query.h"
+#include "weir/base/thread_pool.h"
 #include "weir/base/error.h"
 #include "weir/columnar/column_batch.h"
 
@@ -68,6 +72,7 @@ Session Session::Builder::getOrCreate() {
   if (!state) {
     state = std::make_shared<SessionState>();
     state->appName = appName_;
+    state->streams = std::make_shared<StreamingQueryManager>();
   }
   for (const auto& [k, v] : config_) state->conf.set(k, v);
   if (state->conf.get("weir.memory.retainFreed", "true") != "false") base::retainFreedMemory();
@@ -77,6 +82,52 @@ Session Session::Builder::getOrCreate() {
 Session Session::active() { return builder().getOrCreate(); }
 
 DataFrameReader Session::read() const { return DataFrameReader(state_); }
+
+DataStreamReader Session::readStream() const { return DataStreamReader(state_); }
+
+StreamingQueryManager& Session::streams() const { return *state_->streams; }
+
+DataFrame Session::table(const std::string& name) const {
+  std::shared_ptr<MemoryTable> table;
+  {
+    std::lock_guard lock(state_->tablesMutex);
+    auto it = state_->memoryTables.find(name);
+    if (it != state_->memoryTables.end()) table = it->second;
+  }
+  if (!table) {
+    std::string known;
+    {
+      std::lock_guard lock(state_->tablesMutex);
+      for (const auto& [k, v] : state_->memoryTables) known += (known.empty() ? "`" : ", `") + k + "`";
+    }
+    throw AnalysisError("TABLE_OR_VIEW_NOT_FOUND",
+                        "The table or view `" + name + "` cannot be found." +
+                            (known.empty() ? std::string(" No memory sink has written a table in this session.")
+                                           : " Tables of memory sinks in this session: " + known + "."));
+  }
+  auto p = std::make_shared<plan::LogicalPlan>();
+  p->kind = plan::PlanKind::kLocalRelation;
+  p->schema = table->schema();
+  p->data = table->snapshot();
+  return DataFrame(state_, p);
+}
+
+void Session::registerMemoryTable(const std::string& name, std::shared_ptr<MemoryTable> table) const {
+  std::lock_guard lock(state_->tablesMutex);
+  state_->memoryTables[name] = std::move(table);
+}
+
+size_t Session::defaultShufflePartitions() const {
+  std::string v = state_->conf.get("spark.sql.shuffle.partitions");
+  if (!v.empty()) {
+    try {
+      long long n = std::stoll(v);
+      if (n > 0) return static_cast<size_t>(n);
+    } catch (const std::exception&) {
+    }
+  }
+  return base::ThreadPool::global().size();
+}
 
 DataFrame Session::createDataFrame(const std::vector<Row>& rows, const StructType& schema) const {
   auto p = std::make_shared<plan::LogicalPlan>();

@@ -31,10 +31,17 @@ class RuntimeConfig {
   std::map<std::string, std::string> values_;
 };
 
+class StreamingQueryManager;
+class MemoryTable;
+class DataStreamReader;
+
 /// State shared by a session and the DataFrames it creates.
 struct SessionState {
   std::string appName;
   RuntimeConfig conf;
+  std::shared_ptr<StreamingQueryManager> streams;
+  std::mutex tablesMutex;
+  std::map<std::string, std::shared_ptr<MemoryTable>> memoryTables;  // memory sinks by query name
 };
 
 /// A handle to a session. Cheap to copy; all copies share state. Thread-safe.
@@ -58,6 +65,12 @@ class Session {
   static Session active();
 
   DataFrameReader read() const;
+  /// Opens streaming sources (Spark's spark.readStream).
+  DataStreamReader readStream() const;
+  /// The session's streaming queries (Spark's spark.streams).
+  StreamingQueryManager& streams() const;
+  /// The table a memory sink writes (named by its queryName).
+  DataFrame table(const std::string& name) const;
   /// A DataFrame from rows and a schema (values must match the schema's types).
   DataFrame createDataFrame(const std::vector<Row>& rows, const StructType& schema) const;
   /// Rows 0 .. end-1 in a column `id` of type bigint.
@@ -71,9 +84,14 @@ class Session {
   void stop() const {}
 
   const std::shared_ptr<SessionState>& state() const { return state_; }
+  explicit Session(std::shared_ptr<SessionState> state) : state_(std::move(state)) {}
+
+  // ----- used by the library
+  void registerMemoryTable(const std::string& name, std::shared_ptr<MemoryTable> table) const;
+  /// spark.sql.shuffle.partitions, or the number of cores when unset.
+  size_t defaultShufflePartitions() const;
 
  private:
-  explicit Session(std::shared_ptr<SessionState> state) : state_(std::move(state)) {}
   std::shared_ptr<SessionState> state_;
 };
 

@@ -38,6 +38,12 @@ Partitions Executor::execute(const plan::LogicalPlan& p) {
   switch (p.kind) {
     case PlanKind::kScan:
       return p.source->read();
+    case PlanKind::kStreamingRelation:
+      if (!options_.streamingInput) {
+        throw AnalysisError("UNSUPPORTED_OPERATION",
+                            "Queries with streaming sources must be executed with writeStream.start().");
+      }
+      return options_.streamingInput(p);
     case PlanKind::kLocalRelation: {
       Partition part;
       for (const auto& b : p.data) {
@@ -49,7 +55,10 @@ Partitions Executor::execute(const plan::LogicalPlan& p) {
     }
     case PlanKind::kProject: return project(p, execute(*p.children[0]));
     case PlanKind::kFilter: return filter(p, execute(*p.children[0]));
-    case PlanKind::kAggregate: return aggregate(p, execute(*p.children[0]));
+    case PlanKind::kAggregate: {
+      Partitions out = aggregate(p, execute(*p.children[0]));
+      return options_.afterAggregate ? options_.afterAggregate(p, std::move(out)) : out;
+    }
     case PlanKind::kJoin: {
       Partitions left = execute(*p.children[0]);
       Partitions right = execute(*p.children[1]);
@@ -73,7 +82,10 @@ Partitions Executor::execute(const plan::LogicalPlan& p) {
     case PlanKind::kGenerate: return generate(p, execute(*p.children[0]));
     case PlanKind::kTimeWindow: return timeWindow(p, execute(*p.children[0]));
     case PlanKind::kSessionWindow: return sessionWindow(p, execute(*p.children[0]));
-    case PlanKind::kWindowAggregate: return windowAggregate(p, execute(*p.children[0]));
+    case PlanKind::kWindowAggregate: {
+      Partitions out = windowAggregate(p, execute(*p.children[0]));
+      return options_.afterAggregate ? options_.afterAggregate(p, std::move(out)) : out;
+    }
   }
   throw InternalError("INTERNAL_ERROR", "unknown plan node");
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 
 #include "weir/expr/expr.h"
 #include "weir/plan/logical_plan.h"
@@ -14,6 +15,12 @@ struct ExecOptions {
   size_t shufflePartitions = 0;  // 0 = the number of cores
   /// Values fixed for one execution (current_timestamp).
   expr::EvalContext evalContext;
+  /// The rows of a streaming leaf for the micro-batch being run (set by the streaming runtime).
+  std::function<plan::Partitions(const plan::LogicalPlan&)> streamingInput;
+  /// Called with the output of every aggregation node (its partitions are the shuffle
+  /// partitions); the streaming runtime merges them into the operator's state and returns what the
+  /// output mode emits.
+  std::function<plan::Partitions(const plan::LogicalPlan&, plan::Partitions)> afterAggregate;
 };
 
 /// Executes plans. One per action; not thread-safe, but runs its work on the shared pool.

@@ -37,6 +37,7 @@ void appendTree(const LogicalPlan& p, int depth, std::string& out) {
   switch (p.kind) {
     case PlanKind::kScan: line += "Scan " + p.source->describe(); break;
     case PlanKind::kLocalRelation: line += "LocalRelation " + p.schema->simpleString(); break;
+    case PlanKind::kStreamingRelation: line += "StreamingRelation " + p.stream->describe(); break;
     case PlanKind::kProject: line += "Project [" + joinDisplays(p.exprs) + "]"; break;
     case PlanKind::kFilter: line += "Filter " + p.condition->display; break;
     case PlanKind::kAggregate:
@@ -147,6 +148,7 @@ std::string LogicalPlan::treeString() const {
 }
 
 bool LogicalPlan::isStreaming() const {
+  if (kind == PlanKind::kStreamingRelation) return true;
   for (const auto& c : children) {
     if (c->isStreaming()) return true;
   }

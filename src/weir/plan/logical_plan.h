@@ -52,8 +52,20 @@ class ScanSource {
   }
 };
 
+/// A streaming input: what readStream().load() or MemoryStream::toDF() made. Connectors subclass
+/// it (the runtime asks the subclass for a source to read from); the plan only needs its schema and
+/// a description. Immutable and thread-safe.
+class StreamingInput {
+ public:
+  virtual ~StreamingInput() = default;
+  virtual types::DataTypePtr schema() const = 0;
+  /// One line for explain() and progress reports: "MemoryStream[value#1]", "KafkaV2[Subscribe[t]]".
+  virtual std::string describe() const = 0;
+};
+
 enum class PlanKind : uint8_t {
   kScan,
+  kStreamingRelation,
   kLocalRelation,
   kProject,
   kFilter,
@@ -98,6 +110,8 @@ class LogicalPlan {
 
   // kScan
   std::shared_ptr<const ScanSource> source;
+  // kStreamingRelation (a leaf; isStreaming() is true for every plan above it)
+  std::shared_ptr<const StreamingInput> stream;
   // kLocalRelation
   std::vector<columnar::ColumnBatch> data;
   // kProject: output expressions; kGenerate: the generator's input expression at exprs[0]

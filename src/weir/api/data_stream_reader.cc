@@ -1,0 +1,79 @@
+// Streaming reads: the format decides the source connector.
+#include "weir/api/data_stream_reader.h"
+
+#include <cctype>
+
+#include "weir/api/session.h"
+#include "weir/base/error.h"
+#include "weir/connectors/rate/rate_source.h"
+
+namespace weir {
+
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+DataStreamReader& DataStreamReader::format(const std::string& source) {
+  format_ = lower(source);
+  return *this;
+}
+
+DataStreamReader& DataStreamReader::schema(const StructType& schema) {
+  schema_ = schema.type();
+  return *this;
+}
+
+DataStreamReader& DataStreamReader::schema(const std::string& ddl) { return schema(StructType::fromDDL(ddl)); }
+
+DataStreamReader& DataStreamReader::option(const std::string& key, const std::string& value) {
+  options_.set(key, value);
+  return *this;
+}
+
+DataStreamReader& DataStreamReader::option(const std::string& key, bool value) {
+  return option(key, std::string(value ? "true" : "false"));
+}
+
+DataStreamReader& DataStreamReader::option(const std::string& key, int64_t value) {
+  return option(key, std::to_string(value));
+}
+
+DataStreamReader& DataStreamReader::options(const std::map<std::string, std::string>& options) {
+  for (const auto& [k, v] : options) options_.set(k, v);
+  return *this;
+}
+
+DataFrame DataStreamReader::load(const std::string& path) const {
+  DataStreamReader copy = *this;
+  copy.options_.set("path", path);
+  return copy.load();
+}
+
+DataFrame DataStreamReader::load() const {
+  std::shared_ptr<const plan::StreamingInput> input;
+  if (format_ == "rate") {
+    if (schema_) {
+      throw AnalysisError("USER_SPECIFIED_SCHEMA_UNSUPPORTED",
+                          "The rate source does not support a user-specified schema: its columns are always "
+                          "(timestamp TIMESTAMP, value BIGINT).");
+    }
+    input = connectors::makeRateSource(options_, Session(session_).defaultShufflePartitions());
+  } else {
+    throw AnalysisError("DATA_SOURCE_NOT_FOUND",
+                        "Failed to find the streaming source: " + (format_.empty() ? std::string("(none)") : format_) +
+                            ". Weir reads streams from \"rate\" and from MemoryStream; file, Kafka and Delta "
+                            "sources come with their own releases.");
+  }
+  auto p = std::make_shared<plan::LogicalPlan>();
+  p->kind = plan::PlanKind::kStreamingRelation;
+  p->stream = input;
+  p->schema = input->schema();
+  return DataFrame(session_, p);
+}
+
+}  // namespace weir

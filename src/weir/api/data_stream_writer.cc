@@ -1,0 +1,175 @@
+// Starting streaming queries: output mode and sink choice, the streaming checks, the checkpoint
+// location, then the runtime.
+#include "weir/api/data_stream_writer.h"
+
+#include <cctype>
+#include <filesystem>
+
+#include "weir/api/session.h"
+#include "weir/api/stream_sinks.h"
+#include "weir/base/error.h"
+#include "weir/io/file_system.h"
+#include "weir/plan/streaming_checks.h"
+#include "weir/runtime/checkpoint/stream_metadata.h"
+
+namespace weir {
+
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+DataStreamWriter DataFrame::writeStream() const { return DataStreamWriter(*this); }
+
+DataStreamWriter& DataStreamWriter::format(const std::string& sink) {
+  format_ = lower(sink);
+  return *this;
+}
+
+DataStreamWriter& DataStreamWriter::outputMode(const std::string& mode) {
+  std::string m = lower(mode);
+  if (m != "append" && m != "update" && m != "complete") {
+    throw InvalidInputError("STREAMING_OUTPUT_MODE.INVALID",
+                            "Unknown output mode " + mode +
+                                ". Accepted output modes are 'append', 'complete', 'update'.");
+  }
+  outputMode_ = m;
+  return *this;
+}
+
+DataStreamWriter& DataStreamWriter::option(const std::string& key, const std::string& value) {
+  options_.set(key, value);
+  return *this;
+}
+
+DataStreamWriter& DataStreamWriter::option(const std::string& key, bool value) {
+  return option(key, std::string(value ? "true" : "false"));
+}
+
+DataStreamWriter& DataStreamWriter::option(const std::string& key, int64_t value) {
+  return option(key, std::to_string(value));
+}
+
+DataStreamWriter& DataStreamWriter::options(const std::map<std::string, std::string>& options) {
+  for (const auto& [k, v] : options) options_.set(k, v);
+  return *this;
+}
+
+DataStreamWriter& DataStreamWriter::queryName(const std::string& name) {
+  queryName_ = name;
+  return *this;
+}
+
+DataStreamWriter& DataStreamWriter::trigger(const Trigger& trigger) {
+  trigger_ = trigger;
+  return *this;
+}
+
+DataStreamWriter& DataStreamWriter::partitionBy(const std::vector<std::string>& columns) {
+  partitionColumns_ = columns;
+  return *this;
+}
+
+DataStreamWriter& DataStreamWriter::foreachBatch(std::function<void(const DataFrame&, int64_t)> fn) {
+  foreachBatch_ = std::move(fn);
+  format_ = "foreachbatch";
+  return *this;
+}
+
+StreamingQuery DataStreamWriter::start(const std::string& path) const {
+  DataStreamWriter copy = *this;
+  copy.options_.set("path", path);
+  return copy.start();
+}
+
+StreamingQuery DataStreamWriter::start() const {
+  const auto& session = frame_.session();
+  if (!frame_.isStreaming()) {
+    throw AnalysisError("WRITE_STREAM_NOT_ALLOWED",
+                        "'writeStream' can be called only on streaming Dataset/DataFrame. Read with "
+                        "spark.readStream(), or write a batch DataFrame with write().");
+  }
+  plan::checkStreamingQuery(*frame_.plan(), outputMode_);
+  if (plan::hasStatefulStreamingNode(*frame_.plan())) {
+    throw UnsupportedOperationError(
+        "UNSUPPORTED_STREAMING_OPERATION",
+        "Stateful operators (aggregation, dropDuplicates, session windows, limit, sort) on streams are not "
+        "supported by this build of Weir yet; stateless queries (select, filter, explode, stream-static joins) "
+        "are.");
+  }
+  // The sink.
+  std::shared_ptr<connector::Sink> sink;
+  bool temporaryCheckpointAllowed = false;
+  std::string format = format_.empty() ? "parquet" : format_;
+  if (format == "memory") {
+    if (queryName_.empty()) {
+      throw AnalysisError("STREAMING_QUERY_NAME_REQUIRED",
+                          "queryName must be specified for memory sink: call queryName(\"name\") before start(); "
+                          "the results are then readable with spark.table(\"name\").");
+    }
+    if (outputMode_ == "update") {
+      throw AnalysisError("STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE",
+                          "Data source memory does not support Update output mode. Use append or complete.");
+    }
+    auto table = std::make_shared<MemoryTable>(frame_.plan()->schema);
+    Session(session).registerMemoryTable(queryName_, table);
+    sink = std::make_shared<MemorySink>(queryName_, table);
+    temporaryCheckpointAllowed = true;
+  } else if (format == "console") {
+    int numRows = static_cast<int>(options_.getInt("numRows", 20));
+    sink = std::make_shared<ConsoleSink>(session, numRows, options_.getBool("truncate", true));
+    temporaryCheckpointAllowed = true;
+  } else if (format == "noop") {
+    sink = std::make_shared<NoopSink>();
+    temporaryCheckpointAllowed = true;
+  } else if (format == "foreachbatch") {
+    sink = std::make_shared<ForeachBatchSink>(session, foreachBatch_);
+  } else {
+    throw AnalysisError("DATA_SOURCE_NOT_FOUND",
+                        "Failed to find the streaming sink: " + format +
+                            ". Weir writes streams to \"memory\", \"console\", \"noop\" and foreachBatch(); file, "
+                            "Kafka and Delta sinks come with their own releases.");
+  }
+  if (!partitionColumns_.empty() && format != "foreachbatch") {
+    throw UnsupportedOperationError("UNSUPPORTED_FEATURE.PARTITION_BY",
+                                    "partitionBy is not supported by the " + format + " sink.");
+  }
+  // The checkpoint: the option, or <spark.sql.streaming.checkpointLocation>/<name or id>, or a
+  // temporary directory for sinks that do not need one.
+  auto fs = io::localFileSystem();
+  runtime::StreamQueryConfig config;
+  config.name = queryName_;
+  config.checkpointLocation = options_.get("checkpointLocation");
+  if (config.checkpointLocation.empty()) {
+    std::string root = session->conf.get("spark.sql.streaming.checkpointLocation");
+    if (!root.empty()) {
+      config.checkpointLocation = io::joinPath(root, queryName_.empty() ? runtime::randomUuid() : queryName_);
+    } else if (temporaryCheckpointAllowed) {
+      config.checkpointLocation =
+          io::joinPath(std::filesystem::temp_directory_path().string(), "weir-checkpoint-" + runtime::randomUuid());
+      config.temporaryCheckpoint =
+          session->conf.get("spark.sql.streaming.forceDeleteTempCheckpointLocation", "true") != "false";
+    } else {
+      throw AnalysisError("CHECKPOINT_LOCATION_REQUIRED",
+                          "checkpointLocation must be specified either through option(\"checkpointLocation\", ...) "
+                          "or SparkSession.conf.set(\"spark.sql.streaming.checkpointLocation\", ...).");
+    }
+  }
+  config.plan = frame_.plan();
+  config.outputMode = outputMode_;
+  config.trigger = trigger_;
+  config.sink = sink;
+  config.conf = session->conf.getAll();
+  if (!config.conf.count("spark.sql.shuffle.partitions")) {
+    config.conf["spark.sql.shuffle.partitions"] = std::to_string(Session(session).defaultShufflePartitions());
+  }
+  config.fileSystem = fs;
+  bool stopActive = session->conf.get("spark.sql.streaming.stopActiveRunOnRestart", "true") != "false";
+  return Session(session).streams().startQuery(std::move(config), stopActive);
+}
+
+}  // namespace weir

@@ -1,0 +1,51 @@
+// DataStreamWriter: starts a streaming query, as Spark's df.writeStream.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "weir/api/data_frame.h"
+#include "weir/api/streaming_query.h"
+#include "weir/plan/logical_plan.h"
+
+namespace weir {
+
+/// Builder for a streaming write. Cheap to copy.
+class DataStreamWriter {
+ public:
+  explicit DataStreamWriter(DataFrame frame) : frame_(std::move(frame)) {}
+
+  /// "memory", "console", "noop" (more arrive with their issues: files, "kafka", "delta").
+  DataStreamWriter& format(const std::string& sink);
+  /// "append" (default), "update" or "complete".
+  DataStreamWriter& outputMode(const std::string& mode);
+  DataStreamWriter& option(const std::string& key, const std::string& value);
+  DataStreamWriter& option(const std::string& key, bool value);
+  DataStreamWriter& option(const std::string& key, int64_t value);
+  DataStreamWriter& options(const std::map<std::string, std::string>& options);
+  DataStreamWriter& queryName(const std::string& name);
+  DataStreamWriter& trigger(const Trigger& trigger);
+  DataStreamWriter& partitionBy(const std::vector<std::string>& columns);
+  /// Hands each micro-batch to `fn` as a DataFrame with its batch id. The function may be called
+  /// again with the same batch id after a failure: make its effect idempotent by batch id.
+  DataStreamWriter& foreachBatch(std::function<void(const DataFrame&, int64_t)> fn);
+
+  /// Checks the query against Spark's streaming rules and starts it.
+  StreamingQuery start() const;
+  StreamingQuery start(const std::string& path) const;
+
+ private:
+  DataFrame frame_;
+  std::string format_;
+  std::string outputMode_ = "append";
+  plan::Options options_;
+  std::string queryName_;
+  Trigger trigger_ = Trigger::ProcessingTime(0);
+  std::vector<std::string> partitionColumns_;
+  std::function<void(const DataFrame&, int64_t)> foreachBatch_;
+};
+
+}  // namespace weir

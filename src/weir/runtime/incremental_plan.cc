@@ -1,0 +1,146 @@
+#include "weir/runtime/incremental_plan.h"
+
+#include "weir/base/error.h"
+#include "weir/exec/aggregates.h"
+#include "weir/expr/binder.h"
+
+namespace weir::runtime {
+
+namespace {
+
+using plan::LogicalPlan;
+using plan::PlanKind;
+using plan::PlanPtr;
+using types::DataType;
+using types::Field;
+using types::TypeId;
+
+[[noreturn]] void notMergeable(const plan::AggregateCall& call) {
+  throw AnalysisError("UNSUPPORTED_STREAMING_AGGREGATE",
+                      "The aggregate " + call.outputName +
+                          " is not supported in streaming queries yet: Weir keeps streaming aggregates as "
+                          "mergeable partial values. Use count, sum, avg (not over decimals), min or max.");
+}
+
+struct Rewriter {
+  std::vector<StatefulOperator> operators;
+  // Nodes are numbered from the sink down; the pointers are filled in once nodes are built.
+  std::vector<std::pair<size_t, std::shared_ptr<LogicalPlan>>> pending;
+
+  PlanPtr rewrite(const PlanPtr& node) {
+    if (!node->isStreaming()) return node;
+    if (node->kind == PlanKind::kAggregate) return aggregate(node);
+    if (node->kind == PlanKind::kWindowAggregate) return windowAggregate(node);
+    if (node->kind == PlanKind::kDeduplicate || node->kind == PlanKind::kSessionWindow) {
+      throw AnalysisError("UNSUPPORTED_STREAMING_OPERATION",
+                          std::string(node->kind == PlanKind::kDeduplicate ? "dropDuplicates" : "session_window") +
+                              " on a stream is not supported yet in Weir.");
+    }
+    if ((node->kind == PlanKind::kLimit || node->kind == PlanKind::kSort) && !node->children.empty() &&
+        node->children[0]->isStreaming()) {
+      // Sorting is only allowed on a complete-mode aggregation's result, which is whole each batch.
+      if (node->kind == PlanKind::kLimit) {
+        throw AnalysisError("UNSUPPORTED_STREAMING_OPERATION", "limit on a stream is not supported yet in Weir.");
+      }
+    }
+    auto copy = std::make_shared<LogicalPlan>(*node);
+    for (auto& c : copy->children) c = rewrite(c);
+    return copy;
+  }
+
+  size_t reserveOperator(const std::string& name) {
+    StatefulOperator op;
+    op.id = static_cast<int64_t>(operators.size());
+    op.name = name;
+    operators.push_back(op);
+    return operators.size() - 1;
+  }
+
+  PlanPtr aggregate(const PlanPtr& node) {
+    size_t index = reserveOperator("stateStoreSave");
+    const size_t numKeys = node->groupingExprs.size();
+    auto partial = std::make_shared<LogicalPlan>(*node);
+    partial->children[0] = rewrite(node->children[0]);
+    partial->aggregates.clear();
+    std::vector<Field> fields(node->schema->fields().begin(), node->schema->fields().begin() + numKeys);
+    StatefulOperator& op = operators[index];
+    op.numKeys = numKeys;
+    auto add = [&](plan::AggregateCall call, const std::string& merge) {
+      fields.push_back({"__partial" + std::to_string(partial->aggregates.size()), call.resultType, true, "{}"});
+      partial->aggregates.push_back(std::move(call));
+      operators[index].mergeFunctions.push_back(merge);
+      return numKeys + partial->aggregates.size() - 1;
+    };
+    // The finishing projection: keys, then each original aggregate from its partials.
+    std::vector<std::pair<size_t, size_t>> sources;  // per original aggregate: (partial, partial of avg's count)
+    for (const auto& call : node->aggregates) {
+      if (call.distinct) notMergeable(call);
+      const std::string& f = call.function;
+      if (f == "count") {
+        sources.emplace_back(add(call, "sum"), SIZE_MAX);
+      } else if (f == "sum") {
+        if (!call.args.empty() && call.args[0]->type->id() == TypeId::kDecimal) notMergeable(call);
+        sources.emplace_back(add(call, "sum"), SIZE_MAX);
+      } else if (f == "min" || f == "max") {
+        sources.emplace_back(add(call, f), SIZE_MAX);
+      } else if (f == "avg") {
+        if (call.args.empty() || call.args[0]->type->id() == TypeId::kDecimal) notMergeable(call);
+        plan::AggregateCall sum = call;
+        sum.function = "sum";
+        sum.resultType = exec::aggregateResultType("sum", {call.args[0]->type}, false);
+        plan::AggregateCall count = call;
+        count.function = "count";
+        count.resultType = DataType::longType();
+        size_t s = add(sum, "sum");
+        size_t c = add(count, "sum");
+        sources.emplace_back(s, c);
+      } else {
+        notMergeable(call);
+      }
+    }
+    partial->schema = DataType::structOf(fields);
+    op.node = partial.get();
+    auto finish = std::make_shared<LogicalPlan>();
+    finish->kind = PlanKind::kProject;
+    finish->children = {partial};
+    finish->schema = node->schema;
+    expr::Binder binder(partial->schema);
+    auto ref = [&](size_t ordinal) {
+      const auto& f = fields[ordinal];
+      return expr::boundColumn(static_cast<int>(ordinal), f.type, f.nullable, f.name);
+    };
+    for (size_t k = 0; k < numKeys; ++k) finish->exprs.push_back(ref(k));
+    for (size_t j = 0; j < sources.size(); ++j) {
+      auto [s, c] = sources[j];
+      expr::ExprPtr e = ref(s);
+      if (c != SIZE_MAX) e = binder.bind(expr::binaryOperator("divide", "/", ref(s), ref(c)));
+      finish->exprs.push_back(expr::castIfNeeded(e, node->schema->fields()[numKeys + j].type));
+    }
+    return finish;
+  }
+
+  PlanPtr windowAggregate(const PlanPtr& node) {
+    size_t index = reserveOperator("stateStoreSave");
+    auto copy = std::make_shared<LogicalPlan>(*node);
+    copy->children[0] = rewrite(node->children[0]);
+    StatefulOperator& op = operators[index];
+    op.numKeys = 1 + node->groupingExprs.size();
+    for (const auto& call : node->aggregates) {
+      op.mergeFunctions.push_back(call.function == "count" ? "sum" : call.function);
+    }
+    op.node = copy.get();
+    return copy;
+  }
+};
+
+}  // namespace
+
+IncrementalPlan makeIncrementalPlan(const PlanPtr& analyzed) {
+  Rewriter r;
+  IncrementalPlan out;
+  out.plan = r.rewrite(analyzed);
+  out.operators = std::move(r.operators);
+  return out;
+}
+
+}  // namespace weir::runtime

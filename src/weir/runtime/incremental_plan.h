@@ -1,0 +1,34 @@
+// The incremental form of a streaming plan: every aggregation is rewritten to compute mergeable
+// partial values per micro-batch (count, sum, min, max; avg as sum and count), which the runtime
+// merges into the operator's state; a projection on top restores the aggregation's own columns.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "weir/plan/logical_plan.h"
+
+namespace weir::runtime {
+
+/// One stateful operator of a streaming query.
+struct StatefulOperator {
+  int64_t id = 0;                 // 0, 1, ... from the sink down, as Spark numbers them
+  std::string name;               // progress and state metadata name ("stateStoreSave")
+  const plan::LogicalPlan* node = nullptr;  // the node in IncrementalPlan::plan
+  size_t numKeys = 0;             // output columns [0, numKeys) are the key, the rest partials
+  std::vector<std::string> mergeFunctions;  // per partial column: "sum", "min" or "max"
+  int eventTimeKey = -1;          // the key column holding event time (a window or timestamp), or -1
+};
+
+struct IncrementalPlan {
+  plan::PlanPtr plan;
+  std::vector<StatefulOperator> operators;
+};
+
+/// Rewrites `analyzed` for micro-batch execution. Throws AnalysisError for aggregates that cannot
+/// be merged across batches yet.
+IncrementalPlan makeIncrementalPlan(const plan::PlanPtr& analyzed);
+
+}  // namespace weir::runtime

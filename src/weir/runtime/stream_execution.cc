@@ -1,0 +1,525 @@
+// The micro-batch loop: section 1 of the structured-streaming spec, step by step.
+#include "weir/runtime/stream_execution.h"
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+
+#include "weir/base/error.h"
+#include "weir/exec/executor.h"
+#include "weir/runtime/checkpoint/commit_log.h"
+#include "weir/runtime/checkpoint/offset_log.h"
+#include "weir/runtime/checkpoint/stream_metadata.h"
+
+namespace weir::runtime {
+
+namespace {
+
+int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Configuration keys whose values are fixed at the first batch and written to every offsets file.
+const std::vector<std::pair<std::string, std::string>>& pinnedKeys() {
+  static const std::vector<std::pair<std::string, std::string>> keys = {
+      {"spark.sql.shuffle.partitions", ""},
+      {"spark.sql.streaming.multipleWatermarkPolicy", "min"},
+      {"spark.sql.streaming.aggregation.stateFormatVersion", "2"},
+      {"spark.sql.streaming.stateStore.providerClass", "weir.state.FileStateStoreProvider"},
+      {"spark.sql.streaming.stateStore.compression.codec", "none"},
+  };
+  return keys;
+}
+
+void collectLeaves(const plan::LogicalPlan& p, std::vector<const plan::LogicalPlan*>& out) {
+  if (p.kind == plan::PlanKind::kStreamingRelation) out.push_back(&p);
+  for (const auto& c : p.children) collectLeaves(*c, out);
+}
+
+}  // namespace
+
+struct StreamExecution::SourceState {
+  std::unique_ptr<connector::Source> source;
+  std::string description;
+  std::optional<connector::Offset> committed;  // end of the last batch that ran (start of the next)
+  std::optional<connector::Offset> end;        // end of the batch being constructed or run
+  std::optional<connector::Offset> availableNowLimit;
+  int64_t lastRows = 0;
+};
+
+StreamExecution::StreamExecution(StreamQueryConfig config) : config_(std::move(config)) {
+  WEIR_CHECK(config_.plan && config_.sink && config_.fileSystem);
+  collectLeaves(*config_.plan, leaves_);
+  status_.message = "Initializing sources";
+}
+
+StreamExecution::~StreamExecution() {
+  {
+    std::lock_guard lock(mutex_);
+    stopRequested_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void StreamExecution::start() {
+  auto& fs = *config_.fileSystem;
+  fs.createDirectories(config_.checkpointLocation);
+  lock_ = fs.tryLock(io::joinPath(config_.checkpointLocation, ".weir-lock"));
+  if (!lock_) {
+    throw UnsupportedOperationError(
+        "CONCURRENT_QUERY",
+        "Another streaming query is running with the checkpoint " + config_.checkpointLocation +
+            ". Two queries must not share a checkpoint: stop the other query, or give this one its own "
+            "checkpointLocation.");
+  }
+  id_ = StreamMetadata::readOrCreate(fs, config_.checkpointLocation);
+  runId_ = randomUuid();
+  for (size_t i = 0; i < leaves_.size(); ++i) {
+    auto provider = std::dynamic_pointer_cast<const connector::SourceProvider>(leaves_[i]->stream);
+    WEIR_CHECK(provider != nullptr);
+    connector::SourceContext context{config_.fileSystem,
+                                     io::joinPath(io::joinPath(config_.checkpointLocation, "sources"),
+                                                  std::to_string(i)),
+                                     static_cast<int>(i)};
+    auto state = std::make_unique<SourceState>();
+    state->source = provider->createSource(context);
+    state->description = state->source->describe();
+    sources_.push_back(std::move(state));
+  }
+  {
+    std::lock_guard lock(mutex_);
+    started_ = true;
+  }
+  if (config_.events) config_.events->onStarted(*this);
+  thread_ = std::thread([self = shared_from_this()] { self->run(); });
+}
+
+void StreamExecution::run() {
+  std::string error, errorClass;
+  try {
+    runLoop();
+  } catch (const Error& e) {
+    std::lock_guard lock(mutex_);
+    failure_ = std::current_exception();
+    error = e.what();
+    errorClass = e.errorClass();
+  } catch (const std::exception& e) {
+    std::lock_guard lock(mutex_);
+    failure_ = std::current_exception();
+    error = e.what();
+    errorClass = "INTERNAL_ERROR";
+  }
+  for (auto& s : sources_) {
+    try {
+      s->source->stop();
+    } catch (...) {
+    }
+  }
+  try {
+    config_.sink->stop();
+  } catch (...) {
+  }
+  lock_.reset();
+  if (config_.temporaryCheckpoint && error.empty()) {
+    try {
+      config_.fileSystem->removeAll(config_.checkpointLocation);
+    } catch (...) {
+    }
+  }
+  {
+    std::lock_guard lock(mutex_);
+    terminated_ = true;
+    status_.message = error.empty() ? "Stopped" : "Terminated with exception: " + error;
+    status_.isTriggerActive = false;
+    status_.isDataAvailable = false;
+  }
+  changed_.notify_all();
+  if (config_.events) config_.events->onTerminated(*this, error, errorClass);
+}
+
+std::map<std::string, std::string> StreamExecution::pinnedConf() const {
+  std::map<std::string, std::string> out;
+  for (const auto& [key, fallback] : pinnedKeys()) {
+    auto it = config_.conf.find(key);
+    if (it != config_.conf.end()) out[key] = it->second;
+    else if (!fallback.empty()) out[key] = fallback;
+  }
+  return out;
+}
+
+void StreamExecution::recover() {
+  auto& fs = config_.fileSystem;
+  OffsetLog offsets(fs, io::joinPath(config_.checkpointLocation, "offsets"));
+  CommitLog commits(fs, io::joinPath(config_.checkpointLocation, "commits"));
+  auto latest = offsets.latestId();
+  if (!latest) {
+    currentBatchId_ = 0;
+    batchPending_ = false;
+    batchWatermarkMs_ = 0;
+    return;
+  }
+  const int64_t last = *latest;
+  auto seq = offsets.get(last);
+  WEIR_CHECK(seq.has_value());
+  if (seq->sourceOffsets.size() != sources_.size()) {
+    throw AnalysisError("STREAMING_SOURCES_CHANGED",
+                        "The checkpoint " + config_.checkpointLocation + " was written by a query with " +
+                            std::to_string(seq->sourceOffsets.size()) + " source(s), but this query has " +
+                            std::to_string(sources_.size()) +
+                            ". The number and order of sources must not change between restarts; use a new "
+                            "checkpointLocation for a changed query.");
+  }
+  // The values pinned in the checkpoint win over the session's.
+  for (const auto& [k, v] : seq->metadata.conf) config_.conf[k] = v;
+  batchWatermarkMs_ = seq->metadata.batchWatermarkMs;
+  auto committed = commits.latestId();
+  if (committed && *committed >= last) {
+    // Batch `last` is done: continue after it.
+    for (size_t i = 0; i < sources_.size(); ++i) sources_[i]->committed = seq->sourceOffsets[i];
+    auto commit = commits.get(last);
+    if (commit) batchWatermarkMs_ = std::max(batchWatermarkMs_, commit->nextBatchWatermarkMs);
+    currentBatchId_ = last + 1;
+    batchPending_ = false;
+    {
+      std::lock_guard lock(mutex_);
+      committedBatchId_ = last;
+    }
+    return;
+  }
+  // Batch `last` was logged but not committed: run it again with exactly its offsets, watermark
+  // and timestamp; it starts where batch last-1 ended.
+  if (last > 0) {
+    auto previous = offsets.get(last - 1);
+    if (!previous) {
+      throw CorruptionError("CHECKPOINT_INCOMPLETE",
+                            "The checkpoint " + config_.checkpointLocation + " has offsets/" + std::to_string(last) +
+                                " but not offsets/" + std::to_string(last - 1) +
+                                ", which holds where batch " + std::to_string(last) +
+                                " starts. Restore the missing file, or delete the checkpoint to start over.");
+    }
+    for (size_t i = 0; i < sources_.size(); ++i) sources_[i]->committed = previous->sourceOffsets[i];
+    std::lock_guard lock(mutex_);
+    committedBatchId_ = last - 1;
+  }
+  for (size_t i = 0; i < sources_.size(); ++i) sources_[i]->end = seq->sourceOffsets[i];
+  batchTimestampMs_ = seq->metadata.batchTimestampMs;
+  currentBatchId_ = last;
+  batchPending_ = true;
+}
+
+void StreamExecution::setStatus(const std::string& message, bool dataAvailable, bool triggerActive) {
+  std::lock_guard lock(mutex_);
+  status_.message = message;
+  status_.isDataAvailable = dataAvailable;
+  status_.isTriggerActive = triggerActive;
+}
+
+bool StreamExecution::waitUntil(int64_t timeMs) {
+  std::unique_lock lock(mutex_);
+  while (!stopRequested_) {
+    int64_t now = nowMs();
+    if (now >= timeMs) return true;
+    changed_.wait_for(lock, std::chrono::milliseconds(timeMs - now));
+  }
+  return false;
+}
+
+void StreamExecution::runLoop() {
+  recover();
+  const Trigger& trigger = config_.trigger;
+  const bool finite = trigger.kind() != Trigger::Kind::kProcessingTime;
+  if (trigger.kind() == Trigger::Kind::kAvailableNow) {
+    for (auto& s : sources_) s->source->prepareForTriggerAvailableNow();
+  }
+  bool ranOnce = false;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopRequested_) return;
+    }
+    const int64_t triggerStart = nowMs();
+    setStatus("Getting offsets from sources", false, true);
+    bool run = batchPending_;
+    if (!run) {
+      if (trigger.kind() == Trigger::Kind::kOnce && ranOnce) return;
+      run = constructBatch(triggerStart, trigger.kind() == Trigger::Kind::kAvailableNow);
+    }
+    if (run) {
+      runBatch(triggerStart);
+      ranOnce = true;
+      if (trigger.kind() == Trigger::Kind::kOnce) return;
+    } else {
+      {
+        std::lock_guard lock(mutex_);
+        ++idleChecks_;
+      }
+      changed_.notify_all();
+      if (finite) return;
+      reportIdle(triggerStart);
+      setStatus("Waiting for data to arrive", false, false);
+    }
+    lastTriggerStartMs_ = triggerStart;
+    // The next trigger: at once (default), or at the next multiple of the interval.
+    int64_t interval = trigger.kind() == Trigger::Kind::kProcessingTime ? trigger.intervalMs() : 0;
+    int64_t next;
+    if (interval > 0) {
+      next = triggerStart / interval * interval + interval;
+      if (run) setStatus("Waiting for next trigger", false, false);
+    } else {
+      next = run ? nowMs() : nowMs() + 10;  // no data: poll every 10 ms
+    }
+    if (!waitUntil(next)) return;
+  }
+}
+
+bool StreamExecution::constructBatch(int64_t triggerStartMs, bool availableNow) {
+  bool newData = false;
+  for (auto& s : sources_) {
+    auto end = s->source->latestOffset(s->committed, connector::ReadLimit::all());
+    s->end = end;
+    if (end && end != s->committed) newData = true;
+  }
+  if (!newData) return false;
+  setStatus("Writing offsets to log", true, true);
+  OffsetSeq seq;
+  seq.metadata.batchWatermarkMs = batchWatermarkMs_;
+  seq.metadata.batchTimestampMs = triggerStartMs;
+  seq.metadata.conf = pinnedConf();
+  for (auto& s : sources_) seq.sourceOffsets.push_back(s->end);
+  OffsetLog offsets(config_.fileSystem, io::joinPath(config_.checkpointLocation, "offsets"));
+  if (!offsets.add(currentBatchId_, seq)) {
+    throw UnsupportedOperationError(
+        "CONCURRENT_STREAM_LOG_UPDATE",
+        "offsets/" + std::to_string(currentBatchId_) + " already exists in the checkpoint " +
+            config_.checkpointLocation +
+            ": another query is writing to the same checkpoint. Give each query its own checkpointLocation.");
+  }
+  batchTimestampMs_ = triggerStartMs;
+  batchPending_ = true;
+  // Sources may forget what the previous batch read.
+  for (auto& s : sources_) {
+    if (s->committed) s->source->commit(*s->committed);
+  }
+  int64_t retain = 100;
+  auto it = config_.conf.find("spark.sql.streaming.minBatchesToRetain");
+  if (it != config_.conf.end()) retain = std::max<int64_t>(1, std::stoll(it->second));
+  if (currentBatchId_ > retain) {
+    offsets.purgeBefore(currentBatchId_ - retain);
+    CommitLog(config_.fileSystem, io::joinPath(config_.checkpointLocation, "commits"))
+        .purgeBefore(currentBatchId_ - retain);
+  }
+  return true;
+}
+
+void StreamExecution::runBatch(int64_t triggerStartMs) {
+  using Clock = std::chrono::steady_clock;
+  auto ms = [](Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  const auto t0 = Clock::now();
+  setStatus("Processing new data", true, true);
+  // Each source's rows of this batch (none when its offset did not move).
+  std::map<const plan::LogicalPlan*, plan::Partitions> inputs;
+  std::vector<int64_t> rowsPerSource(sources_.size(), 0);
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    auto& s = *sources_[i];
+    plan::Partitions data;
+    if (s.end && s.end != s.committed) data = s.source->getBatch(s.committed, *s.end);
+    for (const auto& part : data) {
+      for (const auto& b : part) rowsPerSource[i] += static_cast<int64_t>(b.numRows());
+    }
+    inputs[leaves_[i]] = std::move(data);
+  }
+  const auto t1 = Clock::now();
+  exec::ExecOptions options;
+  auto partitions = config_.conf.find("spark.sql.shuffle.partitions");
+  options.shufflePartitions =
+      partitions != config_.conf.end() ? static_cast<size_t>(std::max<int64_t>(1, std::stoll(partitions->second))) : 0;
+  options.evalContext.currentTimestampMicros = batchTimestampMs_ * 1000;
+  options.streamingInput = [&](const plan::LogicalPlan& leaf) {
+    auto it = inputs.find(&leaf);
+    return it == inputs.end() ? plan::Partitions{} : it->second;
+  };
+  exec::Executor executor(options);
+  connector::BatchOutput output;
+  output.schema = config_.plan->schema;
+  output.outputMode = config_.outputMode;
+  output.partitions = executor.execute(*config_.plan);
+  const auto t2 = Clock::now();
+  config_.sink->addBatch(currentBatchId_, output);
+  const auto t3 = Clock::now();
+  CommitLog commits(config_.fileSystem, io::joinPath(config_.checkpointLocation, "commits"));
+  if (!commits.add(currentBatchId_, CommitMetadata{batchWatermarkMs_})) {
+    throw UnsupportedOperationError(
+        "CONCURRENT_STREAM_LOG_UPDATE",
+        "commits/" + std::to_string(currentBatchId_) + " already exists in the checkpoint " +
+            config_.checkpointLocation +
+            ": another query is writing to the same checkpoint. Give each query its own checkpointLocation.");
+  }
+  const auto t4 = Clock::now();
+  // Progress.
+  StreamingQueryProgress p;
+  p.id = id_;
+  p.runId = runId_;
+  p.name = config_.name;
+  p.timestampMs = triggerStartMs;
+  p.batchId = currentBatchId_;
+  const int64_t total = std::max<int64_t>(0, ms(t4 - t0));
+  p.batchDuration = total;
+  for (auto r : rowsPerSource) p.numInputRows += r;
+  const double sinceLast =
+      lastTriggerStartMs_ < 0 ? 0.0 : static_cast<double>(triggerStartMs - lastTriggerStartMs_) / 1000.0;
+  p.inputRowsPerSecond = sinceLast > 0 ? static_cast<double>(p.numInputRows) / sinceLast : 0.0;
+  p.processedRowsPerSecond =
+      static_cast<double>(p.numInputRows) / (static_cast<double>(std::max<int64_t>(1, total)) / 1000.0);
+  p.durationMs = {{"addBatch", ms(t3 - t2) + ms(t2 - t1)},
+                  {"commitOffsets", ms(t4 - t3)},
+                  {"getBatch", ms(t1 - t0)},
+                  {"latestOffset", 0},
+                  {"queryPlanning", 0},
+                  {"triggerExecution", total},
+                  {"walCommit", 0}};
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    auto& s = *sources_[i];
+    SourceProgress sp;
+    sp.description = s.description;
+    sp.startOffset = s.committed;
+    sp.endOffset = s.end;
+    sp.latestOffset = s.source->reportLatestOffset();
+    if (!sp.latestOffset) sp.latestOffset = s.end;
+    sp.numInputRows = rowsPerSource[i];
+    sp.inputRowsPerSecond = sinceLast > 0 ? static_cast<double>(rowsPerSource[i]) / sinceLast : 0.0;
+    sp.processedRowsPerSecond =
+        static_cast<double>(rowsPerSource[i]) / (static_cast<double>(std::max<int64_t>(1, total)) / 1000.0);
+    sp.metrics = s.source->metrics(s.end);
+    p.sources.push_back(std::move(sp));
+    s.committed = s.end;
+  }
+  p.sink.description = config_.sink->describe();
+  p.sink.numOutputRows = config_.sink->lastOutputRows();
+  {
+    std::lock_guard lock(mutex_);
+    committedBatchId_ = currentBatchId_;
+    progress_.push_back(p);
+    int64_t keep = 100;
+    auto it = config_.conf.find("spark.sql.streaming.numRecentProgressUpdates");
+    if (it != config_.conf.end()) keep = std::max<int64_t>(1, std::stoll(it->second));
+    while (static_cast<int64_t>(progress_.size()) > keep) progress_.pop_front();
+    ++batchesRun_;
+  }
+  changed_.notify_all();
+  batchPending_ = false;
+  ++currentBatchId_;
+  if (config_.events) config_.events->onProgress(*this, p);
+}
+
+void StreamExecution::reportIdle(int64_t triggerStartMs) {
+  // An idle trigger reports at most every noDataProgressEventInterval (10 s).
+  int64_t interval = 10000;
+  auto it = config_.conf.find("spark.sql.streaming.noDataProgressEventInterval");
+  if (it != config_.conf.end()) interval = std::stoll(it->second);
+  if (triggerStartMs - lastIdleProgressMs_ < interval) return;
+  lastIdleProgressMs_ = triggerStartMs;
+  if (config_.events) config_.events->onIdle(*this, triggerStartMs);
+}
+
+bool StreamExecution::isActive() const {
+  std::lock_guard lock(mutex_);
+  return started_ && !terminated_;
+}
+
+StreamingQueryStatus StreamExecution::status() const {
+  std::lock_guard lock(mutex_);
+  return status_;
+}
+
+std::optional<StreamingQueryProgress> StreamExecution::lastProgress() const {
+  std::lock_guard lock(mutex_);
+  if (progress_.empty()) return std::nullopt;
+  return progress_.back();
+}
+
+std::vector<StreamingQueryProgress> StreamExecution::recentProgress() const {
+  std::lock_guard lock(mutex_);
+  return {progress_.begin(), progress_.end()};
+}
+
+std::exception_ptr StreamExecution::exception() const {
+  std::lock_guard lock(mutex_);
+  return failure_;
+}
+
+int64_t StreamExecution::lastCommittedBatchId() const {
+  std::lock_guard lock(mutex_);
+  return committedBatchId_;
+}
+
+void StreamExecution::rethrowFailure() const {
+  std::exception_ptr failure;
+  {
+    std::lock_guard lock(mutex_);
+    failure = failure_;
+  }
+  if (!failure) return;
+  std::string message, causeClass = "INTERNAL_ERROR";
+  try {
+    std::rethrow_exception(failure);
+  } catch (const Error& e) {
+    message = e.what();
+    causeClass = e.errorClass();
+  } catch (const std::exception& e) {
+    message = e.what();
+  }
+  throw StreamingQueryError("Query " + (config_.name.empty() ? std::string() : "[" + config_.name + "] ") +
+                                "[id = " + id_ + ", runId = " + runId_ + "] terminated with exception: " + message,
+                            causeClass);
+}
+
+void StreamExecution::awaitTermination() {
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return terminated_; });
+  }
+  rethrowFailure();
+}
+
+bool StreamExecution::awaitTermination(int64_t timeoutMs) {
+  bool done;
+  {
+    std::unique_lock lock(mutex_);
+    done = changed_.wait_for(lock, std::chrono::milliseconds(timeoutMs), [&] { return terminated_; });
+  }
+  if (done) rethrowFailure();
+  return done;
+}
+
+void StreamExecution::processAllAvailable() {
+  // Done when a trigger that started after this call found no new data (everything before it
+  // has then been committed), or the query ended.
+  uint64_t target;
+  {
+    std::lock_guard lock(mutex_);
+    target = idleChecks_ + 1;
+  }
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return terminated_ || idleChecks_ > target; });
+  }
+  rethrowFailure();
+}
+
+void StreamExecution::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopRequested_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable() && std::this_thread::get_id() != thread_.get_id()) thread_.join();
+}
+
+std::string StreamExecution::explain() const {
+  return "== Physical Plan ==\nWriteToMicroBatchDataSource " + config_.sink->describe() + ", " + id_ +
+         ", OutputMode " + config_.outputMode + "\n" + config_.plan->treeString();
+}
+
+}  // namespace weir::runtime

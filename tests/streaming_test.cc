@@ -1,0 +1,307 @@
+// Streaming queries end to end through the public API: MemoryStream and rate sources, memory,
+// foreachBatch and console sinks, triggers, the checkpoint files, restarts and failures.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "weir/weir.h"
+
+namespace weir {
+namespace {
+
+using namespace functions;  // NOLINT
+using columnar::Row;
+using columnar::Value;
+
+Value I(int64_t v) { return Value::integer(v); }
+Value S(const std::string& v) { return Value::string(v); }
+
+std::vector<Row> sorted(std::vector<Row> rows) {
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+class StreamingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("weir-streaming-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    for (auto& q : spark.streams().active()) q.stop();
+    std::filesystem::remove_all(dir_);
+  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  Session spark = Session::builder().appName("streaming-test").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+  std::filesystem::path dir_;
+};
+
+TEST_F(StreamingTest, StatelessQueryIntoMemorySinkWritesSparksCheckpointFiles) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("name STRING, n BIGINT"));
+  auto df = input.toDF().filter(col("n") > lit(1)).select(col("name"), (col("n") * lit(10)).alias("n10"));
+  EXPECT_TRUE(df.isStreaming());
+  auto query = df.writeStream()
+                   .format("memory")
+                   .queryName("scaled")
+                   .option("checkpointLocation", path("ckpt"))
+                   .start();
+  EXPECT_TRUE(query.isActive());
+  input.addData({Row({S("a"), I(1)}), Row({S("b"), I(2)})});
+  query.processAllAvailable();
+  input.addData({Row({S("c"), I(3)})});
+  query.processAllAvailable();
+  EXPECT_EQ(sorted(spark.table("scaled").collect()), (std::vector<Row>{Row({S("b"), I(20)}), Row({S("c"), I(30)})}));
+  auto progress = query.lastProgress();
+  ASSERT_TRUE(progress.has_value());
+  EXPECT_EQ(progress->batchId, 1);
+  EXPECT_EQ(progress->numInputRows, 1);
+  ASSERT_EQ(progress->sources.size(), 1u);
+  EXPECT_EQ(progress->sources[0].startOffset, std::optional<std::string>("0"));
+  EXPECT_EQ(progress->sources[0].endOffset, std::optional<std::string>("1"));
+  EXPECT_EQ(progress->sink.numOutputRows, 1);
+  EXPECT_NE(progress->json().find("\"batchId\":1,"), std::string::npos) << progress->json();
+  query.stop();
+  EXPECT_FALSE(query.isActive());
+  // Spark's files: metadata, offsets/N (written before the batch), commits/N (after).
+  std::string metadata = readFile(path("ckpt/metadata"));
+  EXPECT_EQ(metadata, "{\"id\":\"" + query.id() + "\"}");
+  std::string offsets1 = readFile(path("ckpt/offsets/1"));
+  EXPECT_EQ(offsets1.rfind("v1\n{\"batchWatermarkMs\":0,\"batchTimestampMs\":", 0), 0u) << offsets1;
+  EXPECT_NE(offsets1.find("\"spark.sql.shuffle.partitions\":\"2\""), std::string::npos) << offsets1;
+  EXPECT_EQ(offsets1.substr(offsets1.size() - 2), "\n1");
+  EXPECT_EQ(readFile(path("ckpt/commits/0")), "v1\n{\"nextBatchWatermarkMs\":0}");
+  EXPECT_EQ(readFile(path("ckpt/commits/1")), "v1\n{\"nextBatchWatermarkMs\":0}");
+  EXPECT_FALSE(std::filesystem::exists(path("ckpt/offsets/2")));
+}
+
+TEST_F(StreamingTest, RestartContinuesAfterTheLastCommittedBatch) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("v BIGINT"));
+  std::mutex m;
+  std::vector<std::pair<int64_t, std::vector<Row>>> seen;
+  auto sinkFn = [&](const DataFrame& batch, int64_t id) {
+    std::lock_guard lock(m);
+    seen.emplace_back(id, sorted(batch.collect()));
+  };
+  auto start = [&] {
+    return input.toDF().writeStream().foreachBatch(sinkFn).option("checkpointLocation", path("ckpt")).start();
+  };
+  auto q1 = start();
+  input.addData({Row({I(1)}), Row({I(2)})});
+  q1.processAllAvailable();
+  std::string firstId = q1.id(), firstRun = q1.runId();
+  q1.stop();
+  input.addData({Row({I(3)})});
+  auto q2 = start();
+  q2.processAllAvailable();
+  EXPECT_EQ(q2.id(), firstId);
+  EXPECT_NE(q2.runId(), firstRun);
+  q2.stop();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].first, 0);
+  EXPECT_EQ(seen[0].second, (std::vector<Row>{Row({I(1)}), Row({I(2)})}));
+  EXPECT_EQ(seen[1].first, 1);
+  EXPECT_EQ(seen[1].second, (std::vector<Row>{Row({I(3)})}));
+}
+
+TEST_F(StreamingTest, FailedBatchIsRerunWithTheSameDataAfterRestart) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("v BIGINT"));
+  std::atomic<bool> failOnce{true};
+  std::mutex m;
+  std::vector<std::pair<int64_t, std::vector<Row>>> seen;
+  auto sinkFn = [&](const DataFrame& batch, int64_t id) {
+    std::lock_guard lock(m);
+    seen.emplace_back(id, sorted(batch.collect()));
+    if (id == 1 && failOnce.exchange(false)) throw IoError("IO_ERROR", "the sink's disk is full");
+  };
+  auto start = [&] {
+    return input.toDF().writeStream().foreachBatch(sinkFn).option("checkpointLocation", path("ckpt")).start();
+  };
+  auto q1 = start();
+  input.addData({Row({I(1)})});
+  q1.processAllAvailable();
+  input.addData({Row({I(2)})});
+  try {
+    q1.awaitTermination();
+    FAIL() << "the query should have failed";
+  } catch (const StreamingQueryException& e) {
+    EXPECT_EQ(e.errorClass(), "STREAM_FAILED");
+    EXPECT_EQ(e.causeErrorClass(), "IO_ERROR");
+    EXPECT_NE(std::string(e.what()).find("the sink's disk is full"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(q1.isActive());
+  EXPECT_NE(q1.exception(), nullptr);
+  // offsets/1 was logged, commits/1 was not: the restart runs batch 1 again with the same rows,
+  // before anything added later.
+  EXPECT_TRUE(std::filesystem::exists(path("ckpt/offsets/1")));
+  EXPECT_FALSE(std::filesystem::exists(path("ckpt/commits/1")));
+  input.addData({Row({I(3)})});
+  auto q2 = start();
+  q2.processAllAvailable();
+  q2.stop();
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[1], (std::pair<int64_t, std::vector<Row>>{1, {Row({I(2)})}}));
+  EXPECT_EQ(seen[2], (std::pair<int64_t, std::vector<Row>>{1, {Row({I(2)})}}));
+  EXPECT_EQ(seen[3], (std::pair<int64_t, std::vector<Row>>{2, {Row({I(3)})}}));
+}
+
+TEST_F(StreamingTest, AvailableNowAndOnceStopByThemselves) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("v BIGINT"));
+  input.addData({Row({I(1)})});
+  input.addData({Row({I(2)})});
+  auto q = input.toDF()
+               .writeStream()
+               .format("memory")
+               .queryName("now")
+               .trigger(Trigger::AvailableNow())
+               .option("checkpointLocation", path("now"))
+               .start();
+  EXPECT_TRUE(q.awaitTermination(10000));
+  EXPECT_EQ(sorted(spark.table("now").collect()), (std::vector<Row>{Row({I(1)}), Row({I(2)})}));
+  auto once = input.toDF()
+                  .writeStream()
+                  .format("memory")
+                  .queryName("once")
+                  .trigger(Trigger::Once())
+                  .option("checkpointLocation", path("once"))
+                  .start();
+  EXPECT_TRUE(once.awaitTermination(10000));
+  EXPECT_EQ(spark.table("once").count(), 2);
+  // Nothing new: a second Once run ends without a batch.
+  auto again = input.toDF()
+                   .writeStream()
+                   .format("memory")
+                   .queryName("once2")
+                   .trigger(Trigger::Once())
+                   .option("checkpointLocation", path("once"))
+                   .start();
+  EXPECT_TRUE(again.awaitTermination(10000));
+  EXPECT_FALSE(again.lastProgress().has_value());
+  EXPECT_FALSE(std::filesystem::exists(path("once/offsets/1")));
+}
+
+TEST_F(StreamingTest, SparksRulesAreCheckedAtStart) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("city STRING"));
+  auto stream = input.toDF();
+  try {
+    stream.collect();
+    FAIL();
+  } catch (const AnalysisError& e) {
+    EXPECT_NE(std::string(e.what()).find("must be executed with writeStream.start()"), std::string::npos);
+  }
+  try {
+    stream.writeStream().format("memory").queryName("c").outputMode("complete").start();
+    FAIL();
+  } catch (const AnalysisError& e) {
+    EXPECT_NE(std::string(e.what()).find("Complete output mode not supported when there are no streaming "
+                                         "aggregations"),
+              std::string::npos)
+        << e.what();
+  }
+  try {
+    stream.groupBy("city").count().writeStream().format("memory").queryName("c").outputMode("append").start();
+    FAIL();
+  } catch (const AnalysisError& e) {
+    EXPECT_NE(std::string(e.what()).find("Append output mode not supported when there are streaming aggregations"),
+              std::string::npos)
+        << e.what();
+  }
+  try {
+    spark.createDataFrame({}, StructType::fromDDL("a INT")).writeStream().format("memory").queryName("x").start();
+    FAIL();
+  } catch (const AnalysisError& e) {
+    EXPECT_EQ(e.errorClass(), "WRITE_STREAM_NOT_ALLOWED");
+  }
+  EXPECT_THROW(stream.writeStream().outputMode("sideways"), InvalidInputError);
+  try {
+    stream.writeStream().foreachBatch([](const DataFrame&, int64_t) {}).start();
+    FAIL();
+  } catch (const AnalysisError& e) {
+    EXPECT_EQ(e.errorClass(), "CHECKPOINT_LOCATION_REQUIRED");
+  }
+  try {
+    stream.writeStream().format("memory").start();
+    FAIL();
+  } catch (const AnalysisError& e) {
+    EXPECT_EQ(e.errorClass(), "STREAMING_QUERY_NAME_REQUIRED");
+  }
+}
+
+TEST_F(StreamingTest, RateSourceGeneratesSparksRowsAndTimestamps) {
+  auto q = spark.readStream()
+               .format("rate")
+               .option("rowsPerSecond", int64_t{10})
+               .option("numPartitions", int64_t{2})
+               .load()
+               .writeStream()
+               .format("memory")
+               .queryName("rate")
+               .option("checkpointLocation", path("rate"))
+               .start();
+  // Wait until at least 2 seconds of rows are there.
+  for (int i = 0; i < 100 && spark.table("rate").count() < 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  q.stop();
+  auto rows = spark.table("rate").orderBy("value").collect();
+  ASSERT_GE(rows.size(), 20u);
+  ASSERT_EQ(rows.size() % 10, 0u);  // whole seconds
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i][1], I(static_cast<int64_t>(i)));
+    // Ten rows a second, 100 ms apart, from the source's start time.
+    EXPECT_EQ(rows[i][0].asLong() - rows[0][0].asLong(), static_cast<int64_t>(i) * 100000);
+  }
+  EXPECT_EQ(readFile(path("rate/sources/0/0")).rfind("v1\n", 0), 0u);
+}
+
+TEST_F(StreamingTest, ListenersSeeStartProgressAndTermination) {
+  struct Recorder : StreamingQueryListener {
+    std::mutex m;
+    std::vector<std::string> events;
+    void onQueryStarted(const QueryStartedEvent& e) override {
+      std::lock_guard lock(m);
+      events.push_back("started " + e.name);
+    }
+    void onQueryProgress(const QueryProgressEvent& e) override {
+      std::lock_guard lock(m);
+      events.push_back("progress " + std::to_string(e.progress.batchId) + " rows " +
+                       std::to_string(e.progress.numInputRows));
+    }
+    void onQueryTerminated(const QueryTerminatedEvent& e) override {
+      std::lock_guard lock(m);
+      events.push_back(std::string("terminated ") + (e.exception ? "with error" : "cleanly"));
+    }
+  };
+  auto recorder = std::make_shared<Recorder>();
+  spark.streams().addListener(recorder);
+  auto input = MemoryStream::create(spark, StructType::fromDDL("v BIGINT"));
+  input.addData({Row({I(1)}), Row({I(2)})});
+  auto q = input.toDF().writeStream().format("memory").queryName("listened").start();
+  EXPECT_EQ(spark.streams().active().size(), 1u);
+  EXPECT_TRUE(spark.streams().get(q.id()).has_value());
+  q.processAllAvailable();
+  q.stop();
+  EXPECT_TRUE(spark.streams().active().empty());
+  EXPECT_TRUE(spark.streams().awaitAnyTermination(1000));
+  spark.streams().resetTerminated();
+  spark.streams().removeListener(recorder);
+  std::lock_guard lock(recorder->m);
+  EXPECT_EQ(recorder->events,
+            (std::vector<std::string>{"started listened", "progress 0 rows 2", "terminated cleanly"}));
+}
+
+}  // namespace
+}  // namespace weir
