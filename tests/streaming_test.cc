@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "weir/weir.h"
@@ -301,6 +302,162 @@ TEST_F(StreamingTest, ListenersSeeStartProgressAndTermination) {
   std::lock_guard lock(recorder->m);
   EXPECT_EQ(recorder->events,
             (std::vector<std::string>{"started listened", "progress 0 rows 2", "terminated cleanly"}));
+}
+
+// Collects what foreachBatch receives, sorted per batch.
+struct BatchCollector {
+  std::mutex m;
+  std::vector<std::pair<int64_t, std::vector<Row>>> batches;
+  std::function<void(const DataFrame&, int64_t)> fn() {
+    return [this](const DataFrame& df, int64_t id) {
+      auto rows = sorted(df.collect());
+      std::lock_guard lock(m);
+      batches.emplace_back(id, rows);
+    };
+  }
+  std::vector<std::vector<Row>> outputs() {
+    std::lock_guard lock(m);
+    std::vector<std::vector<Row>> out;
+    for (auto& b : batches) out.push_back(b.second);
+    return out;
+  }
+};
+
+// Spark's worked example E13: groupBy(city).count() in update and complete mode.
+TEST_F(StreamingTest, AggregationInUpdateAndCompleteModeE13) {
+  for (std::string mode : {"update", "complete"}) {
+    auto input = MemoryStream::create(spark, StructType::fromDDL("city STRING"));
+    BatchCollector out;
+    auto q = input.toDF()
+                 .groupBy("city")
+                 .count()
+                 .writeStream()
+                 .outputMode(mode)
+                 .foreachBatch(out.fn())
+                 .option("checkpointLocation", path("e13-" + mode))
+                 .start();
+    for (auto step : std::vector<std::vector<std::string>>{{"Delhi", "Pune"}, {"Pune"}, {"Mumbai"}}) {
+      std::vector<Row> rows;
+      for (auto& c : step) rows.push_back(Row({S(c)}));
+      input.addData(rows);
+      q.processAllAvailable();
+    }
+    auto progress = q.lastProgress();
+    q.stop();
+    if (mode == "update") {
+      EXPECT_EQ(out.outputs(), (std::vector<std::vector<Row>>{{Row({S("Delhi"), I(1)}), Row({S("Pune"), I(1)})},
+                                                             {Row({S("Pune"), I(2)})},
+                                                             {Row({S("Mumbai"), I(1)})}}));
+    } else {
+      EXPECT_EQ(out.outputs(),
+                (std::vector<std::vector<Row>>{{Row({S("Delhi"), I(1)}), Row({S("Pune"), I(1)})},
+                                               {Row({S("Delhi"), I(1)}), Row({S("Pune"), I(2)})},
+                                               {Row({S("Delhi"), I(1)}), Row({S("Mumbai"), I(1)}), Row({S("Pune"), I(2)})}}));
+    }
+    ASSERT_TRUE(progress.has_value());
+    ASSERT_EQ(progress->stateOperators.size(), 1u);
+    EXPECT_EQ(progress->stateOperators[0].operatorName, "stateStoreSave");
+    EXPECT_EQ(progress->stateOperators[0].numRowsTotal, 3);
+    EXPECT_EQ(progress->stateOperators[0].numRowsUpdated, 1);
+    EXPECT_EQ(progress->stateOperators[0].numShufflePartitions, 2);
+  }
+}
+
+// E3 without the (inert) watermark: tumbling windows in complete mode.
+TEST_F(StreamingTest, WindowCountsInCompleteModeE3) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("ts TIMESTAMP"));
+  BatchCollector out;
+  auto q = input.toDF()
+               .groupBy(window(col("ts"), "5 minutes"))
+               .count()
+               .select(col("window.start").cast("string"), col("count"))
+               .writeStream()
+               .outputMode("complete")
+               .foreachBatch(out.fn())
+               .option("checkpointLocation", path("e3"))
+               .start();
+  auto at = [](int h, int m) { return Row({Value::timestamp((int64_t{h} * 60 + m) * 60 * 1000000)}); };
+  for (auto step : std::vector<std::vector<Row>>{{at(12, 1), at(12, 2), at(12, 7)},
+                                                 {at(12, 3), at(12, 20)},
+                                                 {at(12, 4), at(12, 9), at(12, 11)}}) {
+    input.addData(step);
+    q.processAllAvailable();
+  }
+  q.stop();
+  auto w = [](const std::string& t, int64_t n) { return Row({S("1970-01-01 " + t + ":00"), I(n)}); };
+  EXPECT_EQ(out.outputs(), (std::vector<std::vector<Row>>{{w("12:00", 2), w("12:05", 1)},
+                                                          {w("12:00", 3), w("12:05", 1), w("12:20", 1)},
+                                                          {w("12:00", 4), w("12:05", 2), w("12:10", 1), w("12:20", 1)}}));
+}
+
+TEST_F(StreamingTest, StateSurvivesRestartsAndIsCheckedAgainstTheQuery) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("k STRING, v DOUBLE"));
+  auto run = [&](const std::vector<Row>& rows, bool changed) {
+    BatchCollector out;
+    auto grouped = input.toDF().groupBy("k");
+    auto df = changed ? grouped.agg(sum("v").alias("total"))
+                      : grouped.agg(count("*").alias("n"), sum("v").alias("total"), avg("v").alias("mean"),
+                                    min("v").alias("lo"), max("v").alias("hi"));
+    auto q = df.writeStream().outputMode("update").foreachBatch(out.fn()).option("checkpointLocation", path("ckpt")).start();
+    input.addData(rows);
+    try {
+      q.processAllAvailable();
+    } catch (const StreamingQueryException&) {
+    }
+    q.stop();
+    return std::make_pair(out.outputs(), q.exception());
+  };
+  auto D = [](double d) { return Value::real(d); };
+  auto [first, e1] = run({Row({S("a"), D(1)}), Row({S("a"), D(3)}), Row({S("b"), Value::null()})}, false);
+  EXPECT_EQ(e1, nullptr);
+  EXPECT_EQ(first, (std::vector<std::vector<Row>>{
+                       {Row({S("a"), I(2), D(4), D(2), D(1), D(3)}), Row({S("b"), I(1), Value::null(), Value::null(),
+                                                                         Value::null(), Value::null()})}}));
+  auto [second, e2] = run({Row({S("a"), D(8)}), Row({S("b"), D(-1)})}, false);
+  EXPECT_EQ(e2, nullptr);
+  EXPECT_EQ(second, (std::vector<std::vector<Row>>{
+                        {Row({S("a"), I(3), D(12), D(4), D(1), D(8)}), Row({S("b"), I(2), D(-1), D(-1), D(-1), D(-1)})}}));
+  // The state files: one delta per batch and partition, and the schema.
+  EXPECT_TRUE(std::filesystem::exists(path("ckpt/state/0/0/1.delta")));
+  EXPECT_TRUE(std::filesystem::exists(path("ckpt/state/0/1/2.delta")));
+  EXPECT_NE(readFile(path("ckpt/state/0/_metadata/schema")).find("\"operatorName\":\"stateStoreSave\""), std::string::npos);
+  // A changed aggregation cannot reuse the state.
+  auto [third, e3] = run({Row({S("a"), D(1)})}, true);
+  ASSERT_NE(e3, nullptr);
+  try {
+    std::rethrow_exception(e3);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.errorClass(), "STATE_STORE_VALUE_SCHEMA_NOT_COMPATIBLE") << e.what();
+  }
+}
+
+// Random input in random micro-batches must end where the batch query over all input ends.
+TEST_F(StreamingTest, CompleteModeEqualsTheBatchQueryForAnyBatchSplit) {
+  std::mt19937_64 rng(42);
+  auto schema = StructType::fromDDL("ts TIMESTAMP, k STRING, v BIGINT");
+  std::vector<Row> all;
+  for (int i = 0; i < 600; ++i) {
+    Value v = rng() % 7 == 0 ? Value::null() : I(static_cast<int64_t>(rng() % 100) - 20);
+    all.push_back(Row({Value::timestamp(static_cast<int64_t>(rng() % 7200) * 1000000), S("k" + std::to_string(rng() % 9)), v}));
+  }
+  auto query = [&](const DataFrame& df) {
+    return df.groupBy(window(col("ts"), "10 minutes", "5 minutes"), col("k"))
+        .agg(count("*").alias("n"), sum("v").alias("s"), min("v").alias("lo"), max("v").alias("hi"))
+        .select(col("window.start").cast("string").alias("w"), col("k"), col("n"), col("s"), col("lo"), col("hi"));
+  };
+  auto expected = sorted(query(spark.createDataFrame(all, schema)).collect());
+  auto input = MemoryStream::create(spark, schema);
+  auto q = query(input.toDF()).writeStream().format("memory").queryName("diff").outputMode("complete").start();
+  size_t at = 0;
+  while (at < all.size()) {
+    size_t n = std::min<size_t>(all.size() - at, 1 + rng() % 60);
+    input.addData(std::vector<Row>(all.begin() + static_cast<long>(at), all.begin() + static_cast<long>(at + n)));
+    at += n;
+    if (rng() % 3 == 0) q.processAllAvailable();
+  }
+  q.processAllAvailable();
+  q.stop();
+  EXPECT_EQ(sorted(spark.table("diff").collect()), expected);
 }
 
 }  // namespace

@@ -94,13 +94,6 @@ StreamingQuery DataStreamWriter::start() const {
                         "spark.readStream(), or write a batch DataFrame with write().");
   }
   plan::checkStreamingQuery(*frame_.plan(), outputMode_);
-  if (plan::hasStatefulStreamingNode(*frame_.plan())) {
-    throw UnsupportedOperationError(
-        "UNSUPPORTED_STREAMING_OPERATION",
-        "Stateful operators (aggregation, dropDuplicates, session windows, limit, sort) on streams are not "
-        "supported by this build of Weir yet; stateless queries (select, filter, explode, stream-static joins) "
-        "are.");
-  }
   // The sink.
   std::shared_ptr<connector::Sink> sink;
   bool temporaryCheckpointAllowed = false;

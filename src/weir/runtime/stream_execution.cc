@@ -10,6 +10,7 @@
 #include "weir/runtime/checkpoint/commit_log.h"
 #include "weir/runtime/checkpoint/offset_log.h"
 #include "weir/runtime/checkpoint/stream_metadata.h"
+#include "weir/runtime/stateful_aggregation.h"
 
 namespace weir::runtime {
 
@@ -50,7 +51,6 @@ struct StreamExecution::SourceState {
 
 StreamExecution::StreamExecution(StreamQueryConfig config) : config_(std::move(config)) {
   WEIR_CHECK(config_.plan && config_.sink && config_.fileSystem);
-  collectLeaves(*config_.plan, leaves_);
   status_.message = "Initializing sources";
 }
 
@@ -64,6 +64,13 @@ StreamExecution::~StreamExecution() {
 }
 
 void StreamExecution::start() {
+  // The plan each batch runs: aggregations compute mergeable partials that state completes.
+  incremental_ = makeIncrementalPlan(config_.plan);
+  collectLeaves(*incremental_.plan, leaves_);
+  for (const auto& op : incremental_.operators) {
+    aggregations_.push_back(
+        std::make_unique<StatefulAggregation>(config_.fileSystem, config_.checkpointLocation, op));
+  }
   auto& fs = *config_.fileSystem;
   fs.createDirectories(config_.checkpointLocation);
   lock_ = fs.tryLock(io::joinPath(config_.checkpointLocation, ".weir-lock"));
@@ -340,11 +347,17 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
     auto it = inputs.find(&leaf);
     return it == inputs.end() ? plan::Partitions{} : it->second;
   };
+  options.afterAggregate = [&](const plan::LogicalPlan& node, plan::Partitions partials) {
+    for (auto& agg : aggregations_) {
+      if (agg->op().node == &node) return agg->process(std::move(partials), currentBatchId_, config_.outputMode);
+    }
+    return partials;
+  };
   exec::Executor executor(options);
   connector::BatchOutput output;
-  output.schema = config_.plan->schema;
+  output.schema = incremental_.plan->schema;
   output.outputMode = config_.outputMode;
-  output.partitions = executor.execute(*config_.plan);
+  output.partitions = executor.execute(*incremental_.plan);
   const auto t2 = Clock::now();
   config_.sink->addBatch(currentBatchId_, output);
   const auto t3 = Clock::now();
@@ -395,6 +408,7 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
     p.sources.push_back(std::move(sp));
     s.committed = s.end;
   }
+  for (const auto& agg : aggregations_) p.stateOperators.push_back(agg->progress());
   p.sink.description = config_.sink->describe();
   p.sink.numOutputRows = config_.sink->lastOutputRows();
   {
@@ -518,8 +532,9 @@ void StreamExecution::stop() {
 }
 
 std::string StreamExecution::explain() const {
+  const auto& plan = incremental_.plan ? incremental_.plan : config_.plan;
   return "== Physical Plan ==\nWriteToMicroBatchDataSource " + config_.sink->describe() + ", " + id_ +
-         ", OutputMode " + config_.outputMode + "\n" + config_.plan->treeString();
+         ", OutputMode " + config_.outputMode + "\n" + plan->treeString();
 }
 
 }  // namespace weir::runtime

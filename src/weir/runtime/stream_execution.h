@@ -21,6 +21,7 @@
 #include "weir/connector/source.h"
 #include "weir/io/file_system.h"
 #include "weir/plan/logical_plan.h"
+#include "weir/runtime/incremental_plan.h"
 #include "weir/runtime/progress.h"
 #include "weir/runtime/trigger.h"
 
@@ -108,6 +109,8 @@ class StreamExecution : public std::enable_shared_from_this<StreamExecution> {
   std::unique_ptr<io::FileLock> lock_;
   std::vector<std::unique_ptr<SourceState>> sources_;
   std::vector<const plan::LogicalPlan*> leaves_;
+  IncrementalPlan incremental_;
+  std::vector<std::unique_ptr<class StatefulAggregation>> aggregations_;
 
   // Batch state (query thread only).
   int64_t currentBatchId_ = 0;

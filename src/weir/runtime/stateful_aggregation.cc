@@ -1,0 +1,155 @@
+#include "weir/runtime/stateful_aggregation.h"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "weir/base/error.h"
+#include "weir/base/thread_pool.h"
+#include "weir/exec/key_encoder.h"
+#include "weir/exec/row_codec.h"
+
+namespace weir::runtime {
+
+namespace {
+
+using columnar::Value;
+
+// Merges two partial values of one aggregate ("sum", "min" or "max"); NULL means "no value".
+Value merge(const std::string& fn, const Value& a, const Value& b) {
+  if (a.isNull()) return b;
+  if (b.isNull()) return a;
+  if (fn == "sum") {
+    if (a.kind() == Value::Kind::kLong) {
+      return Value::integer(static_cast<int64_t>(static_cast<uint64_t>(a.asLong()) + static_cast<uint64_t>(b.asLong())));
+    }
+    return Value::real(a.asDouble() + b.asDouble());
+  }
+  if (fn == "min") return b < a ? b : a;
+  return a < b ? b : a;
+}
+
+std::string typesOf(const types::DataTypePtr& schema, size_t from, size_t to) {
+  std::string out;
+  for (size_t i = from; i < to; ++i) out += (out.empty() ? "" : ", ") + schema->fields()[i].type->simpleString();
+  return "(" + out + ")";
+}
+
+}  // namespace
+
+StatefulAggregation::StatefulAggregation(std::shared_ptr<io::FileSystem> fs, std::string checkpoint,
+                                         StatefulOperator op)
+    : fs_(std::move(fs)), checkpoint_(std::move(checkpoint)), op_(std::move(op)) {}
+
+void StatefulAggregation::checkSchema(size_t partitions) {
+  // state/<op>/_metadata/schema records what the state holds; a restarted query must match it.
+  const auto& schema = op_.node->schema;
+  const size_t n = schema->fields().size();
+  nlohmann::ordered_json j;
+  j["version"] = 1;
+  j["operatorName"] = op_.name;
+  j["numPartitions"] = partitions;
+  j["keySchema"] = typesOf(schema, 0, op_.numKeys);
+  j["valueSchema"] = typesOf(schema, op_.numKeys, n);
+  const std::string path = io::joinPath(
+      io::joinPath(io::joinPath(io::joinPath(checkpoint_, "state"), std::to_string(op_.id)), "_metadata"), "schema");
+  if (!fs_->exists(path)) {
+    fs_->writeAtomic(path, j.dump(), false);
+    return;
+  }
+  auto stored = nlohmann::json::parse(fs_->read(path), nullptr, false);
+  if (stored.is_discarded() || !stored.is_object() || !stored.contains("keySchema")) {
+    throw CorruptionError("STATE_STORE_CORRUPT", "The state schema file " + path +
+                                                     " is corrupt. Restore it, or delete the checkpoint to start over.");
+  }
+  auto text = [&](const char* key) { return stored.value(key, nlohmann::json()).dump(); };
+  auto fail = [&](const std::string& errorClass, const std::string& what, const std::string& was,
+                  const std::string& now) {
+    throw AnalysisError(errorClass, "The query's stateful operator " + std::to_string(op_.id) + " (" + op_.name +
+                                        ") changed incompatibly since the checkpoint " + checkpoint_ + " was written: " +
+                                        what + " was " + was + ", now " + now +
+                                        ". Restore the query as it was, or start it with a new checkpointLocation.");
+  };
+  if (stored.value("operatorName", "") != op_.name) {
+    fail("STREAMING_STATEFUL_OPERATOR_NOT_MATCH_IN_STATE_METADATA", "the operator", text("operatorName"),
+         j["operatorName"].dump());
+  }
+  if (stored["keySchema"] != j["keySchema"]) {
+    fail("STATE_STORE_KEY_SCHEMA_NOT_COMPATIBLE", "the key schema", text("keySchema"), j["keySchema"].dump());
+  }
+  if (stored["valueSchema"] != j["valueSchema"]) {
+    fail("STATE_STORE_VALUE_SCHEMA_NOT_COMPATIBLE", "the value schema", text("valueSchema"), j["valueSchema"].dump());
+  }
+  if (stored.value("numPartitions", partitions) != partitions) {
+    fail("STATE_STORE_PARTITIONS_CHANGED", "the number of state partitions", text("numPartitions"),
+         std::to_string(partitions));
+  }
+}
+
+plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t batchId,
+                                              const std::string& outputMode) {
+  const size_t partitions = partials.size();
+  if (!schemaChecked_) {
+    checkSchema(partitions);
+    schemaChecked_ = true;
+  }
+  while (stores_.size() < partitions) {
+    state::StateStoreId id{checkpoint_, op_.id, static_cast<int>(stores_.size()), "default"};
+    stores_.push_back(std::make_unique<state::StateStoreProvider>(fs_, id));
+  }
+  const auto& schema = op_.node->schema;
+  const size_t width = schema->fields().size();
+  const bool complete = outputMode == "complete";
+  plan::Partitions out(partitions);
+  std::vector<state::StateStoreMetrics> metrics(partitions);
+  base::ThreadPool::global().parallelFor(partitions, [&](size_t p) {
+    auto& store = *stores_[p];
+    store.load(batchId);
+    const std::string what = "the state of operator " + std::to_string(op_.id) + ", partition " + std::to_string(p);
+    std::vector<columnar::Row> emitted;
+    std::string encoded;
+    for (const auto& b : partials[p]) {
+      std::vector<columnar::VectorPtr> keyCols(b.columns().begin(), b.columns().begin() + op_.numKeys);
+      auto keys = exec::encodeKeys(keyCols, b.numRows());
+      for (size_t r = 0; r < b.numRows(); ++r) {
+        columnar::Row row = b.row(r);
+        std::vector<Value> values;
+        values.reserve(width);
+        for (size_t c = 0; c < width; ++c) values.push_back(row[c]);
+        std::string key(keys.key(r));
+        if (const std::string* old = store.get(key)) {
+          auto previous = exec::decodeRow(*old, what);
+          if (previous.size() != width) throw CorruptionError("STATE_STORE_CORRUPT", "A row in " + what + " has the wrong width.");
+          for (size_t j = op_.numKeys; j < width; ++j) {
+            values[j] = merge(op_.mergeFunctions[j - op_.numKeys], previous[j], values[j]);
+          }
+        }
+        encoded.clear();
+        exec::encodeRow(values, encoded);
+        store.put(std::move(key), encoded);
+        if (!complete) emitted.emplace_back(std::move(values));
+      }
+    }
+    if (complete) {
+      store.forEach([&](const std::string&, const std::string& value) { emitted.emplace_back(exec::decodeRow(value, what)); });
+    }
+    metrics[p] = store.metrics();
+    store.commit();
+    metrics[p].commitTimeMs = store.metrics().commitTimeMs;
+    store.doMaintenance();
+    if (!emitted.empty()) out[p].push_back(columnar::ColumnBatch::fromRows(schema, emitted));
+  });
+  progress_ = StateOperatorProgress{};
+  progress_.operatorName = op_.name;
+  progress_.numShufflePartitions = static_cast<int64_t>(partitions);
+  progress_.numStateStoreInstances = static_cast<int64_t>(partitions);
+  for (const auto& m : metrics) {
+    progress_.numRowsTotal += m.numKeys;
+    progress_.numRowsUpdated += m.numUpdated;
+    progress_.numRowsRemoved += m.numRemoved;
+    progress_.memoryUsedBytes += m.memoryUsedBytes;
+    progress_.commitTimeMs += m.commitTimeMs;
+  }
+  return out;
+}
+
+}  // namespace weir::runtime

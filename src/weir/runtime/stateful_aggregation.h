@@ -1,0 +1,44 @@
+// StatefulAggregation: a streaming aggregation's state across micro-batches. Each batch's partial
+// values per key (one shuffle partition = one state partition) are merged into the partition's
+// StateStore, and the rows the output mode asks for are emitted (complete: every key; update: the
+// keys this batch changed).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "weir/io/file_system.h"
+#include "weir/plan/logical_plan.h"
+#include "weir/runtime/incremental_plan.h"
+#include "weir/runtime/progress.h"
+#include "weir/state/state_store.h"
+
+namespace weir::runtime {
+
+/// Owned by the query's run; process() is called on the query's thread once per batch and runs
+/// partitions in parallel on the thread pool.
+class StatefulAggregation {
+ public:
+  StatefulAggregation(std::shared_ptr<io::FileSystem> fs, std::string checkpoint, StatefulOperator op);
+
+  /// Merges `partials` (the node's output for this batch, one partition per state partition) into
+  /// state version `batchId`, commits version batchId + 1, and returns the rows to emit.
+  plan::Partitions process(plan::Partitions partials, int64_t batchId, const std::string& outputMode);
+
+  const StatefulOperator& op() const { return op_; }
+  /// This batch's metrics.
+  StateOperatorProgress progress() const { return progress_; }
+
+ private:
+  void checkSchema(size_t partitions);
+
+  std::shared_ptr<io::FileSystem> fs_;
+  std::string checkpoint_;
+  StatefulOperator op_;
+  std::vector<std::unique_ptr<state::StateStoreProvider>> stores_;
+  bool schemaChecked_ = false;
+  StateOperatorProgress progress_;
+};
+
+}  // namespace weir::runtime

@@ -1,0 +1,131 @@
+// The versioned state store: deltas, snapshots, reloads, retention and corrupt files.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "weir/base/error.h"
+#include "weir/state/state_store.h"
+
+namespace weir::state {
+namespace {
+
+class StateStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = (std::filesystem::temp_directory_path() /
+             ("weir-state-test-" + std::to_string(::getpid()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+                .string();
+    std::filesystem::remove_all(root_);
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  StateStoreId id() const { return StateStoreId{root_, 0, 3, "default"}; }
+  std::vector<std::string> files() const {
+    std::vector<std::string> out;
+    for (const auto& f : fs->list(id().directory())) out.push_back(f.name);
+    return out;
+  }
+  std::map<std::string, std::string> contents(StateStoreProvider& p) const {
+    std::map<std::string, std::string> out;
+    p.forEach([&](const std::string& k, const std::string& v) { out[k] = v; });
+    return out;
+  }
+  std::shared_ptr<io::FileSystem> fs = io::localFileSystem();
+  std::string root_;
+};
+
+TEST_F(StateStoreTest, VersionsAreDeltasAndReloadFromFiles) {
+  StateStoreProvider p(fs, id());
+  p.load(0);
+  p.put("a", "1");
+  p.put("b", "2");
+  EXPECT_EQ(p.commit(), 1);
+  p.load(1);
+  p.put("a", "10");
+  p.remove("b");
+  p.remove("missing");
+  EXPECT_EQ(p.metrics().numUpdated, 1);
+  EXPECT_EQ(p.metrics().numRemoved, 1);
+  EXPECT_EQ(p.commit(), 2);
+  EXPECT_EQ(id().directory(), root_ + "/state/0/3");
+  EXPECT_EQ(files(), (std::vector<std::string>{"1.delta", "2.delta"}));
+  // A fresh provider rebuilds any version from the files.
+  StateStoreProvider q(fs, id());
+  q.load(2);
+  EXPECT_EQ(contents(q), (std::map<std::string, std::string>{{"a", "10"}}));
+  q.load(1);
+  EXPECT_EQ(contents(q), (std::map<std::string, std::string>{{"a", "1"}, {"b", "2"}}));
+  q.load(0);
+  EXPECT_TRUE(contents(q).empty());
+}
+
+TEST_F(StateStoreTest, AbortForgetsUncommittedChanges) {
+  StateStoreProvider p(fs, id());
+  p.load(0);
+  p.put("a", "1");
+  p.commit();
+  p.load(1);
+  p.put("a", "2");
+  p.abort();
+  p.load(1);
+  EXPECT_EQ(*p.get("a"), "1");
+}
+
+TEST_F(StateStoreTest, SnapshotsAndRetention) {
+  StateStoreProvider p(fs, id());
+  for (int v = 0; v < 12; ++v) {
+    p.load(v);
+    p.put("k" + std::to_string(v % 3), std::to_string(v));
+    p.commit();
+    p.doMaintenance(/*minDeltasForSnapshot=*/5, /*minVersionsToRetain=*/3);
+  }
+  // Snapshots at 5 and 10; versions 10..12 need the snapshot 10 and the deltas 11, 12.
+  EXPECT_EQ(files(), (std::vector<std::string>{"10.delta", "10.snapshot", "11.delta", "12.delta"}));
+  StateStoreProvider q(fs, id());
+  q.load(12);
+  EXPECT_EQ(contents(q), (std::map<std::string, std::string>{{"k0", "9"}, {"k1", "10"}, {"k2", "11"}}));
+  q.load(10);
+  EXPECT_EQ(contents(q), (std::map<std::string, std::string>{{"k0", "9"}, {"k1", "7"}, {"k2", "8"}}));
+  try {
+    q.load(4);
+    FAIL();
+  } catch (const CorruptionError& e) {
+    EXPECT_EQ(e.errorClass(), "STATE_STORE_FILE_MISSING");
+    EXPECT_NE(std::string(e.what()).find("/1.delta"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(StateStoreTest, CorruptFilesAreReportedWithTheirPath) {
+  StateStoreProvider p(fs, id());
+  p.load(0);
+  p.put("key", "value");
+  p.commit();
+  const std::string file = id().directory() + "/1.delta";
+  std::string bytes = fs->read(file);
+  auto expectCorrupt = [&](std::string damaged, const std::string& errorClass) {
+    fs->writeAtomic(file, damaged, true);
+    StateStoreProvider q(fs, id());
+    try {
+      q.load(1);
+      FAIL() << "loaded a damaged file";
+    } catch (const CorruptionError& e) {
+      EXPECT_EQ(e.errorClass(), errorClass);
+      EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
+    }
+  };
+  std::string flipped = bytes;
+  flipped[30] ^= 1;
+  expectCorrupt(flipped, "STATE_STORE_CORRUPT");
+  expectCorrupt(bytes.substr(0, bytes.size() - 3), "STATE_STORE_CORRUPT");
+  expectCorrupt("not a state file at all, clearly", "STATE_STORE_CORRUPT");
+  std::string future = bytes;
+  future[8] = 9;
+  expectCorrupt(future, "STATE_STORE_UNSUPPORTED_VERSION");
+  fs->writeAtomic(file, bytes, true);
+  StateStoreProvider ok(fs, id());
+  ok.load(1);
+  EXPECT_EQ(*ok.get("key"), "value");
+}
+
+}  // namespace
+}  // namespace weir::state
