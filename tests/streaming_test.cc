@@ -431,6 +431,154 @@ TEST_F(StreamingTest, StateSurvivesRestartsAndIsCheckedAgainstTheQuery) {
   }
 }
 
+Row at(int h, int m) { return Row({Value::timestamp((int64_t{h} * 60 + m) * 60 * 1000000)}); }
+int64_t ms(int h, int m) { return (int64_t{h} * 60 + m) * 60 * 1000; }
+
+// Spark's worked examples E1 (update) and E2 (append): a tumbling window count with a 10 minute
+// watermark, batch by batch, including the no-data batches the watermark triggers.
+TEST_F(StreamingTest, WatermarkedWindowCountsE1UpdateAndE2Append) {
+  for (std::string mode : {"update", "append"}) {
+    auto input = MemoryStream::create(spark, StructType::fromDDL("ts TIMESTAMP"));
+    std::mutex m;
+    std::vector<std::pair<int64_t, std::vector<Row>>> batches;
+    auto q = input.toDF()
+                 .withWatermark("ts", "10 minutes")
+                 .groupBy(window(col("ts"), "5 minutes"))
+                 .count()
+                 .select(date_format(col("window.start"), "HH:mm").alias("start"), col("count"))
+                 .writeStream()
+                 .outputMode(mode)
+                 .foreachBatch([&](const DataFrame& df, int64_t id) {
+                   auto rows = sorted(df.collect());
+                   std::lock_guard lock(m);
+                   batches.emplace_back(id, rows);
+                 })
+                 .option("checkpointLocation", path("e1-" + mode))
+                 .start();
+    std::vector<StreamingQueryProgress> progress;
+    auto step = [&](std::vector<Row> rows) {
+      input.addData(rows);
+      q.processAllAvailable();
+      auto all = q.recentProgress();
+      progress.insert(progress.end(), all.begin() + static_cast<long>(progress.size()), all.end());
+    };
+    step({at(12, 1), at(12, 2), at(12, 7)});
+    step({at(12, 3), at(12, 20)});
+    step({at(12, 4), at(12, 9), at(12, 11)});
+    if (mode == "append") step({at(12, 40)});
+    q.stop();
+    auto w = [](const std::string& start, int64_t n) { return Row({S(start), I(n)}); };
+    using Batches = std::vector<std::pair<int64_t, std::vector<Row>>>;
+    if (mode == "update") {
+      EXPECT_EQ(batches, (Batches{{0, {w("12:00", 2), w("12:05", 1)}},
+                                  {1, {}},
+                                  {2, {w("12:00", 3), w("12:20", 1)}},
+                                  {3, {}},
+                                  {4, {w("12:10", 1)}}}));
+    } else {
+      EXPECT_EQ(batches, (Batches{{0, {}},
+                                  {1, {}},
+                                  {2, {}},
+                                  {3, {w("12:00", 3), w("12:05", 1)}},
+                                  {4, {}},
+                                  {5, {}},
+                                  {6, {w("12:10", 1), w("12:20", 1)}}}));
+    }
+    // Watermarks per batch, the two evicted windows of batch 3, the two late rows of batch 4.
+    ASSERT_GE(progress.size(), 5u);
+    std::vector<std::string> watermarks;
+    for (const auto& p : progress) watermarks.push_back(p.eventTime.at("watermark").substr(11, 5));
+    std::vector<std::string> expected{"00:00", "11:57", "11:57", "12:10", "12:10"};
+    if (mode == "append") expected.insert(expected.end(), {"12:10", "12:30"});
+    EXPECT_EQ(watermarks, expected);
+    EXPECT_EQ(progress[3].stateOperators.at(0).numRowsRemoved, 2);
+    EXPECT_EQ(progress[3].numInputRows, 0);
+    EXPECT_EQ(progress[4].stateOperators.at(0).numRowsDroppedByWatermark, 2);
+    EXPECT_EQ(progress[0].eventTime.at("max"), "1970-01-01T12:07:00.000Z");
+    EXPECT_EQ(progress[0].eventTime.at("min"), "1970-01-01T12:01:00.000Z");
+    EXPECT_EQ(readFile(path("e1-" + mode + "/commits/2")), "v1\n{\"nextBatchWatermarkMs\":" + std::to_string(ms(12, 10)) + "}");
+  }
+}
+
+// E12: with two watermarked inputs the global watermark is the min (default) or max of theirs;
+// an input that has not seen data counts as 0 under min.
+TEST_F(StreamingTest, MultipleWatermarksUseTheMinOrMaxPolicyE12) {
+  for (std::string policy : {"min", "max"}) {
+    spark.conf().set("spark.sql.streaming.multipleWatermarkPolicy", policy);
+    auto s1 = MemoryStream::create(spark, StructType::fromDDL("ts TIMESTAMP"));
+    auto s2 = MemoryStream::create(spark, StructType::fromDDL("ts TIMESTAMP"));
+    auto q = s1.toDF()
+                 .withWatermark("ts", "10 minutes")
+                 .unionAll(s2.toDF().withWatermark("ts", "5 minutes"))
+                 .writeStream()
+                 .format("noop")
+                 .option("checkpointLocation", path("e12-" + policy))
+                 .start();
+    s1.addData({at(12, 30)});
+    q.processAllAvailable();
+    s2.addData({at(12, 10)});
+    q.processAllAvailable();
+    q.stop();
+    spark.conf().unset("spark.sql.streaming.multipleWatermarkPolicy");
+    auto commit = [&](int n) { return readFile(path("e12-" + policy + "/commits/" + std::to_string(n))); };
+    auto wm = [](int64_t v) { return "v1\n{\"nextBatchWatermarkMs\":" + std::to_string(v) + "}"; };
+    if (policy == "min") {
+      EXPECT_EQ(commit(0), wm(0));
+      EXPECT_EQ(commit(1), wm(ms(12, 5)));
+    } else {
+      EXPECT_EQ(commit(0), wm(ms(12, 20)));
+      EXPECT_EQ(commit(1), wm(ms(12, 20)));
+    }
+    EXPECT_NE(readFile(path("e12-" + policy + "/offsets/1")).find("\"spark.sql.streaming.multipleWatermarkPolicy\":\"" + policy + "\""), std::string::npos);
+  }
+}
+
+// The golden query's shape in append mode: sliding windows by user with a watermark. Input comes
+// in random batches, out of order by less than the delay; once a far later event moves the
+// watermark past every window, what was emitted must equal the batch query over the same input.
+TEST_F(StreamingTest, AppendModeEmitsEachWindowOnceWithTheBatchResult) {
+  std::mt19937_64 rng(7);
+  auto schema = StructType::fromDDL("event_time TIMESTAMP, user_id STRING");
+  std::vector<Row> all;
+  for (int i = 0; i < 2000; ++i) {
+    int64_t t = int64_t{1735689600} * 1000000 + int64_t{i} * 1500000 - static_cast<int64_t>(rng() % 60) * 1000000;
+    all.push_back(Row({Value::timestamp(t), S("u" + std::to_string(rng() % 25))}));
+  }
+  auto counts = [](const DataFrame& df) {
+    return df.groupBy(window(col("event_time"), "10 minutes", "5 minutes"), col("user_id"))
+        .agg(count("*").alias("events"))
+        .select(col("window.start").cast("string").alias("start"), col("user_id"), col("events"));
+  };
+  auto expected = sorted(counts(spark.createDataFrame(all, schema)).collect());
+  auto input = MemoryStream::create(spark, schema);
+  auto q = counts(input.toDF().withWatermark("event_time", "2 minutes"))
+               .writeStream()
+               .format("memory")
+               .queryName("golden_append")
+               .outputMode("append")
+               .option("checkpointLocation", path("golden"))
+               .start();
+  size_t at = 0;
+  while (at < all.size()) {
+    size_t n = std::min<size_t>(all.size() - at, 1 + rng() % 200);
+    input.addData(std::vector<Row>(all.begin() + static_cast<long>(at), all.begin() + static_cast<long>(at + n)));
+    at += n;
+    if (rng() % 2 == 0) q.processAllAvailable();
+  }
+  q.processAllAvailable();
+  input.addData({Row({Value::timestamp(int64_t{1735689600 + 100000} * 1000000), S("flush")})});
+  q.processAllAvailable();
+  q.stop();
+  auto emitted = sorted(spark.table("golden_append").collect());
+  ASSERT_EQ(emitted.size(), expected.size());
+  EXPECT_EQ(emitted, expected);
+  auto progress = q.recentProgress();
+  int64_t dropped = 0;
+  for (const auto& p : progress) dropped += p.stateOperators.at(0).numRowsDroppedByWatermark;
+  EXPECT_EQ(dropped, 0);
+  EXPECT_EQ(progress.back().stateOperators.at(0).numRowsTotal, 2);  // only the flush event's windows
+}
+
 // Random input in random micro-batches must end where the batch query over all input ends.
 TEST_F(StreamingTest, CompleteModeEqualsTheBatchQueryForAnyBatchSplit) {
   std::mt19937_64 rng(42);

@@ -4,6 +4,7 @@
 #include <functional>
 #include <set>
 
+#include "weir/base/duration.h"
 #include "weir/base/error.h"
 #include "weir/exec/aggregates.h"
 #include "weir/expr/binder.h"
@@ -29,9 +30,23 @@ std::shared_ptr<LogicalPlan> node(PlanKind kind, std::vector<PlanPtr> children) 
   return p;
 }
 
-DataTypePtr schemaOf(const std::vector<ExprPtr>& exprs, const std::vector<std::string>& names) {
+// The metadata a bound expression keeps from its input: a column passed through (even renamed)
+// keeps its field's metadata, which is how the event-time mark of withWatermark travels.
+std::string metadataOf(const ExprPtr& bound, const DataTypePtr& input) {
+  const ExprPtr* e = &bound;
+  while ((*e)->kind == ExprKind::kAlias) e = &(*e)->children[0];
+  if ((*e)->kind != ExprKind::kBoundColumn || !input) return "{}";
+  const auto& fields = input->fields();
+  if ((*e)->ordinal < 0 || static_cast<size_t>((*e)->ordinal) >= fields.size()) return "{}";
+  return fields[static_cast<size_t>((*e)->ordinal)].metadata;
+}
+
+DataTypePtr schemaOf(const std::vector<ExprPtr>& exprs, const std::vector<std::string>& names,
+                     const DataTypePtr& input = nullptr) {
   std::vector<Field> fields;
-  for (size_t i = 0; i < exprs.size(); ++i) fields.push_back({names[i], exprs[i]->type, exprs[i]->nullable, "{}"});
+  for (size_t i = 0; i < exprs.size(); ++i) {
+    fields.push_back({names[i], exprs[i]->type, exprs[i]->nullable, metadataOf(exprs[i], input)});
+  }
   return DataType::structOf(std::move(fields));
 }
 
@@ -136,7 +151,8 @@ PlanPtr extractTimeWindow(const PlanPtr& child, std::vector<ExprPtr>& exprs) {
   p->startTime = std::stoll(found->options.at("startTime"));
   auto fields = child->schema->fields();
   auto windowType = DataType::structOf({{"start", ts->type, true, "{}"}, {"end", ts->type, true, "{}"}});
-  fields.push_back({"window", windowType, false, "{}"});
+  // A window over an event-time column is event time too (its end is compared to the watermark).
+  fields.push_back({"window", windowType, false, metadataOf(ts, child->schema)});
   p->schema = DataType::structOf(fields);
   auto ref = expr::boundColumn(static_cast<int>(fields.size() - 1), windowType, false, "window");
   for (auto& e : exprs) {
@@ -283,7 +299,7 @@ PlanPtr analyzeProject(const PlanPtr& childIn, const std::vector<ExprPtr>& exprs
   }
   auto p = node(PlanKind::kProject, {child});
   p->exprs = bound;
-  p->schema = schemaOf(bound, names);
+  p->schema = schemaOf(bound, names, child->schema);
   return p;
 }
 
@@ -412,7 +428,8 @@ PlanPtr tryPaneAggregate(const PlanPtr& child, const std::vector<ExprPtr>& group
   wa->startTime = start;
   wa->groupingExprs.assign(agg->groupingExprs.begin() + 1, agg->groupingExprs.end());
   wa->aggregates = agg->aggregates;
-  std::vector<Field> fields{{"window", timeWindow->schema->fields().back().type, false, "{}"}};
+  std::vector<Field> fields{{"window", timeWindow->schema->fields().back().type, false,
+                             timeWindow->schema->fields().back().metadata}};
   for (size_t k = 1; k < agg->groupingExprs.size(); ++k) fields.push_back(agg->schema->fields()[k]);
   for (const auto& call : agg->aggregates) {
     fields.push_back({"__agg_" + std::to_string(fields.size()), call.resultType, call.function != "count", "{}"});
@@ -447,7 +464,7 @@ PlanPtr tryPaneAggregate(const PlanPtr& child, const std::vector<ExprPtr>& group
   }
   auto p = node(PlanKind::kProject, {wa});
   p->exprs = outExprs;
-  p->schema = schemaOf(outExprs, outNames);
+  p->schema = schemaOf(outExprs, outNames, wa->schema);
   return p;
 }
 
@@ -563,7 +580,9 @@ PlanPtr analyzeAggregate(const PlanPtr& childIn, const std::vector<ExprPtr>& gro
     }));
   }
   std::vector<Field> aggFields;
-  for (size_t k = 0; k < keys.size(); ++k) aggFields.push_back({keyNames[k], keys[k]->type, keys[k]->nullable, "{}"});
+  for (size_t k = 0; k < keys.size(); ++k) {
+    aggFields.push_back({keyNames[k], keys[k]->type, keys[k]->nullable, metadataOf(keys[k], child->schema)});
+  }
   for (size_t j = 0; j < aggNode->aggregates.size(); ++j) {
     const auto& call = aggNode->aggregates[j];
     bool nullable = !(call.function == "count" || call.function == "approx_count_distinct");
@@ -605,7 +624,7 @@ PlanPtr analyzeAggregate(const PlanPtr& childIn, const std::vector<ExprPtr>& gro
   }
   auto p = node(PlanKind::kProject, {aggNode});
   p->exprs = outExprs;
-  p->schema = schemaOf(outExprs, outNames);
+  p->schema = schemaOf(outExprs, outNames, aggNode->schema);
   return p;
 }
 
@@ -912,6 +931,38 @@ PlanPtr analyzeUnionByName(const PlanPtr& left, const PlanPtr& right, bool allow
     return PlanPtr(p);
   };
   return analyzeUnion(project(left, leftExprs, leftNames), project(right, rightExprs, rightNames));
+}
+
+PlanPtr analyzeWatermark(const PlanPtr& child, const std::string& eventTime, const std::string& delay) {
+  auto ts = bindAgainst(child, expr::column(eventTime));
+  if (ts->kind != ExprKind::kBoundColumn) {
+    throw AnalysisError("UNSUPPORTED_WATERMARK_COLUMN",
+                        "withWatermark needs a top-level column of the DataFrame, but got " + eventTime +
+                            ". Add it with withColumn() first.");
+  }
+  const auto id = ts->type->id();
+  if (id != TypeId::kTimestamp && id != TypeId::kTimestampNtz &&
+      !(id == TypeId::kStruct && ts->type->fields().size() == 2 &&
+        ts->type->fields()[1].type->id() == TypeId::kTimestamp)) {
+    throw AnalysisError("EVENT_TIME_IS_NOT_ON_TIMESTAMP_TYPE",
+                        "Event time must be defined on a window or a timestamp, but " + eventTime + " is of type " +
+                            ts->type->sql() + ".");
+  }
+  int64_t micros = base::parseDurationMicros(delay, "delayThreshold");
+  if (micros < 0) {
+    throw AnalysisError("CANNOT_PARSE_INTERVAL", "The watermark delay \"" + delay + "\" must not be negative.");
+  }
+  auto p = node(PlanKind::kEventTimeWatermark, {child});
+  p->exprs = {ts};
+  p->watermarkDelayMs = micros / 1000;
+  auto fields = child->schema->fields();
+  for (auto& f : fields) {
+    if (plan::hasWatermark(f)) f.metadata = "{}";  // the newest withWatermark wins, as in Spark
+  }
+  fields[static_cast<size_t>(ts->ordinal)].metadata =
+      std::string("{\"") + plan::kWatermarkDelayKey + "\":" + std::to_string(p->watermarkDelayMs) + "}";
+  p->schema = DataType::structOf(fields);
+  return p;
 }
 
 PlanPtr analyzeDeduplicate(const PlanPtr& child, const std::vector<std::string>& columns) {

@@ -26,6 +26,8 @@ PlanPtr analyzeLimit(const PlanPtr& child, int64_t n);
 PlanPtr analyzeUnion(const PlanPtr& left, const PlanPtr& right);
 PlanPtr analyzeUnionByName(const PlanPtr& left, const PlanPtr& right, bool allowMissing);
 PlanPtr analyzeDeduplicate(const PlanPtr& child, const std::vector<std::string>& columns);
+/// withWatermark(eventTime, delay): marks the column (field metadata spark.watermarkDelayMs).
+PlanPtr analyzeWatermark(const PlanPtr& child, const std::string& eventTime, const std::string& delay);
 
 /// The id that DataFrame::col() stamps on a column so joins can tell equally named columns apart.
 std::string planIdOf(const PlanPtr& plan);

@@ -171,6 +171,10 @@ DataFrame DataFrame::agg(const std::vector<Column>& aggregates) const {
 }
 
 DataFrame DataFrame::distinct() const { return dropDuplicates(); }
+DataFrame DataFrame::withWatermark(const std::string& eventTime, const std::string& delayThreshold) const {
+  return derive(api::analyzeWatermark(plan_, eventTime, delayThreshold));
+}
+
 DataFrame DataFrame::dropDuplicates() const { return derive(api::analyzeDeduplicate(plan_, {})); }
 DataFrame DataFrame::dropDuplicates(const std::vector<std::string>& columnNames) const {
   return derive(api::analyzeDeduplicate(plan_, columnNames));

@@ -75,6 +75,11 @@ class DataFrame {
     return agg(std::vector<Column>{first, Column(rest)...});
   }
 
+  /// Declares `eventTime` (a timestamp column) as event time, with rows up to `delayThreshold`
+  /// ("10 minutes") late expected. Streaming aggregations then finish windows and drop state once
+  /// the watermark (max event time seen minus the delay) passes them. No effect in batch queries.
+  DataFrame withWatermark(const std::string& eventTime, const std::string& delayThreshold) const;
+
   DataFrame distinct() const;
   DataFrame dropDuplicates() const;
   DataFrame dropDuplicates(const std::vector<std::string>& columnNames) const;

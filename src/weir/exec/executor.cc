@@ -82,6 +82,15 @@ Partitions Executor::execute(const plan::LogicalPlan& p) {
     case PlanKind::kGenerate: return generate(p, execute(*p.children[0]));
     case PlanKind::kTimeWindow: return timeWindow(p, execute(*p.children[0]));
     case PlanKind::kSessionWindow: return sessionWindow(p, execute(*p.children[0]));
+    case PlanKind::kEventTimeWatermark: {
+      Partitions out = execute(*p.children[0]);
+      if (options_.observeEventTime) options_.observeEventTime(p, out);
+      // Same columns; the batches take this node's schema (its metadata marks the column).
+      for (auto& part : out) {
+        for (auto& b : part) b = ColumnBatch(p.schema, b.columns(), b.numRows());
+      }
+      return out;
+    }
     case PlanKind::kWindowAggregate: {
       Partitions out = windowAggregate(p, execute(*p.children[0]));
       return options_.afterAggregate ? options_.afterAggregate(p, std::move(out)) : out;

@@ -21,6 +21,8 @@ struct ExecOptions {
   /// partitions); the streaming runtime merges them into the operator's state and returns what the
   /// output mode emits.
   std::function<plan::Partitions(const plan::LogicalPlan&, plan::Partitions)> afterAggregate;
+  /// Sees the rows passing each event-time watermark node (the runtime tracks event time).
+  std::function<void(const plan::LogicalPlan&, const plan::Partitions&)> observeEventTime;
 };
 
 /// Executes plans. One per action; not thread-safe, but runs its work on the shared pool.

@@ -60,6 +60,9 @@ void appendTree(const LogicalPlan& p, int depth, std::string& out) {
     case PlanKind::kGenerate: line += std::string(p.outer ? "Generate outer " : "Generate ") + p.exprs[0]->display; break;
     case PlanKind::kTimeWindow: line += "TimeWindow " + p.exprs[0]->display; break;
     case PlanKind::kSessionWindow: line += "SessionWindow " + p.exprs[0]->display; break;
+    case PlanKind::kEventTimeWatermark:
+      line += "EventTimeWatermark " + p.exprs[0]->display + ", " + std::to_string(p.watermarkDelayMs) + " ms";
+      break;
   }
   out += line + "\n";
   for (const auto& c : p.children) appendTree(*c, depth + 1, out);
@@ -145,6 +148,10 @@ std::string LogicalPlan::treeString() const {
   std::string out;
   appendTree(*this, 0, out);
   return out;
+}
+
+bool hasWatermark(const types::Field& field) {
+  return field.metadata.find(std::string("\"") + kWatermarkDelayKey + "\"") != std::string::npos;
 }
 
 bool LogicalPlan::isStreaming() const {

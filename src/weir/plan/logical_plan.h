@@ -79,6 +79,7 @@ enum class PlanKind : uint8_t {
   kTimeWindow,
   kSessionWindow,
   kWindowAggregate,
+  kEventTimeWatermark,
 };
 
 enum class JoinType : uint8_t { kInner, kLeftOuter, kRightOuter, kFullOuter, kLeftSemi, kLeftAnti, kCross };
@@ -100,6 +101,11 @@ struct AggregateCall {
   /// Extra arguments (e.g. ignoreNulls of first/last, relativeSD of approx_count_distinct).
   std::vector<columnar::Value> params;
 };
+
+/// The field metadata key that marks an event-time column (and windows over it), as in Spark.
+inline constexpr const char* kWatermarkDelayKey = "spark.watermarkDelayMs";
+/// Whether the field's metadata marks it as an event-time column with a watermark.
+bool hasWatermark(const types::Field& field);
 
 /// A resolved plan node. Immutable; built by the factory functions below.
 class LogicalPlan {
@@ -140,6 +146,9 @@ class LogicalPlan {
   // kWindowAggregate: aggregates of time windows computed by panes. exprs[0] the event time,
   // window parameters above, groupingExprs the other keys, aggregates the per-pane partials
   // (count, sum, min, max). Output: window struct, other keys, one merged value per partial.
+  // kEventTimeWatermark: passes rows through; exprs[0] is the event-time column (bound) whose
+  // maximum per batch advances the watermark, delayed by watermarkDelayMs.
+  int64_t watermarkDelayMs = 0;
   // kSessionWindow: exprs[0] the timestamp, exprs[1] the gap (micros, bigint; may be dynamic);
   // groupingExprs the other grouping keys that sessions are formed within.
 

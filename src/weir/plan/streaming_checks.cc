@@ -12,6 +12,7 @@ namespace {
 
 struct Facts {
   int aggregations = 0;
+  int aggregationsWithoutWatermark = 0;
   bool distinctAggregate = false;
   bool sessionWindow = false;
 };
@@ -21,6 +22,10 @@ void collect(const LogicalPlan& p, Facts& facts) {
   if (p.kind == PlanKind::kAggregate || p.kind == PlanKind::kWindowAggregate) {
     ++facts.aggregations;
     for (const auto& a : p.aggregates) facts.distinctAggregate |= a.distinct;
+    size_t keys = p.groupingExprs.size() + (p.kind == PlanKind::kWindowAggregate ? 1 : 0);
+    bool watermarked = false;
+    for (size_t k = 0; k < keys; ++k) watermarked |= hasWatermark(p.schema->fields()[k]);
+    if (!watermarked) ++facts.aggregationsWithoutWatermark;
   }
   if (p.kind == PlanKind::kSessionWindow) facts.sessionWindow = true;
   for (const auto& c : p.children) collect(*c, facts);
@@ -125,8 +130,7 @@ void checkStreamingQuery(const LogicalPlan& plan, const std::string& mode) {
     unsupported("Complete output mode not supported when there are no streaming aggregations on streaming "
                 "DataFrames/Datasets.");
   }
-  if (mode == "append" && facts.aggregations > 0) {
-    // Watermarks arrive with the event-time support; until then no aggregation can finish rows.
+  if (mode == "append" && facts.aggregationsWithoutWatermark > 0) {
     unsupported("Append output mode not supported when there are streaming aggregations on streaming "
                 "DataFrames/DataSets without watermark.");
   }

@@ -63,8 +63,7 @@ struct Rewriter {
     partial->children[0] = rewrite(node->children[0]);
     partial->aggregates.clear();
     std::vector<Field> fields(node->schema->fields().begin(), node->schema->fields().begin() + numKeys);
-    StatefulOperator& op = operators[index];
-    op.numKeys = numKeys;
+    operators[index].numKeys = numKeys;
     auto add = [&](plan::AggregateCall call, const std::string& merge) {
       fields.push_back({"__partial" + std::to_string(partial->aggregates.size()), call.resultType, true, "{}"});
       partial->aggregates.push_back(std::move(call));
@@ -99,7 +98,10 @@ struct Rewriter {
       }
     }
     partial->schema = DataType::structOf(fields);
-    op.node = partial.get();
+    for (size_t k = 0; k < numKeys && operators[index].eventTimeKey < 0; ++k) {
+      if (plan::hasWatermark(fields[k])) operators[index].eventTimeKey = static_cast<int>(k);
+    }
+    operators[index].node = partial.get();
     auto finish = std::make_shared<LogicalPlan>();
     finish->kind = PlanKind::kProject;
     finish->children = {partial};
@@ -127,6 +129,9 @@ struct Rewriter {
     op.numKeys = 1 + node->groupingExprs.size();
     for (const auto& call : node->aggregates) {
       op.mergeFunctions.push_back(call.function == "count" ? "sum" : call.function);
+    }
+    for (size_t k = 0; k < op.numKeys && op.eventTimeKey < 0; ++k) {
+      if (plan::hasWatermark(node->schema->fields()[k])) op.eventTimeKey = static_cast<int>(k);
     }
     op.node = copy.get();
     return copy;

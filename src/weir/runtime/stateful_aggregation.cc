@@ -28,6 +28,15 @@ Value merge(const std::string& fn, const Value& a, const Value& b) {
   return a < b ? b : a;
 }
 
+// The event time of a state row: its event-time key, or the end of a window key, in micros.
+int64_t eventTimeOf(const Value& key) {
+  if (key.kind() == Value::Kind::kStruct) {
+    const auto& end = key.children().at(1);
+    return end.isNull() ? INT64_MIN : end.asLong();
+  }
+  return key.isNull() ? INT64_MIN : key.asLong();
+}
+
 std::string typesOf(const types::DataTypePtr& schema, size_t from, size_t to) {
   std::string out;
   for (size_t i = from; i < to; ++i) out += (out.empty() ? "" : ", ") + schema->fields()[i].type->simpleString();
@@ -86,7 +95,8 @@ void StatefulAggregation::checkSchema(size_t partitions) {
 }
 
 plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t batchId,
-                                              const std::string& outputMode) {
+                                              const std::string& outputMode, int64_t lateThresholdMs,
+                                              int64_t evictionThresholdMs) {
   const size_t partitions = partials.size();
   if (!schemaChecked_) {
     checkSchema(partitions);
@@ -99,8 +109,13 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
   const auto& schema = op_.node->schema;
   const size_t width = schema->fields().size();
   const bool complete = outputMode == "complete";
+  const bool append = outputMode == "append";
+  // Complete mode ignores the watermark: nothing is late, nothing leaves the state.
+  const bool watermarked = op_.eventTimeKey >= 0 && !complete;
+  const int64_t lateMicros = lateThresholdMs * 1000, evictMicros = evictionThresholdMs * 1000;
   plan::Partitions out(partitions);
   std::vector<state::StateStoreMetrics> metrics(partitions);
+  std::vector<int64_t> dropped(partitions, 0);
   base::ThreadPool::global().parallelFor(partitions, [&](size_t p) {
     auto& store = *stores_[p];
     store.load(batchId);
@@ -115,6 +130,10 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
         std::vector<Value> values;
         values.reserve(width);
         for (size_t c = 0; c < width; ++c) values.push_back(row[c]);
+        if (watermarked && eventTimeOf(values[static_cast<size_t>(op_.eventTimeKey)]) <= lateMicros) {
+          ++dropped[p];
+          continue;
+        }
         std::string key(keys.key(r));
         if (const std::string* old = store.get(key)) {
           auto previous = exec::decodeRow(*old, what);
@@ -126,8 +145,20 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
         encoded.clear();
         exec::encodeRow(values, encoded);
         store.put(std::move(key), encoded);
-        if (!complete) emitted.emplace_back(std::move(values));
+        if (!complete && !append) emitted.emplace_back(std::move(values));
       }
+    }
+    if (watermarked) {
+      // Keys the watermark has passed are final: append emits them; both modes drop them.
+      std::vector<std::string> evicted;
+      store.forEach([&](const std::string& key, const std::string& value) {
+        auto row = exec::decodeRow(value, what);
+        if (eventTimeOf(row.at(static_cast<size_t>(op_.eventTimeKey))) <= evictMicros) {
+          evicted.push_back(key);
+          if (append) emitted.emplace_back(std::move(row));
+        }
+      });
+      for (const auto& key : evicted) store.remove(key);
     }
     if (complete) {
       store.forEach([&](const std::string&, const std::string& value) { emitted.emplace_back(exec::decodeRow(value, what)); });
@@ -142,6 +173,7 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
   progress_.operatorName = op_.name;
   progress_.numShufflePartitions = static_cast<int64_t>(partitions);
   progress_.numStateStoreInstances = static_cast<int64_t>(partitions);
+  for (auto d : dropped) progress_.numRowsDroppedByWatermark += d;
   for (const auto& m : metrics) {
     progress_.numRowsTotal += m.numKeys;
     progress_.numRowsUpdated += m.numUpdated;

@@ -23,8 +23,12 @@ class StatefulAggregation {
   StatefulAggregation(std::shared_ptr<io::FileSystem> fs, std::string checkpoint, StatefulOperator op);
 
   /// Merges `partials` (the node's output for this batch, one partition per state partition) into
-  /// state version `batchId`, commits version batchId + 1, and returns the rows to emit.
-  plan::Partitions process(plan::Partitions partials, int64_t batchId, const std::string& outputMode);
+  /// state version `batchId`, commits version batchId + 1, and returns the rows to emit. With an
+  /// event-time key (outside complete mode), rows whose event time (a window's end) is at or before
+  /// `lateThresholdMs` are dropped as late, and keys at or before `evictionThresholdMs` leave the
+  /// state (and are emitted in append mode).
+  plan::Partitions process(plan::Partitions partials, int64_t batchId, const std::string& outputMode,
+                           int64_t lateThresholdMs, int64_t evictionThresholdMs);
 
   const StatefulOperator& op() const { return op_; }
   /// This batch's metrics.

@@ -38,6 +38,25 @@ void collectLeaves(const plan::LogicalPlan& p, std::vector<const plan::LogicalPl
   for (const auto& c : p.children) collectLeaves(*c, out);
 }
 
+void collectWatermarks(const plan::LogicalPlan& p, std::vector<const plan::LogicalPlan*>& out) {
+  if (p.kind == plan::PlanKind::kEventTimeWatermark && p.isStreaming()) out.push_back(&p);
+  for (const auto& c : p.children) collectWatermarks(*c, out);
+}
+
+// Event-time statistics of the rows passing one watermark node in one batch (milliseconds).
+struct EventTimeStats {
+  int64_t max = INT64_MIN, min = INT64_MAX, count = 0;
+  double sum = 0;
+  void add(int64_t ms) {
+    max = std::max(max, ms);
+    min = std::min(min, ms);
+    sum += static_cast<double>(ms);
+    ++count;
+  }
+};
+
+int64_t floorMs(int64_t micros) { return micros >= 0 ? micros / 1000 : -((-micros + 999) / 1000); }
+
 }  // namespace
 
 struct StreamExecution::SourceState {
@@ -67,6 +86,11 @@ void StreamExecution::start() {
   // The plan each batch runs: aggregations compute mergeable partials that state completes.
   incremental_ = makeIncrementalPlan(config_.plan);
   collectLeaves(*incremental_.plan, leaves_);
+  collectWatermarks(*incremental_.plan, watermarkNodes_);
+  nodeWatermarksMs_.assign(watermarkNodes_.size(), 0);
+  for (const auto& op : incremental_.operators) {
+    usesWatermarkInState_ |= op.eventTimeKey >= 0 && config_.outputMode != "complete";
+  }
   for (const auto& op : incremental_.operators) {
     aggregations_.push_back(
         std::make_unique<StatefulAggregation>(config_.fileSystem, config_.checkpointLocation, op));
@@ -186,6 +210,7 @@ void StreamExecution::recover() {
     // Batch `last` is done: continue after it.
     for (size_t i = 0; i < sources_.size(); ++i) sources_[i]->committed = seq->sourceOffsets[i];
     auto commit = commits.get(last);
+    prevBatchWatermarkMs_ = seq->metadata.batchWatermarkMs;
     if (commit) batchWatermarkMs_ = std::max(batchWatermarkMs_, commit->nextBatchWatermarkMs);
     currentBatchId_ = last + 1;
     batchPending_ = false;
@@ -207,6 +232,7 @@ void StreamExecution::recover() {
                                 " starts. Restore the missing file, or delete the checkpoint to start over.");
     }
     for (size_t i = 0; i < sources_.size(); ++i) sources_[i]->committed = previous->sourceOffsets[i];
+    prevBatchWatermarkMs_ = previous->metadata.batchWatermarkMs;
     std::lock_guard lock(mutex_);
     committedBatchId_ = last - 1;
   }
@@ -288,8 +314,17 @@ bool StreamExecution::constructBatch(int64_t triggerStartMs, bool availableNow) 
     s->end = end;
     if (end && end != s->committed) newData = true;
   }
-  if (!newData) return false;
-  setStatus("Writing offsets to log", true, true);
+  // A batch without new data still runs when the watermark moved and state can be emitted or
+  // dropped (spark.sql.streaming.noDataMicroBatches.enabled).
+  bool noDataBatch = false;
+  if (!newData) {
+    auto it = config_.conf.find("spark.sql.streaming.noDataMicroBatches.enabled");
+    bool enabled = it == config_.conf.end() || it->second != "false";
+    if (!(enabled && usesWatermarkInState_ && batchWatermarkMs_ > prevBatchWatermarkMs_)) return false;
+    for (auto& s : sources_) s->end = s->committed;
+    noDataBatch = true;
+  }
+  setStatus("Writing offsets to log", !noDataBatch, true);
   OffsetSeq seq;
   seq.metadata.batchWatermarkMs = batchWatermarkMs_;
   seq.metadata.batchTimestampMs = triggerStartMs;
@@ -349,9 +384,31 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
   };
   options.afterAggregate = [&](const plan::LogicalPlan& node, plan::Partitions partials) {
     for (auto& agg : aggregations_) {
-      if (agg->op().node == &node) return agg->process(std::move(partials), currentBatchId_, config_.outputMode);
+      if (agg->op().node == &node) {
+        return agg->process(std::move(partials), currentBatchId_, config_.outputMode, prevBatchWatermarkMs_,
+                            batchWatermarkMs_);
+      }
     }
     return partials;
+  };
+  std::vector<EventTimeStats> eventTimes(watermarkNodes_.size());
+  options.observeEventTime = [&](const plan::LogicalPlan& node, const plan::Partitions& rows) {
+    auto it = std::find(watermarkNodes_.begin(), watermarkNodes_.end(), &node);
+    if (it == watermarkNodes_.end()) return;
+    auto& stats = eventTimes[static_cast<size_t>(it - watermarkNodes_.begin())];
+    const int ordinal = node.exprs[0]->ordinal;
+    for (const auto& part : rows) {
+      for (const auto& b : part) {
+        const auto& col = *b.column(static_cast<size_t>(ordinal));
+        const columnar::Vector* times = &col;
+        if (col.typeId() == types::TypeId::kStruct) times = &col.child(1);  // a window: its end
+        if (times->typeId() == types::TypeId::kNull) continue;
+        const int64_t* t = times->values<int64_t>();
+        for (size_t i = 0; i < b.numRows(); ++i) {
+          if (!times->isNull(i) && !col.isNull(i)) stats.add(floorMs(t[i]));
+        }
+      }
+    }
   };
   exec::Executor executor(options);
   connector::BatchOutput output;
@@ -361,8 +418,24 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
   const auto t2 = Clock::now();
   config_.sink->addBatch(currentBatchId_, output);
   const auto t3 = Clock::now();
+  // The watermark for the next batch: per node the max event time seen minus its delay, then the
+  // global policy (min by default) over the nodes; it never goes back.
+  for (size_t i = 0; i < watermarkNodes_.size(); ++i) {
+    if (eventTimes[i].count > 0) {
+      nodeWatermarksMs_[i] =
+          std::max(nodeWatermarksMs_[i], eventTimes[i].max - watermarkNodes_[i]->watermarkDelayMs);
+    }
+  }
+  int64_t nextWatermarkMs = batchWatermarkMs_;
+  if (!nodeWatermarksMs_.empty()) {
+    auto policy = config_.conf.find("spark.sql.streaming.multipleWatermarkPolicy");
+    bool useMax = policy != config_.conf.end() && (policy->second == "max" || policy->second == "MAX");
+    int64_t global = useMax ? *std::max_element(nodeWatermarksMs_.begin(), nodeWatermarksMs_.end())
+                            : *std::min_element(nodeWatermarksMs_.begin(), nodeWatermarksMs_.end());
+    nextWatermarkMs = std::max(nextWatermarkMs, global);
+  }
   CommitLog commits(config_.fileSystem, io::joinPath(config_.checkpointLocation, "commits"));
-  if (!commits.add(currentBatchId_, CommitMetadata{batchWatermarkMs_})) {
+  if (!commits.add(currentBatchId_, CommitMetadata{nextWatermarkMs})) {
     throw UnsupportedOperationError(
         "CONCURRENT_STREAM_LOG_UPDATE",
         "commits/" + std::to_string(currentBatchId_) + " already exists in the checkpoint " +
@@ -409,6 +482,23 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
     s.committed = s.end;
   }
   for (const auto& agg : aggregations_) p.stateOperators.push_back(agg->progress());
+  if (!watermarkNodes_.empty()) {
+    EventTimeStats all;
+    double sum = 0;
+    for (const auto& e : eventTimes) {
+      if (e.count == 0) continue;
+      all.max = std::max(all.max, e.max);
+      all.min = std::min(all.min, e.min);
+      all.count += e.count;
+      sum += e.sum;
+    }
+    if (all.count > 0) {
+      p.eventTime["avg"] = formatProgressTimestamp(static_cast<int64_t>(sum / static_cast<double>(all.count)));
+      p.eventTime["max"] = formatProgressTimestamp(all.max);
+      p.eventTime["min"] = formatProgressTimestamp(all.min);
+    }
+    p.eventTime["watermark"] = formatProgressTimestamp(batchWatermarkMs_);
+  }
   p.sink.description = config_.sink->describe();
   p.sink.numOutputRows = config_.sink->lastOutputRows();
   {
@@ -424,6 +514,8 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
   changed_.notify_all();
   batchPending_ = false;
   ++currentBatchId_;
+  prevBatchWatermarkMs_ = batchWatermarkMs_;
+  batchWatermarkMs_ = nextWatermarkMs;
   if (config_.events) config_.events->onProgress(*this, p);
 }
 

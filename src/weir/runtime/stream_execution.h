@@ -110,12 +110,16 @@ class StreamExecution : public std::enable_shared_from_this<StreamExecution> {
   std::vector<std::unique_ptr<SourceState>> sources_;
   std::vector<const plan::LogicalPlan*> leaves_;
   IncrementalPlan incremental_;
+  std::vector<const plan::LogicalPlan*> watermarkNodes_;
+  std::vector<int64_t> nodeWatermarksMs_;  // per watermark node; 0 until it sees data
+  bool usesWatermarkInState_ = false;      // a stateful operator evicts by event time
   std::vector<std::unique_ptr<class StatefulAggregation>> aggregations_;
 
   // Batch state (query thread only).
   int64_t currentBatchId_ = 0;
   bool batchPending_ = false;   // offsets of currentBatchId_ are logged but not yet committed
-  int64_t batchWatermarkMs_ = 0;
+  int64_t batchWatermarkMs_ = 0;       // W(N) of the batch being built or run
+  int64_t prevBatchWatermarkMs_ = 0;   // W(N-1): the late-row threshold
   int64_t batchTimestampMs_ = 0;
   int64_t lastTriggerStartMs_ = -1;
   int64_t lastIdleProgressMs_ = 0;
