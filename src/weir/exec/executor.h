@@ -44,6 +44,8 @@ class Executor {
   plan::Partitions sessionWindow(const plan::LogicalPlan& p, plan::Partitions in);
   plan::Partitions windowAggregate(const plan::LogicalPlan& p, plan::Partitions in);
 
+  /// Batches of the values of `exprs` (columns _0, _1, ...) over every input batch.
+  plan::Partitions evaluateColumns(const std::vector<expr::ExprPtr>& exprs, const plan::Partitions& in);
   /// Runs fn on every batch of every partition in parallel, keeping the layout.
   plan::Partitions mapBatches(const plan::Partitions& in,
                               const std::function<columnar::ColumnBatch(const columnar::ColumnBatch&)>& fn);

@@ -19,10 +19,21 @@ using columnar::VectorPtr;
 using plan::Partition;
 using plan::Partitions;
 
+Partitions Executor::evaluateColumns(const std::vector<expr::ExprPtr>& exprs, const Partitions& in) {
+  std::vector<types::Field> fields;
+  for (size_t i = 0; i < exprs.size(); ++i) fields.push_back({"_" + std::to_string(i), exprs[i]->type, true, "{}"});
+  auto schema = types::DataType::structOf(fields);
+  return mapBatches(in, [&](const ColumnBatch& b) {
+    expr::EvalContext ctx = options_.evalContext;
+    std::vector<VectorPtr> cols;
+    for (const auto& e : exprs) cols.push_back(expr::evaluate(*e, b, ctx));
+    return ColumnBatch(schema, std::move(cols), b.numRows());
+  });
+}
+
 Partitions Executor::aggregate(const plan::LogicalPlan& p, Partitions in) {
   const size_t numKeys = p.groupingExprs.size();
   // 1. Evaluate keys and aggregate arguments into one batch per input batch.
-  std::vector<types::Field> fields;
   std::vector<expr::ExprPtr> inputs;
   for (const auto& k : p.groupingExprs) inputs.push_back(k);
   std::vector<std::pair<size_t, size_t>> argRanges;  // per aggregate: [first, count) in inputs
@@ -31,16 +42,7 @@ Partitions Executor::aggregate(const plan::LogicalPlan& p, Partitions in) {
     argRanges.emplace_back(inputs.size(), args.size());
     for (const auto& e : args) inputs.push_back(e);
   }
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    fields.push_back({"_" + std::to_string(i), inputs[i]->type, true, "{}"});
-  }
-  auto inputSchema = types::DataType::structOf(fields);
-  Partitions evaluated = mapBatches(in, [&](const ColumnBatch& b) {
-    expr::EvalContext ctx = options_.evalContext;
-    std::vector<VectorPtr> cols;
-    for (const auto& e : inputs) cols.push_back(expr::evaluate(*e, b, ctx));
-    return ColumnBatch(inputSchema, std::move(cols), b.numRows());
-  });
+  Partitions evaluated = evaluateColumns(inputs, in);
   // 2. Shuffle by key (a global aggregate has one partition).
   Partitions shuffled;
   if (numKeys == 0) {
@@ -109,15 +111,7 @@ Partitions Executor::windowAggregate(const plan::LogicalPlan& p, Partitions in) 
     argCount.push_back(args.size());
     for (const auto& e : args) inputs.push_back(e);
   }
-  std::vector<types::Field> fields;
-  for (size_t i = 0; i < inputs.size(); ++i) fields.push_back({"_" + std::to_string(i), inputs[i]->type, true, "{}"});
-  auto inputSchema = types::DataType::structOf(fields);
-  Partitions evaluated = mapBatches(in, [&](const ColumnBatch& b) {
-    expr::EvalContext ctx = options_.evalContext;
-    std::vector<VectorPtr> cols;
-    for (const auto& e : inputs) cols.push_back(expr::evaluate(*e, b, ctx));
-    return ColumnBatch(inputSchema, std::move(cols), b.numRows());
-  });
+  Partitions evaluated = evaluateColumns(inputs, in);
   Partitions shuffled;
   if (numKeys == 0) {
     shuffled = shuffleByKeys(evaluated, {}, 1, options_.evalContext);
