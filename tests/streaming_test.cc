@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "weir/base/time.h"
 #include "weir/weir.h"
 
 namespace weir {
@@ -500,6 +501,90 @@ TEST_F(StreamingTest, WatermarkedWindowCountsE1UpdateAndE2Append) {
   }
 }
 
+Row event(const std::string& guid, int h, int m, int sec = 0) {
+  return Row({S(guid), Value::timestamp(((int64_t{h} * 60 + m) * 60 + sec) * 1000000)});
+}
+
+// E9: dropDuplicates with event time in the key: state is bounded by the watermark, and a
+// duplicate older than the watermark is dropped as late, not re-emitted.
+TEST_F(StreamingTest, DropDuplicatesWithWatermarkE9) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("guid STRING, t TIMESTAMP"));
+  BatchCollector out;
+  auto q = input.toDF()
+               .withWatermark("t", "10 seconds")
+               .dropDuplicates({"guid", "t"})
+               .writeStream()
+               .foreachBatch(out.fn())
+               .option("checkpointLocation", path("e9"))
+               .start();
+  std::vector<StreamingQueryProgress> progress;
+  auto step = [&](std::vector<Row> rows) {
+    input.addData(rows);
+    q.processAllAvailable();
+  };
+  step({event("a", 12, 0), event("a", 12, 0), event("b", 12, 0, 5)});
+  step({event("a", 12, 0), event("c", 12, 0, 20)});
+  step({event("a", 12, 0)});
+  progress = q.recentProgress();
+  q.stop();
+  EXPECT_EQ(out.outputs(), (std::vector<std::vector<Row>>{{event("a", 12, 0), event("b", 12, 0, 5)},
+                                                          {},
+                                                          {event("c", 12, 0, 20)},
+                                                          {},
+                                                          {}}));
+  ASSERT_EQ(progress.size(), 5u);
+  EXPECT_EQ(progress[2].stateOperators.at(0).operatorName, "dedupe");
+  EXPECT_EQ(progress[2].stateOperators.at(0).customMetrics.at("numDroppedDuplicateRows"), 1);
+  EXPECT_EQ(progress[3].stateOperators.at(0).numRowsRemoved, 2);
+  EXPECT_EQ(progress[3].stateOperators.at(0).numRowsTotal, 1);
+  EXPECT_EQ(progress[4].stateOperators.at(0).numRowsDroppedByWatermark, 1);
+}
+
+// E10: dropDuplicatesWithinWatermark keeps a key for delay after its first event; plain
+// dropDuplicates on the same input keeps every key forever.
+TEST_F(StreamingTest, DropDuplicatesWithinWatermarkE10) {
+  for (bool within : {true, false}) {
+    auto input = MemoryStream::create(spark, StructType::fromDDL("guid STRING, t TIMESTAMP"));
+    BatchCollector out;
+    auto marked = input.toDF().withWatermark("t", "10 minutes");
+    auto deduped = within ? marked.dropDuplicatesWithinWatermark({"guid"}) : marked.dropDuplicates({"guid"});
+    auto q = deduped.writeStream()
+                 .foreachBatch(out.fn())
+                 .option("checkpointLocation", path(within ? "e10w" : "e10"))
+                 .start();
+    for (auto rows : std::vector<std::vector<Row>>{{event("a", 12, 0), event("b", 12, 1)},
+                                                   {event("a", 12, 3), event("c", 12, 30)},
+                                                   {event("a", 12, 31)}}) {
+      input.addData(rows);
+      q.processAllAvailable();
+    }
+    auto progress = q.recentProgress();
+    q.stop();
+    std::vector<std::vector<Row>> nonEmpty;
+    for (auto& b : out.outputs()) {
+      if (!b.empty()) nonEmpty.push_back(b);
+    }
+    if (within) {
+      EXPECT_EQ(nonEmpty, (std::vector<std::vector<Row>>{{event("a", 12, 0), event("b", 12, 1)},
+                                                         {event("c", 12, 30)},
+                                                         {event("a", 12, 31)}}));
+      EXPECT_EQ(progress.back().stateOperators.at(0).operatorName, "dedupeWithinWatermark");
+      EXPECT_EQ(progress.back().stateOperators.at(0).numRowsTotal, 2);  // c and the new a
+    } else {
+      EXPECT_EQ(nonEmpty, (std::vector<std::vector<Row>>{{event("a", 12, 0), event("b", 12, 1)}, {event("c", 12, 30)}}));
+      EXPECT_EQ(progress.back().stateOperators.at(0).numRowsTotal, 3);
+    }
+  }
+  // Without a watermark the query is refused at start.
+  auto input = MemoryStream::create(spark, StructType::fromDDL("guid STRING, t TIMESTAMP"));
+  try {
+    input.toDF().dropDuplicatesWithinWatermark({"guid"}).writeStream().format("noop").start();
+    FAIL();
+  } catch (const AnalysisError& e) {
+    EXPECT_NE(std::string(e.what()).find("without watermark"), std::string::npos) << e.what();
+  }
+}
+
 // E12: with two watermarked inputs the global watermark is the min (default) or max of theirs;
 // an input that has not seen data counts as 0 under min.
 TEST_F(StreamingTest, MultipleWatermarksUseTheMinOrMaxPolicyE12) {
@@ -577,6 +662,59 @@ TEST_F(StreamingTest, AppendModeEmitsEachWindowOnceWithTheBatchResult) {
   for (const auto& p : progress) dropped += p.stateOperators.at(0).numRowsDroppedByWatermark;
   EXPECT_EQ(dropped, 0);
   EXPECT_EQ(progress.back().stateOperators.at(0).numRowsTotal, 2);  // only the flush event's windows
+}
+
+// The golden query end to end on a stream of JSON strings, with replayed (duplicate) events:
+// from_json, current_timestamp, watermark, dropDuplicates on (event_id, event_time), sliding
+// windows by user, append. The emitted windows must equal the batch query's.
+TEST_F(StreamingTest, GoldenQueryOnJsonStringsEqualsTheBatchQuery) {
+  std::mt19937_64 rng(3);
+  std::vector<Row> all;
+  for (int i = 0; i < 3000; ++i) {
+    int64_t t = int64_t{1735689600} * 1000000 + int64_t{i} * 1000000 - static_cast<int64_t>(rng() % 5) * 1000000;
+    auto json = "{\"event_id\":\"e" + std::to_string(i) + "\",\"user_id\":\"u" + std::to_string(rng() % 40) +
+                "\",\"event_time\":\"" + base::formatTimestampIso(t) + "\",\"action\":\"click\",\"value\":1.5}";
+    all.push_back(Row({S(json)}));
+    if (rng() % 10 == 0) all.push_back(Row({S(json)}));  // delivered twice
+  }
+  auto golden = StructType::fromDDL("event_id STRING, user_id STRING, event_time TIMESTAMP, action STRING, value DOUBLE");
+  auto query = [&](const DataFrame& raw, bool streaming) {
+    auto events = raw.select(from_json(col("value"), golden).alias("data"))
+                      .select("data.*")
+                      .withColumn("processing_time", current_timestamp());
+    if (streaming) events = events.withWatermark("event_time", "10 minutes");
+    return events.dropDuplicates({"event_id", "event_time"})
+        .groupBy(window(col("event_time"), "10 minutes", "5 minutes"), col("user_id"))
+        .agg(count("*").alias("events"))
+        .select(col("window.start").cast("string").alias("start"), col("user_id"), col("events"));
+  };
+  auto schema = StructType::fromDDL("value STRING");
+  auto expected = sorted(query(spark.createDataFrame(all, schema), false).collect());
+  auto input = MemoryStream::create(spark, schema);
+  auto q = query(input.toDF(), true)
+               .writeStream()
+               .format("memory")
+               .queryName("golden_stream")
+               .outputMode("append")
+               .option("checkpointLocation", path("golden"))
+               .start();
+  size_t at = 0;
+  while (at < all.size()) {
+    size_t n = std::min<size_t>(all.size() - at, 1 + rng() % 400);
+    input.addData(std::vector<Row>(all.begin() + static_cast<long>(at), all.begin() + static_cast<long>(at + n)));
+    at += n;
+    q.processAllAvailable();
+  }
+  // A late-enough event closes every window.
+  input.addData({Row({S("{\"event_id\":\"last\",\"user_id\":\"x\",\"event_time\":\"2025-01-03T00:00:00.000Z\"}")})});
+  q.processAllAvailable();
+  auto progress = q.lastProgress();
+  q.stop();
+  EXPECT_EQ(sorted(spark.table("golden_stream").collect()), expected);
+  ASSERT_TRUE(progress.has_value());
+  ASSERT_EQ(progress->stateOperators.size(), 2u);
+  EXPECT_EQ(progress->stateOperators[0].operatorName, "stateStoreSave");
+  EXPECT_EQ(progress->stateOperators[1].operatorName, "dedupe");
 }
 
 // Random input in random micro-batches must end where the batch query over all input ends.

@@ -965,9 +965,10 @@ PlanPtr analyzeWatermark(const PlanPtr& child, const std::string& eventTime, con
   return p;
 }
 
-PlanPtr analyzeDeduplicate(const PlanPtr& child, const std::vector<std::string>& columns) {
+PlanPtr analyzeDeduplicate(const PlanPtr& child, const std::vector<std::string>& columns, bool withinWatermark) {
   auto p = node(PlanKind::kDeduplicate, {child});
   p->schema = child->schema;
+  p->withinWatermark = withinWatermark;
   if (columns.empty()) {
     for (size_t i = 0; i < child->schema->fields().size(); ++i) p->keyOrdinals.push_back(static_cast<int>(i));
   }

@@ -25,7 +25,8 @@ PlanPtr analyzeSort(const PlanPtr& child, const std::vector<ExprPtr>& orders);
 PlanPtr analyzeLimit(const PlanPtr& child, int64_t n);
 PlanPtr analyzeUnion(const PlanPtr& left, const PlanPtr& right);
 PlanPtr analyzeUnionByName(const PlanPtr& left, const PlanPtr& right, bool allowMissing);
-PlanPtr analyzeDeduplicate(const PlanPtr& child, const std::vector<std::string>& columns);
+PlanPtr analyzeDeduplicate(const PlanPtr& child, const std::vector<std::string>& columns,
+                           bool withinWatermark = false);
 /// withWatermark(eventTime, delay): marks the column (field metadata spark.watermarkDelayMs).
 PlanPtr analyzeWatermark(const PlanPtr& child, const std::string& eventTime, const std::string& delay);
 

@@ -180,6 +180,14 @@ DataFrame DataFrame::dropDuplicates(const std::vector<std::string>& columnNames)
   return derive(api::analyzeDeduplicate(plan_, columnNames));
 }
 
+DataFrame DataFrame::dropDuplicatesWithinWatermark() const {
+  return derive(api::analyzeDeduplicate(plan_, {}, isStreaming()));
+}
+
+DataFrame DataFrame::dropDuplicatesWithinWatermark(const std::vector<std::string>& columnNames) const {
+  return derive(api::analyzeDeduplicate(plan_, columnNames, isStreaming()));
+}
+
 DataFrame DataFrame::orderBy(const std::vector<Column>& columns) const {
   return derive(api::analyzeSort(plan_, exprsOf(columns)));
 }

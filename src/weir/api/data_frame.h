@@ -83,6 +83,11 @@ class DataFrame {
   DataFrame distinct() const;
   DataFrame dropDuplicates() const;
   DataFrame dropDuplicates(const std::vector<std::string>& columnNames) const;
+  /// On a stream: drops rows whose key was seen within the watermark delay of its first row (the
+  /// state of a key expires when the watermark passes first event time + delay). Needs
+  /// withWatermark. In a batch query, the same as dropDuplicates.
+  DataFrame dropDuplicatesWithinWatermark() const;
+  DataFrame dropDuplicatesWithinWatermark(const std::vector<std::string>& columnNames) const;
   DataFrame orderBy(const std::vector<Column>& columns) const;
   template <class... C>
   DataFrame orderBy(const Column& first, const C&... rest) const {

@@ -57,7 +57,7 @@ Partitions Executor::execute(const plan::LogicalPlan& p) {
     case PlanKind::kFilter: return filter(p, execute(*p.children[0]));
     case PlanKind::kAggregate: {
       Partitions out = aggregate(p, execute(*p.children[0]));
-      return options_.afterAggregate ? options_.afterAggregate(p, std::move(out)) : out;
+      return options_.afterStatefulNode ? options_.afterStatefulNode(p, std::move(out)) : out;
     }
     case PlanKind::kJoin: {
       Partitions left = execute(*p.children[0]);
@@ -78,7 +78,10 @@ Partitions Executor::execute(const plan::LogicalPlan& p) {
       }
       return out;
     }
-    case PlanKind::kDeduplicate: return deduplicate(p, execute(*p.children[0]));
+    case PlanKind::kDeduplicate: {
+      Partitions out = deduplicate(p, execute(*p.children[0]));
+      return options_.afterStatefulNode ? options_.afterStatefulNode(p, std::move(out)) : out;
+    }
     case PlanKind::kGenerate: return generate(p, execute(*p.children[0]));
     case PlanKind::kTimeWindow: return timeWindow(p, execute(*p.children[0]));
     case PlanKind::kSessionWindow: return sessionWindow(p, execute(*p.children[0]));
@@ -93,7 +96,7 @@ Partitions Executor::execute(const plan::LogicalPlan& p) {
     }
     case PlanKind::kWindowAggregate: {
       Partitions out = windowAggregate(p, execute(*p.children[0]));
-      return options_.afterAggregate ? options_.afterAggregate(p, std::move(out)) : out;
+      return options_.afterStatefulNode ? options_.afterStatefulNode(p, std::move(out)) : out;
     }
   }
   throw InternalError("INTERNAL_ERROR", "unknown plan node");

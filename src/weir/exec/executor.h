@@ -17,10 +17,10 @@ struct ExecOptions {
   expr::EvalContext evalContext;
   /// The rows of a streaming leaf for the micro-batch being run (set by the streaming runtime).
   std::function<plan::Partitions(const plan::LogicalPlan&)> streamingInput;
-  /// Called with the output of every aggregation node (its partitions are the shuffle
-  /// partitions); the streaming runtime merges them into the operator's state and returns what the
-  /// output mode emits.
-  std::function<plan::Partitions(const plan::LogicalPlan&, plan::Partitions)> afterAggregate;
+  /// Called with the output of every aggregation and deduplication node (its partitions are the
+  /// shuffle partitions); the streaming runtime merges them into the operator's state and returns
+  /// what the output mode emits.
+  std::function<plan::Partitions(const plan::LogicalPlan&, plan::Partitions)> afterStatefulNode;
   /// Sees the rows passing each event-time watermark node (the runtime tracks event time).
   std::function<void(const plan::LogicalPlan&, const plan::Partitions&)> observeEventTime;
 };

@@ -135,8 +135,9 @@ class LogicalPlan {
   std::vector<expr::ExprPtr> sortOrders;
   // kLimit
   int64_t limit = 0;
-  // kDeduplicate: key column ordinals
+  // kDeduplicate: key column ordinals; withinWatermark for dropDuplicatesWithinWatermark
   std::vector<int> keyOrdinals;
+  bool withinWatermark = false;
   // kGenerate: outer (explode_outer), and whether the generator is posexplode
   bool outer = false;
   // kTimeWindow: input timestamp expression at exprs[0]; window parameters in micros

@@ -28,6 +28,14 @@ void collect(const LogicalPlan& p, Facts& facts) {
     if (!watermarked) ++facts.aggregationsWithoutWatermark;
   }
   if (p.kind == PlanKind::kSessionWindow) facts.sessionWindow = true;
+  if (p.kind == PlanKind::kDeduplicate && p.withinWatermark) {
+    bool watermarked = false;
+    for (const auto& f : p.schema->fields()) watermarked |= hasWatermark(f);
+    if (!watermarked) {
+      unsupported("dropDuplicatesWithinWatermark is not supported in streaming DataFrames/DataSets without "
+                  "watermark. Call withWatermark() on the event-time column first.");
+    }
+  }
   for (const auto& c : p.children) collect(*c, facts);
 }
 

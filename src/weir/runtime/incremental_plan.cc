@@ -1,5 +1,7 @@
 #include "weir/runtime/incremental_plan.h"
 
+#include <algorithm>
+
 #include "weir/base/error.h"
 #include "weir/exec/aggregates.h"
 #include "weir/expr/binder.h"
@@ -31,10 +33,10 @@ struct Rewriter {
     if (!node->isStreaming()) return node;
     if (node->kind == PlanKind::kAggregate) return aggregate(node);
     if (node->kind == PlanKind::kWindowAggregate) return windowAggregate(node);
-    if (node->kind == PlanKind::kDeduplicate || node->kind == PlanKind::kSessionWindow) {
+    if (node->kind == PlanKind::kDeduplicate) return deduplicate(node);
+    if (node->kind == PlanKind::kSessionWindow) {
       throw AnalysisError("UNSUPPORTED_STREAMING_OPERATION",
-                          std::string(node->kind == PlanKind::kDeduplicate ? "dropDuplicates" : "session_window") +
-                              " on a stream is not supported yet in Weir.");
+                          "session_window on a stream is not supported yet in Weir.");
     }
     if ((node->kind == PlanKind::kLimit || node->kind == PlanKind::kSort) && !node->children.empty() &&
         node->children[0]->isStreaming()) {
@@ -119,6 +121,28 @@ struct Rewriter {
       finish->exprs.push_back(expr::castIfNeeded(e, node->schema->fields()[numKeys + j].type));
     }
     return finish;
+  }
+
+  PlanPtr deduplicate(const PlanPtr& node) {
+    size_t index = reserveOperator(node->withinWatermark ? "dedupeWithinWatermark" : "dedupe");
+    auto copy = std::make_shared<LogicalPlan>(*node);
+    copy->children[0] = rewrite(node->children[0]);
+    StatefulOperator& op = operators[index];
+    op.keyOrdinals = node->keyOrdinals;
+    op.numKeys = node->keyOrdinals.size();
+    const auto& fields = node->schema->fields();
+    for (size_t c = 0; c < fields.size() && op.eventTimeColumn < 0; ++c) {
+      if (!plan::hasWatermark(fields[c])) continue;
+      bool inKey = std::find(op.keyOrdinals.begin(), op.keyOrdinals.end(), static_cast<int>(c)) != op.keyOrdinals.end();
+      // dropDuplicates bounds its state only when event time is part of the key.
+      if (!node->withinWatermark && !inKey) continue;
+      op.eventTimeColumn = static_cast<int>(c);
+      const auto& meta = fields[c].metadata;
+      auto at = meta.find(':');
+      op.delayMs = at == std::string::npos ? 0 : std::stoll(meta.substr(at + 1));
+    }
+    op.node = copy.get();
+    return copy;
   }
 
   PlanPtr windowAggregate(const PlanPtr& node) {

@@ -11,6 +11,7 @@
 #include "weir/runtime/checkpoint/offset_log.h"
 #include "weir/runtime/checkpoint/stream_metadata.h"
 #include "weir/runtime/stateful_aggregation.h"
+#include "weir/runtime/stateful_deduplication.h"
 
 namespace weir::runtime {
 
@@ -89,11 +90,16 @@ void StreamExecution::start() {
   collectWatermarks(*incremental_.plan, watermarkNodes_);
   nodeWatermarksMs_.assign(watermarkNodes_.size(), 0);
   for (const auto& op : incremental_.operators) {
-    usesWatermarkInState_ |= op.eventTimeKey >= 0 && config_.outputMode != "complete";
+    usesWatermarkInState_ |= (op.eventTimeKey >= 0 && config_.outputMode != "complete") || op.eventTimeColumn >= 0;
   }
   for (const auto& op : incremental_.operators) {
-    aggregations_.push_back(
-        std::make_unique<StatefulAggregation>(config_.fileSystem, config_.checkpointLocation, op));
+    if (op.isDeduplication()) {
+      deduplications_.push_back(
+          std::make_unique<StatefulDeduplication>(config_.fileSystem, config_.checkpointLocation, op));
+    } else {
+      aggregations_.push_back(
+          std::make_unique<StatefulAggregation>(config_.fileSystem, config_.checkpointLocation, op));
+    }
   }
   auto& fs = *config_.fileSystem;
   fs.createDirectories(config_.checkpointLocation);
@@ -382,11 +388,16 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
     auto it = inputs.find(&leaf);
     return it == inputs.end() ? plan::Partitions{} : it->second;
   };
-  options.afterAggregate = [&](const plan::LogicalPlan& node, plan::Partitions partials) {
+  options.afterStatefulNode = [&](const plan::LogicalPlan& node, plan::Partitions partials) {
     for (auto& agg : aggregations_) {
       if (agg->op().node == &node) {
         return agg->process(std::move(partials), currentBatchId_, config_.outputMode, prevBatchWatermarkMs_,
                             batchWatermarkMs_);
+      }
+    }
+    for (auto& dedup : deduplications_) {
+      if (dedup->op().node == &node) {
+        return dedup->process(std::move(partials), currentBatchId_, prevBatchWatermarkMs_, batchWatermarkMs_);
       }
     }
     return partials;
@@ -481,7 +492,15 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
     p.sources.push_back(std::move(sp));
     s.committed = s.end;
   }
-  for (const auto& agg : aggregations_) p.stateOperators.push_back(agg->progress());
+  // In operator id order (from the sink down).
+  for (const auto& op : incremental_.operators) {
+    for (const auto& agg : aggregations_) {
+      if (agg->op().id == op.id) p.stateOperators.push_back(agg->progress());
+    }
+    for (const auto& dedup : deduplications_) {
+      if (dedup->op().id == op.id) p.stateOperators.push_back(dedup->progress());
+    }
+  }
   if (!watermarkNodes_.empty()) {
     EventTimeStats all;
     double sum = 0;

@@ -114,6 +114,7 @@ class StreamExecution : public std::enable_shared_from_this<StreamExecution> {
   std::vector<int64_t> nodeWatermarksMs_;  // per watermark node; 0 until it sees data
   bool usesWatermarkInState_ = false;      // a stateful operator evicts by event time
   std::vector<std::unique_ptr<class StatefulAggregation>> aggregations_;
+  std::vector<std::unique_ptr<class StatefulDeduplication>> deduplications_;
 
   // Batch state (query thread only).
   int64_t currentBatchId_ = 0;
