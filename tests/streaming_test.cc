@@ -6,11 +6,13 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
 
 #include "weir/base/time.h"
+#include "weir/io/fault_injecting_file_system.h"
 #include "weir/weir.h"
 
 namespace weir {
@@ -715,6 +717,166 @@ TEST_F(StreamingTest, GoldenQueryOnJsonStringsEqualsTheBatchQuery) {
   ASSERT_EQ(progress->stateOperators.size(), 2u);
   EXPECT_EQ(progress->stateOperators[0].operatorName, "stateStoreSave");
   EXPECT_EQ(progress->stateOperators[1].operatorName, "dedupe");
+}
+
+// Stream-static joins: each batch joins its rows with the static side; the stream must be on the
+// left of a left outer join.
+TEST_F(StreamingTest, StreamStaticJoins) {
+  auto users = spark.createDataFrame({Row({S("u1"), S("NL")}), Row({S("u2"), S("DE")})},
+                                     StructType::fromDDL("user STRING, country STRING"));
+  auto input = MemoryStream::create(spark, StructType::fromDDL("user STRING, n BIGINT"));
+  auto q = input.toDF()
+               .join(users, "user", "left")
+               .writeStream()
+               .format("memory")
+               .queryName("joined")
+               .start();
+  input.addData({Row({S("u1"), I(1)}), Row({S("u3"), I(2)})});
+  q.processAllAvailable();
+  input.addData({Row({S("u2"), I(3)})});
+  q.processAllAvailable();
+  q.stop();
+  EXPECT_EQ(sorted(spark.table("joined").collect()),
+            (std::vector<Row>{Row({S("u1"), I(1), S("NL")}), Row({S("u2"), I(3), S("DE")}),
+                              Row({S("u3"), I(2), Value::null()})}));
+  try {
+    users.join(input.toDF(), "user", "left").writeStream().format("noop").start();
+    FAIL();
+  } catch (const AnalysisError& e) {
+    EXPECT_NE(std::string(e.what()).find("streaming DataFrame/Dataset on the right"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(StreamingTest, ConsoleSinkPrintsSparksBatchBanner) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("word STRING, n BIGINT"));
+  input.addData({Row({S("hello"), I(1)})});
+  testing::internal::CaptureStdout();
+  auto q = input.toDF().writeStream().format("console").trigger(Trigger::AvailableNow()).start();
+  q.awaitTermination();
+  std::string printed = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(printed,
+            "-------------------------------------------\n"
+            "Batch: 0\n"
+            "-------------------------------------------\n"
+            "+-----+---+\n"
+            "| word|  n|\n"
+            "+-----+---+\n"
+            "|hello|  1|\n"
+            "+-----+---+\n\n");
+}
+
+// E14: a restart needs offsets/L-1 to know where an uncommitted batch L starts.
+TEST_F(StreamingTest, RecoveryFailsClearlyWhenTheOffsetLogHasAHoleE14) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("v BIGINT"));
+  std::atomic<bool> fail{true};
+  auto start = [&] {
+    return input.toDF()
+        .writeStream()
+        .foreachBatch([&](const DataFrame&, int64_t id) {
+          if (id == 2 && fail) throw IoError("IO_ERROR", "boom");
+        })
+        .option("checkpointLocation", path("ckpt"))
+        .start();
+  };
+  auto q = start();
+  for (int i = 0; i < 3; ++i) {
+    input.addData({Row({I(i)})});
+    try {
+      q.processAllAvailable();
+    } catch (const StreamingQueryException&) {
+    }
+  }
+  EXPECT_FALSE(q.isActive());
+  // offsets/0..2 and commits/0..1: batch 2 is to be re-run, starting at the end of batch 1.
+  std::filesystem::remove(path("ckpt/offsets/1"));
+  fail = false;
+  auto again = start();
+  try {
+    again.awaitTermination();
+    FAIL();
+  } catch (const StreamingQueryException& e) {
+    EXPECT_EQ(e.causeErrorClass(), "CHECKPOINT_INCOMPLETE");
+    EXPECT_NE(std::string(e.what()).find("offsets/1"), std::string::npos) << e.what();
+  }
+}
+
+// The crash matrix: the query fails at every durable write of the batch protocol (offsets, state
+// deltas and schema, commits; before or after the write), is restarted, and must produce exactly
+// what an uninterrupted run produces, batch by batch, through a sink that is idempotent by batch
+// id (the foreachBatch pattern for exactly-once).
+TEST_F(StreamingTest, CrashAtEveryWriteThenRestartGivesTheUninterruptedResult) {
+  using Output = std::map<int64_t, std::vector<Row>>;
+  auto steps = std::vector<std::vector<Row>>{{at(12, 1), at(12, 2), at(12, 7)},
+                                             {at(12, 3), at(12, 20)},
+                                             {at(12, 4), at(12, 9), at(12, 11)},
+                                             {at(12, 40)}};
+  auto run = [&](const std::string& name, int64_t failAt, bool afterWrite, int& restarts) {
+    auto input = MemoryStream::create(spark, StructType::fromDDL("ts TIMESTAMP"));
+    auto fs = std::make_shared<io::FaultInjectingFileSystem>(io::localFileSystem());
+    if (failAt >= 0) fs->failWrite(failAt, afterWrite);
+    std::mutex m;
+    Output out;
+    auto startOnce = [&] {
+      return input.toDF()
+          .withWatermark("ts", "10 minutes")
+          .dropDuplicates({"ts"})
+          .groupBy(window(col("ts"), "5 minutes"))
+          .count()
+          .select(date_format(col("window.start"), "HH:mm").alias("start"), col("count"))
+          .writeStream()
+          .outputMode("update")
+          .foreachBatch([&](const DataFrame& df, int64_t id) {
+            auto rows = sorted(df.collect());
+            std::lock_guard lock(m);
+            out[id] = rows;  // a replayed batch replaces its earlier attempt
+          })
+          .option("checkpointLocation", path(name))
+          .checkpointFileSystem(fs)
+          .start();
+    };
+    // A failure while opening the checkpoint fails start() itself.
+    auto start = [&] {
+      for (;;) {
+        try {
+          return startOnce();
+        } catch (const IoError& e) {
+          EXPECT_EQ(e.errorClass(), "INJECTED_FAULT") << e.what();
+          ++restarts;
+        }
+      }
+    };
+    auto q = start();
+    for (const auto& step : steps) {
+      input.addData(step);
+      for (;;) {
+        try {
+          q.processAllAvailable();
+          break;
+        } catch (const StreamingQueryException& e) {
+          EXPECT_EQ(e.causeErrorClass(), "INJECTED_FAULT") << e.what();
+          ++restarts;
+          q = start();
+        }
+      }
+    }
+    q.stop();
+    return std::make_pair(out, fs->writes());
+  };
+  int none = 0;
+  auto [expected, writes] = run("clean", -1, false, none);
+  ASSERT_GE(expected.size(), 6u);
+  ASSERT_GT(writes, 20);
+  int crashes = 0;
+  for (int64_t i = 0; i < writes; ++i) {
+    for (bool after : {false, true}) {
+      int restarts = 0;
+      auto [got, w] = run("crash-" + std::to_string(i) + (after ? "-after" : "-before"), i, after, restarts);
+      EXPECT_EQ(restarts, 1) << "write " << i;
+      EXPECT_EQ(got, expected) << "failure at write " << i << (after ? " after" : " before") << " writing";
+      crashes += restarts;
+    }
+  }
+  EXPECT_EQ(crashes, 2 * writes);
 }
 
 // Random input in random micro-batches must end where the batch query over all input ends.

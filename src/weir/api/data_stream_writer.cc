@@ -80,6 +80,11 @@ DataStreamWriter& DataStreamWriter::foreachBatch(std::function<void(const DataFr
   return *this;
 }
 
+DataStreamWriter& DataStreamWriter::checkpointFileSystem(std::shared_ptr<io::FileSystem> fs) {
+  fileSystem_ = std::move(fs);
+  return *this;
+}
+
 StreamingQuery DataStreamWriter::start(const std::string& path) const {
   DataStreamWriter copy = *this;
   copy.options_.set("path", path);
@@ -133,7 +138,7 @@ StreamingQuery DataStreamWriter::start() const {
   }
   // The checkpoint: the option, or <spark.sql.streaming.checkpointLocation>/<name or id>, or a
   // temporary directory for sinks that do not need one.
-  auto fs = io::localFileSystem();
+  auto fs = fileSystem_ ? fileSystem_ : io::localFileSystem();
   runtime::StreamQueryConfig config;
   config.name = queryName_;
   config.checkpointLocation = options_.get("checkpointLocation");

@@ -9,6 +9,7 @@
 
 #include "weir/api/data_frame.h"
 #include "weir/api/streaming_query.h"
+#include "weir/io/file_system.h"
 #include "weir/plan/logical_plan.h"
 
 namespace weir {
@@ -32,6 +33,9 @@ class DataStreamWriter {
   /// Hands each micro-batch to `fn` as a DataFrame with its batch id. The function may be called
   /// again with the same batch id after a failure: make its effect idempotent by batch id.
   DataStreamWriter& foreachBatch(std::function<void(const DataFrame&, int64_t)> fn);
+  /// Where the checkpoint is kept: the local file system by default. For other storage, and for
+  /// tests that inject failures.
+  DataStreamWriter& checkpointFileSystem(std::shared_ptr<io::FileSystem> fs);
 
   /// Checks the query against Spark's streaming rules and starts it.
   StreamingQuery start() const;
@@ -46,6 +50,7 @@ class DataStreamWriter {
   Trigger trigger_ = Trigger::ProcessingTime(0);
   std::vector<std::string> partitionColumns_;
   std::function<void(const DataFrame&, int64_t)> foreachBatch_;
+  std::shared_ptr<io::FileSystem> fileSystem_;
 };
 
 }  // namespace weir
