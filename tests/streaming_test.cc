@@ -879,6 +879,93 @@ TEST_F(StreamingTest, CrashAtEveryWriteThenRestartGivesTheUninterruptedResult) {
   EXPECT_EQ(crashes, 2 * writes);
 }
 
+void writeText(const std::string& file, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(file).parent_path());
+  std::ofstream(file) << text;
+}
+
+// E17: AvailableNow reads what is there at start in batches of maxFilesPerTrigger, then stops;
+// Once reads it all in one batch.
+TEST_F(StreamingTest, FileSourceAvailableNowAndOnceE17) {
+  for (int i = 0; i < 25; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "in/part-%02d.json", i);
+    writeText(path(name), "{\"n\":" + std::to_string(i) + "}\n");
+  }
+  auto read = [&] {
+    return spark.readStream().format("json").schema("n BIGINT").option("maxFilesPerTrigger", int64_t{10}).load(path("in"));
+  };
+  BatchCollector now;
+  auto q = read().writeStream().foreachBatch(now.fn()).trigger(Trigger::AvailableNow()).option("checkpointLocation", path("now")).start();
+  EXPECT_TRUE(q.awaitTermination(20000));
+  std::vector<size_t> sizes;
+  std::vector<Row> all;
+  for (auto& b : now.outputs()) {
+    sizes.push_back(b.size());
+    all.insert(all.end(), b.begin(), b.end());
+  }
+  EXPECT_EQ(sizes, (std::vector<size_t>{10, 10, 5}));
+  EXPECT_EQ(sorted(all).front(), Row({I(0)}));
+  EXPECT_EQ(sorted(all).back(), Row({I(24)}));
+  // Oldest first: the first batch holds files 0..9.
+  EXPECT_EQ(now.outputs()[0].back(), Row({I(9)}));
+  // The log of batch 0 names its files as Spark does.
+  std::string log0 = readFile(path("now/sources/0/0"));
+  EXPECT_EQ(log0.rfind("v1\n{\"path\":\"file://" + path("in/part-00.json") + "\",\"timestamp\":", 0), 0u) << log0;
+  EXPECT_EQ(readFile(path("now/offsets/2")).substr(readFile(path("now/offsets/2")).rfind('\n') + 1), "{\"logOffset\":2}");
+  BatchCollector once;
+  auto q2 = read().writeStream().foreachBatch(once.fn()).trigger(Trigger::Once()).option("checkpointLocation", path("once")).start();
+  EXPECT_TRUE(q2.awaitTermination(20000));
+  ASSERT_EQ(once.outputs().size(), 1u);
+  EXPECT_EQ(once.outputs()[0].size(), 25u);
+}
+
+TEST_F(StreamingTest, FileSourceReadsNewFilesOnceAcrossRestarts) {
+  writeText(path("in/a.csv"), "x,1\ny,2\n");
+  auto start = [&](BatchCollector& out) {
+    return spark.readStream()
+        .format("csv")
+        .schema("k STRING, v INT")
+        .option("maxFilesPerTrigger", int64_t{1})
+        .load(path("in"))
+        .writeStream()
+        .foreachBatch(out.fn())
+        .option("checkpointLocation", path("ckpt"))
+        .start();
+  };
+  BatchCollector first;
+  auto q = start(first);
+  q.processAllAvailable();
+  writeText(path("in/b.csv"), "z,3\n");
+  q.processAllAvailable();
+  q.stop();
+  EXPECT_EQ(first.outputs(), (std::vector<std::vector<Row>>{{Row({S("x"), Value::integer(1)}), Row({S("y"), Value::integer(2)})},
+                                                            {Row({S("z"), Value::integer(3)})}}));
+  // After a restart only files not read before are read; a dozen small batches compact the log.
+  BatchCollector second;
+  for (int i = 0; i < 10; ++i) writeText(path("in/c" + std::to_string(i) + ".csv"), "c,"+ std::to_string(i) + "\n");
+  auto q2 = start(second);
+  q2.processAllAvailable();
+  q2.stop();
+  ASSERT_EQ(second.outputs().size(), 10u);
+  EXPECT_EQ(second.outputs()[0], (std::vector<Row>{Row({S("c"), Value::integer(0)})}));
+  EXPECT_TRUE(std::filesystem::exists(path("ckpt/sources/0/9.compact")));
+  EXPECT_FALSE(std::filesystem::exists(path("ckpt/sources/0/0")));
+  EXPECT_TRUE(std::filesystem::exists(path("ckpt/sources/0/11")));
+  // And a restart after compaction still knows every file.
+  BatchCollector third;
+  auto q3 = start(third);
+  q3.processAllAvailable();
+  q3.stop();
+  EXPECT_TRUE(third.outputs().empty());
+  try {
+    spark.readStream().format("json").load(path("in"));
+    FAIL();
+  } catch (const AnalysisError& e) {
+    EXPECT_EQ(e.errorClass(), "STREAMING_FILE_SOURCE_SCHEMA_REQUIRED");
+  }
+}
+
 // Random input in random micro-batches must end where the batch query over all input ends.
 TEST_F(StreamingTest, CompleteModeEqualsTheBatchQueryForAnyBatchSplit) {
   std::mt19937_64 rng(42);

@@ -5,6 +5,7 @@
 
 #include "weir/api/session.h"
 #include "weir/base/error.h"
+#include "weir/connectors/files/file_stream_source.h"
 #include "weir/connectors/rate/rate_source.h"
 
 namespace weir {
@@ -63,11 +64,13 @@ DataFrame DataStreamReader::load() const {
                           "(timestamp TIMESTAMP, value BIGINT).");
     }
     input = connectors::makeRateSource(options_, Session(session_).defaultShufflePartitions());
+  } else if (format_ == "json" || format_ == "csv") {
+    input = connectors::makeFileStreamSource(format_, options_.get("path"), schema_ ? *schema_ : nullptr, options_);
   } else {
     throw AnalysisError("DATA_SOURCE_NOT_FOUND",
                         "Failed to find the streaming source: " + (format_.empty() ? std::string("(none)") : format_) +
-                            ". Weir reads streams from \"rate\" and from MemoryStream; file, Kafka and Delta "
-                            "sources come with their own releases.");
+                            ". Weir reads streams from \"json\" and \"csv\" directories, \"rate\" and MemoryStream; "
+                            "Kafka and Delta sources come with their own releases.");
   }
   auto p = std::make_shared<plan::LogicalPlan>();
   p->kind = plan::PlanKind::kStreamingRelation;

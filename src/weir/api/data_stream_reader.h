@@ -16,7 +16,8 @@ class DataStreamReader {
  public:
   explicit DataStreamReader(std::shared_ptr<SessionState> session) : session_(std::move(session)) {}
 
-  /// "rate" (more formats arrive with their issues: "json" and "csv" directories, "kafka", "delta").
+  /// "json" or "csv" (a directory whose new files are read), "rate" (more arrive with their issues:
+  /// "kafka", "delta").
   DataStreamReader& format(const std::string& source);
   DataStreamReader& schema(const StructType& schema);
   DataStreamReader& schema(const std::string& ddl);

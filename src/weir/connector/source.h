@@ -20,11 +20,14 @@ using Offset = std::string;
 
 /// How much a source may hand to one batch (Spark's ReadLimit).
 struct ReadLimit {
-  enum class Kind : uint8_t { kAll, kMaxRows, kMaxFiles, kMinRows };
-  Kind kind = Kind::kAll;
+  /// kSourceDefault: the limits of the source's own options (maxFilesPerTrigger, ...); kAll: none
+  /// (Trigger.Once ignores read limits).
+  enum class Kind : uint8_t { kSourceDefault, kAll, kMaxRows, kMaxFiles, kMinRows };
+  Kind kind = Kind::kSourceDefault;
   int64_t value = 0;
   int64_t maxTriggerDelayMs = 0;  // kMinRows: fire anyway after this long
-  static ReadLimit all() { return {}; }
+  static ReadLimit all() { return {Kind::kAll, 0, 0}; }
+  static ReadLimit sourceDefault() { return {}; }
 };
 
 /// A streaming source for one query run. Created by the runtime at start and used from the query's

@@ -316,7 +316,10 @@ void StreamExecution::runLoop() {
 bool StreamExecution::constructBatch(int64_t triggerStartMs, bool availableNow) {
   bool newData = false;
   for (auto& s : sources_) {
-    auto end = s->source->latestOffset(s->committed, connector::ReadLimit::all());
+    // Trigger.Once ignores read limits (as Spark does, with a warning there).
+    auto limit = config_.trigger.kind() == Trigger::Kind::kOnce ? connector::ReadLimit::all()
+                                                                 : connector::ReadLimit::sourceDefault();
+    auto end = s->source->latestOffset(s->committed, limit);
     s->end = end;
     if (end && end != s->committed) newData = true;
   }
