@@ -966,6 +966,41 @@ TEST_F(StreamingTest, FileSourceReadsNewFilesOnceAcrossRestarts) {
   }
 }
 
+// The file sink: part files plus Spark's _spark_metadata log; readers of the directory see each
+// batch once, and not the files of a failed attempt.
+TEST_F(StreamingTest, FileSinkWritesEachBatchOnceForReaders) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("k STRING, v BIGINT"));
+  auto start = [&] {
+    return input.toDF()
+        .writeStream()
+        .format("json")
+        .option("checkpointLocation", path("ckpt"))
+        .start(path("out"));
+  };
+  auto q = start();
+  input.addData({Row({S("a"), I(1)}), Row({S("b"), I(2)})});
+  q.processAllAvailable();
+  q.stop();
+  // A failed attempt left a file that no log entry names.
+  writeText(path("out/part-99999-orphan.json"), "{\"k\":\"orphan\",\"v\":0}\n");
+  input.addData({Row({S("c"), I(3)})});
+  auto q2 = start();
+  q2.processAllAvailable();
+  q2.stop();
+  auto rows = sorted(spark.read().format("json").schema("k STRING, v BIGINT").load(path("out")).collect());
+  EXPECT_EQ(rows, (std::vector<Row>{Row({S("a"), I(1)}), Row({S("b"), I(2)}), Row({S("c"), I(3)})}));
+  std::string log1 = readFile(path("out/_spark_metadata/1"));
+  EXPECT_EQ(log1.rfind("v1\n{\"path\":\"file://" + path("out/part-"), 0), 0u) << log1;
+  EXPECT_NE(log1.find("\"isDir\":false,\"modificationTime\":"), std::string::npos) << log1;
+  EXPECT_NE(log1.find("\"action\":\"add\"}"), std::string::npos) << log1;
+  try {
+    input.toDF().writeStream().format("csv").outputMode("update").option("checkpointLocation", path("x")).start(path("o2"));
+    FAIL();
+  } catch (const AnalysisError& e) {
+    EXPECT_NE(std::string(e.what()).find("does not support update output mode"), std::string::npos) << e.what();
+  }
+}
+
 // Random input in random micro-batches must end where the batch query over all input ends.
 TEST_F(StreamingTest, CompleteModeEqualsTheBatchQueryForAnyBatchSplit) {
   std::mt19937_64 rng(42);

@@ -8,6 +8,7 @@
 #include "weir/api/session.h"
 #include "weir/api/stream_sinks.h"
 #include "weir/base/error.h"
+#include "weir/connectors/files/file_stream_sink.h"
 #include "weir/io/file_system.h"
 #include "weir/plan/streaming_checks.h"
 #include "weir/runtime/checkpoint/stream_metadata.h"
@@ -124,13 +125,20 @@ StreamingQuery DataStreamWriter::start() const {
   } else if (format == "noop") {
     sink = std::make_shared<NoopSink>();
     temporaryCheckpointAllowed = true;
+  } else if (format == "json" || format == "csv") {
+    if (outputMode_ != "append") {
+      throw AnalysisError("STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE",
+                          "Data source " + format + " does not support " + outputMode_ +
+                              " output mode. File sinks write append mode only.");
+    }
+    sink = connectors::makeFileStreamSink(format, options_.get("path"), options_);
   } else if (format == "foreachbatch") {
     sink = std::make_shared<ForeachBatchSink>(session, foreachBatch_);
   } else {
     throw AnalysisError("DATA_SOURCE_NOT_FOUND",
                         "Failed to find the streaming sink: " + format +
-                            ". Weir writes streams to \"memory\", \"console\", \"noop\" and foreachBatch(); file, "
-                            "Kafka and Delta sinks come with their own releases.");
+                            ". Weir writes streams to \"json\" and \"csv\" directories, \"memory\", \"console\", "
+                            "\"noop\" and foreachBatch(); Kafka and Delta sinks come with their own releases.");
   }
   if (!partitionColumns_.empty() && format != "foreachbatch") {
     throw UnsupportedOperationError("UNSUPPORTED_FEATURE.PARTITION_BY",

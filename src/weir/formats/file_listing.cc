@@ -43,7 +43,12 @@ std::vector<std::string> listDataFiles(const std::vector<std::string>& paths) {
       continue;
     }
     if (fs::is_directory(path, ec)) {
-      addDirectory(path, out);
+      if (fs::is_directory(fs::path(path) / "_spark_metadata", ec)) {
+        auto logged = listSinkLogFiles(path);
+        out.insert(out.end(), logged.begin(), logged.end());
+      } else {
+        addDirectory(path, out);
+      }
       continue;
     }
     glob_t g{};
@@ -64,6 +69,63 @@ std::vector<std::string> listDataFiles(const std::vector<std::string>& paths) {
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::vector<std::string> listSinkLogFiles(const std::string& dir) {
+  const fs::path log = fs::path(dir) / "_spark_metadata";
+  std::error_code ec;
+  int64_t compact = -1;
+  std::vector<int64_t> plain;
+  for (const auto& e : fs::directory_iterator(log, ec)) {
+    std::string name = e.path().filename().string();
+    bool isCompact = name.size() > 8 && name.substr(name.size() - 8) == ".compact";
+    std::string stem = isCompact ? name.substr(0, name.size() - 8) : name;
+    if (stem.empty() || !std::all_of(stem.begin(), stem.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
+    int64_t id = std::stoll(stem);
+    if (isCompact) compact = std::max(compact, id);
+    else plain.push_back(id);
+  }
+  std::sort(plain.begin(), plain.end());
+  std::vector<std::string> files;
+  auto read = [&](const fs::path& file) {
+    std::string text = readFile(file.string());
+    size_t start = 0;
+    bool first = true;
+    while (start < text.size()) {
+      size_t nl = text.find('\n', start);
+      std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      start = nl == std::string::npos ? text.size() : nl + 1;
+      if (first) {
+        first = false;
+        if (line != "v1") {
+          throw CorruptionError("SINK_LOG_CORRUPT", "The file sink log " + file.string() +
+                                                        " does not start with v1. Restore it, or remove the "
+                                                        "directory's _spark_metadata to read every file.");
+        }
+        continue;
+      }
+      auto at = line.find("\"path\":\"");
+      if (at == std::string::npos) continue;
+      at += 8;
+      auto end = line.find('"', at);
+      std::string p = line.substr(at, end - at);
+      if (p.rfind("file://", 0) == 0) p = p.substr(7);
+      if (line.find("\"action\":\"delete\"") != std::string::npos) {
+        files.erase(std::remove(files.begin(), files.end(), p), files.end());
+      } else {
+        files.push_back(p);
+      }
+    }
+  };
+  if (compact >= 0) read(log / (std::to_string(compact) + ".compact"));
+  for (int64_t id : plain) {
+    if (id > compact) read(log / std::to_string(id));
+  }
+  std::vector<std::string> out;
+  for (const auto& f : files) {
+    if (fs::is_regular_file(f, ec)) out.push_back(f);
+  }
   return out;
 }
 

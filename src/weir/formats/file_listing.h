@@ -10,7 +10,14 @@ namespace weir::formats {
 /// Expands each path: a file is itself; a directory gives its data files (recursively, skipping
 /// names starting with '_' or '.', as Spark does); a glob pattern gives its matches. Sorted.
 /// Throws AnalysisError PATH_NOT_FOUND when a path matches nothing.
+/// A directory written by a streaming file sink (it has _spark_metadata) gives only the files its
+/// metadata log lists: the committed batches, never the files of a failed attempt.
 std::vector<std::string> listDataFiles(const std::vector<std::string>& paths);
+
+/// The files the streaming file sink log of `dir` lists (dir/_spark_metadata: the newest
+/// N.compact and the plain entries after it), in log order; files that no longer exist are left
+/// out.
+std::vector<std::string> listSinkLogFiles(const std::string& dir);
 
 /// Spark's save modes for file writers.
 enum class SaveMode { kErrorIfExists, kAppend, kOverwrite, kIgnore };
