@@ -1,6 +1,7 @@
 #include "weir/runtime/stateful_aggregation.h"
 
 #include <chrono>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "weir/base/error.h"
@@ -35,6 +36,29 @@ int64_t eventTimeOf(const Value& key) {
     return end.isNull() ? INT64_MIN : end.asLong();
   }
   return key.isNull() ? INT64_MIN : key.asLong();
+}
+
+// A state value: the row's event time (int64 micros; INT64_MAX without an event-time key), so the
+// eviction pass reads 8 bytes per key, then the row (keys and partials) in the row codec.
+void encodeStateValue(int64_t eventTime, const std::vector<Value>& row, std::string& out) {
+  out.clear();
+  out.append(reinterpret_cast<const char*>(&eventTime), sizeof eventTime);
+  exec::encodeRow(row, out);
+}
+
+int64_t stateEventTime(const std::string& value, const std::string& what) {
+  if (value.size() < sizeof(int64_t)) {
+    throw CorruptionError("STATE_STORE_CORRUPT", "A row in " + what + " is truncated. Restore the checkpoint, or "
+                                                 "delete it to start the query over.");
+  }
+  int64_t t;
+  std::memcpy(&t, value.data(), sizeof t);
+  return t;
+}
+
+std::vector<Value> stateRow(const std::string& value, const std::string& what) {
+  stateEventTime(value, what);
+  return exec::decodeRow(std::string_view(value).substr(sizeof(int64_t)), what);
 }
 
 std::string typesOf(const types::DataTypePtr& schema, size_t from, size_t to) {
@@ -136,14 +160,14 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
         }
         std::string key(keys.key(r));
         if (const std::string* old = store.get(key)) {
-          auto previous = exec::decodeRow(*old, what);
+          auto previous = stateRow(*old, what);
           if (previous.size() != width) throw CorruptionError("STATE_STORE_CORRUPT", "A row in " + what + " has the wrong width.");
           for (size_t j = op_.numKeys; j < width; ++j) {
             values[j] = merge(op_.mergeFunctions[j - op_.numKeys], previous[j], values[j]);
           }
         }
-        encoded.clear();
-        exec::encodeRow(values, encoded);
+        encodeStateValue(op_.eventTimeKey >= 0 ? eventTimeOf(values[static_cast<size_t>(op_.eventTimeKey)]) : INT64_MAX,
+                         values, encoded);
         store.put(std::move(key), encoded);
         if (!complete && !append) emitted.emplace_back(std::move(values));
       }
@@ -152,16 +176,15 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
       // Keys the watermark has passed are final: append emits them; both modes drop them.
       std::vector<std::string> evicted;
       store.forEach([&](const std::string& key, const std::string& value) {
-        auto row = exec::decodeRow(value, what);
-        if (eventTimeOf(row.at(static_cast<size_t>(op_.eventTimeKey))) <= evictMicros) {
+        if (stateEventTime(value, what) <= evictMicros) {
           evicted.push_back(key);
-          if (append) emitted.emplace_back(std::move(row));
+          if (append) emitted.emplace_back(stateRow(value, what));
         }
       });
       for (const auto& key : evicted) store.remove(key);
     }
     if (complete) {
-      store.forEach([&](const std::string&, const std::string& value) { emitted.emplace_back(exec::decodeRow(value, what)); });
+      store.forEach([&](const std::string&, const std::string& value) { emitted.emplace_back(stateRow(value, what)); });
     }
     metrics[p] = store.metrics();
     store.commit();

@@ -213,8 +213,6 @@ int64_t StateStoreProvider::commit() {
   std::vector<std::pair<std::string_view, const std::string*>> records;
   records.reserve(changes_.size());
   for (const auto& [k, v] : changes_) records.emplace_back(k, v ? &*v : nullptr);
-  // Deterministic bytes for the same changes.
-  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   fs_->writeAtomic(fileOf(version_ + 1, false), encodeStateFile(false, version_ + 1, records), true);
   ++version_;
   changes_.clear();
@@ -239,7 +237,6 @@ void StateStoreProvider::doMaintenance(int64_t minDeltasForSnapshot, int64_t min
     std::vector<std::pair<std::string_view, const std::string*>> records;
     records.reserve(map_.size());
     for (const auto& [k, v] : map_) records.emplace_back(k, &v);
-    std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     fs_->writeAtomic(fileOf(version_, true), encodeStateFile(true, version_, records), true);
     files[version_].second = true;
   }
