@@ -5,6 +5,7 @@
 
 #include "weir/api/session.h"
 #include "weir/base/error.h"
+#include "weir/base/text.h"
 #include "weir/formats/csv/csv_format.h"
 #include "weir/formats/file_listing.h"
 #include "weir/formats/json/json_format.h"
@@ -12,11 +13,6 @@
 namespace weir {
 
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 [[noreturn]] void unknownFormat(const std::string& format) {
   throw AnalysisError("DATA_SOURCE_NOT_FOUND",
@@ -26,7 +22,7 @@ std::string lower(std::string s) {
 }  // namespace
 
 DataFrameReader& DataFrameReader::format(const std::string& source) {
-  format_ = lower(source);
+  format_ = base::asciiLower(source);
   return *this;
 }
 
@@ -80,7 +76,7 @@ DataFrame DataFrameReader::csv(const std::string& path) { return format("csv").l
 DataFrame DataFrameReader::csv(const std::vector<std::string>& paths) { return format("csv").load(paths); }
 
 DataFrameWriter& DataFrameWriter::format(const std::string& source) {
-  format_ = lower(source);
+  format_ = base::asciiLower(source);
   return *this;
 }
 

@@ -5,6 +5,7 @@
 
 #include "weir/api/session.h"
 #include "weir/base/error.h"
+#include "weir/base/text.h"
 #include "weir/connectors/files/file_stream_source.h"
 #include "weir/connectors/rate/rate_source.h"
 
@@ -12,15 +13,10 @@ namespace weir {
 
 namespace {
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 }  // namespace
 
 DataStreamReader& DataStreamReader::format(const std::string& source) {
-  format_ = lower(source);
+  format_ = base::asciiLower(source);
   return *this;
 }
 

@@ -8,6 +8,7 @@
 #include "weir/api/session.h"
 #include "weir/api/stream_sinks.h"
 #include "weir/base/error.h"
+#include "weir/base/text.h"
 #include "weir/connectors/files/file_stream_sink.h"
 #include "weir/io/file_system.h"
 #include "weir/plan/streaming_checks.h"
@@ -17,22 +18,17 @@ namespace weir {
 
 namespace {
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 }  // namespace
 
 DataStreamWriter DataFrame::writeStream() const { return DataStreamWriter(*this); }
 
 DataStreamWriter& DataStreamWriter::format(const std::string& sink) {
-  format_ = lower(sink);
+  format_ = base::asciiLower(sink);
   return *this;
 }
 
 DataStreamWriter& DataStreamWriter::outputMode(const std::string& mode) {
-  std::string m = lower(mode);
+  std::string m = base::asciiLower(mode);
   if (m != "append" && m != "update" && m != "complete") {
     throw InvalidInputError("STREAMING_OUTPUT_MODE.INVALID",
                             "Unknown output mode " + mode +

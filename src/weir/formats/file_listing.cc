@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "weir/base/error.h"
+#include "weir/base/text.h"
 
 namespace weir::formats {
 namespace fs = std::filesystem;
@@ -171,17 +172,7 @@ std::string partFileName(size_t partition, const std::string& uuid, const std::s
   return std::string(buf) + uuid + "-c000." + extension;
 }
 
-std::string randomUuid() {
-  static thread_local std::mt19937_64 rng(std::random_device{}());
-  uint64_t hi = rng(), lo = rng();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return buf;
-}
+std::string randomUuid() { return base::randomUuid(); }
 
 void writeFileAtomically(const std::string& path, const std::string& contents) {
   std::string tmp = (fs::path(path).parent_path() / ("." + fs::path(path).filename().string() + ".tmp")).string();

@@ -4,14 +4,10 @@
 #include <cctype>
 
 #include "weir/base/error.h"
+#include "weir/base/text.h"
 
 namespace weir::plan {
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string joinDisplays(const std::vector<expr::ExprPtr>& exprs) {
   std::string out;
@@ -70,26 +66,26 @@ void appendTree(const LogicalPlan& p, int depth, std::string& out) {
 
 }  // namespace
 
-void Options::set(const std::string& key, const std::string& value) { values_[lower(key)] = value; }
+void Options::set(const std::string& key, const std::string& value) { values_[base::asciiLower(key)] = value; }
 
-bool Options::has(const std::string& key) const { return values_.count(lower(key)) > 0; }
+bool Options::has(const std::string& key) const { return values_.count(base::asciiLower(key)) > 0; }
 
 std::string Options::get(const std::string& key, const std::string& fallback) const {
-  auto it = values_.find(lower(key));
+  auto it = values_.find(base::asciiLower(key));
   return it == values_.end() ? fallback : it->second;
 }
 
 bool Options::getBool(const std::string& key, bool fallback) const {
-  auto it = values_.find(lower(key));
+  auto it = values_.find(base::asciiLower(key));
   if (it == values_.end()) return fallback;
-  std::string v = lower(it->second);
+  std::string v = base::asciiLower(it->second);
   if (v == "true") return true;
   if (v == "false") return false;
   throw InvalidInputError("INVALID_OPTION", "Option '" + key + "' must be true or false, got '" + it->second + "'.");
 }
 
 int64_t Options::getInt(const std::string& key, int64_t fallback) const {
-  auto it = values_.find(lower(key));
+  auto it = values_.find(base::asciiLower(key));
   if (it == values_.end()) return fallback;
   try {
     size_t used = 0;
@@ -101,7 +97,7 @@ int64_t Options::getInt(const std::string& key, int64_t fallback) const {
 }
 
 char Options::getChar(const std::string& key, char fallback) const {
-  auto it = values_.find(lower(key));
+  auto it = values_.find(base::asciiLower(key));
   if (it == values_.end()) return fallback;
   const std::string& v = it->second;
   if (v.size() == 1) return v[0];
@@ -113,7 +109,7 @@ char Options::getChar(const std::string& key, char fallback) const {
 
 JoinType parseJoinType(const std::string& name) {
   std::string n;
-  for (char c : lower(name)) {
+  for (char c : base::asciiLower(name)) {
     if (c != '_') n += c;
   }
   if (n == "inner") return JoinType::kInner;

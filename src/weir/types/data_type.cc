@@ -6,15 +6,10 @@
 #include <cctype>
 
 #include "weir/base/error.h"
+#include "weir/base/text.h"
 
 namespace weir::types {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -446,9 +441,9 @@ std::optional<size_t> DataType::fieldIndex(std::string_view name) const {
   for (size_t i = 0; i < fields_.size(); ++i) {
     if (fields_[i].name == name) return i;
   }
-  std::string target = lower(name);
+  std::string target = base::asciiLower(name);
   for (size_t i = 0; i < fields_.size(); ++i) {
-    if (lower(fields_[i].name) == target) return i;
+    if (base::asciiLower(fields_[i].name) == target) return i;
   }
   return std::nullopt;
 }

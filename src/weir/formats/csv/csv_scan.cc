@@ -13,11 +13,12 @@
 #include <map>
 
 #include "weir/base/error.h"
+#include "weir/base/text.h"
 #include "weir/base/thread_pool.h"
 #include "weir/base/time.h"
+#include "weir/formats/compressed_file.h"
 #include "weir/formats/csv/csv_dialect.h"
 #include "weir/formats/csv/csv_format.h"
-#include "weir/formats/compressed_file.h"
 #include "weir/formats/file_listing.h"
 
 namespace weir::formats {
@@ -96,12 +97,6 @@ struct ReadOptions {
   std::optional<ParsePattern> dateFormat;
 };
 
-std::string asciiLower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -130,7 +125,7 @@ ReadOptions parseReadOptions(const plan::Options& o) {
   r.negativeInf = o.get("negativeInf", "-Inf");
   r.corruptColumn = o.get("columnNameOfCorruptRecord", "_corrupt_record");
   // Spark falls back to PERMISSIVE (with a warning) on an unknown mode.
-  std::string mode = asciiLower(o.get("mode", "PERMISSIVE"));
+  std::string mode = base::asciiLower(o.get("mode", "PERMISSIVE"));
   if (mode == "dropmalformed")
     r.mode = ParseMode::kDropMalformed;
   else if (mode == "failfast")
@@ -139,7 +134,7 @@ ReadOptions parseReadOptions(const plan::Options& o) {
   if (o.has("timestampNTZFormat")) r.timestampNtzFormat.emplace(o.get("timestampNTZFormat"));
   if (o.has("dateFormat")) r.dateFormat.emplace(o.get("dateFormat"));
   std::string encoding =
-      asciiLower(o.has("encoding") ? o.get("encoding") : o.get("charset", "UTF-8"));
+      base::asciiLower(o.has("encoding") ? o.get("encoding") : o.get("charset", "UTF-8"));
   if (encoding == "iso-8859-1" || encoding == "latin1" || encoding == "iso8859_1") {
     r.latin1 = true;
   } else if (encoding != "utf-8" && encoding != "utf8" && encoding != "us-ascii" &&
@@ -777,12 +772,12 @@ std::vector<std::string> makeSafeHeader(const std::vector<std::string>& row, con
     return names;
   }
   std::map<std::string, int> counts;
-  for (const auto& name : row) ++counts[asciiLower(name)];
+  for (const auto& name : row) ++counts[base::asciiLower(name)];
   for (size_t i = 0; i < row.size(); ++i) {
     const std::string& value = row[i];
     if (value.empty() || value == o.nullValue)
       names[i] = "_c" + std::to_string(i);
-    else if (counts[asciiLower(value)] > 1)
+    else if (counts[base::asciiLower(value)] > 1)
       names[i] = value + std::to_string(i);
     else
       names[i] = value;

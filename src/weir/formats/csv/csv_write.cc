@@ -8,12 +8,13 @@
 #include <filesystem>
 
 #include "weir/base/error.h"
+#include "weir/base/text.h"
 #include "weir/base/thread_pool.h"
 #include "weir/base/time.h"
-#include "weir/formats/csv/csv_dialect.h"
-#include "weir/formats/csv/csv_format.h"
 #include "weir/expr/json_writer.h"
 #include "weir/formats/compressed_file.h"
+#include "weir/formats/csv/csv_dialect.h"
+#include "weir/formats/csv/csv_format.h"
 #include "weir/formats/file_listing.h"
 
 namespace weir::formats {
@@ -42,11 +43,6 @@ struct WriteOptions {
   char comment = '#';
   Compression compression = Compression::kNone;
 };
-
-std::string asciiLower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // Formatting has no use for optional sections: every field of a timestamp is available, so
 // "yyyy-MM-dd'T'HH:mm:ss[.SSS][XXX]" prints as if the brackets were not there.
@@ -80,7 +76,7 @@ WriteOptions parseWriteOptions(const plan::Options& o) {
   if (w.dialect.commentSet) w.comment = w.dialect.comment;
   w.compression = parseCompression(o, "CSV");
   std::string encoding =
-      asciiLower(o.has("encoding") ? o.get("encoding") : o.get("charset", "UTF-8"));
+      base::asciiLower(o.has("encoding") ? o.get("encoding") : o.get("charset", "UTF-8"));
   if (encoding != "utf-8" && encoding != "utf8") {
     throw UnsupportedOperationError(
         "UNSUPPORTED_ENCODING",

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "weir/base/error.h"
+#include "weir/base/text.h"
 #include "weir/base/thread_pool.h"
 #include "weir/base/time.h"
 #include "weir/expr/json_reader.h"
@@ -35,14 +36,9 @@ using types::TypeId;
 
 constexpr size_t kBatchLines = columnar::kDefaultBatchRows;
 
-std::string asciiLower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 JsonReadOptions parseOptions(const plan::Options& options) {
   JsonReadOptions o = JsonReadOptions::fromMap(options.all());
-  std::string encoding = asciiLower(options.has("encoding") ? options.get("encoding")
+  std::string encoding = base::asciiLower(options.has("encoding") ? options.get("encoding")
                                                             : options.get("charset", "UTF-8"));
   if (encoding != "utf-8" && encoding != "utf8") {
     throw UnsupportedOperationError(
@@ -440,7 +436,7 @@ std::optional<DataTypePtr> canonicalize(const DataTypePtr& t, const JsonReadOpti
 void checkDuplicateColumns(const DataType& schema, const std::string& prefix = "") {
   std::map<std::string, std::string> seen;
   for (const auto& f : schema.fields()) {
-    std::string key = asciiLower(f.name);
+    std::string key = base::asciiLower(f.name);
     if (seen.count(key)) {
       throw AnalysisError("COLUMN_ALREADY_EXISTS",
                           "The column `" + prefix + f.name +

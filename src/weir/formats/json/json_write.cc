@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "weir/base/error.h"
+#include "weir/base/text.h"
 #include "weir/base/thread_pool.h"
 #include "weir/expr/json_writer.h"
 #include "weir/formats/compressed_file.h"
@@ -15,11 +16,6 @@
 
 namespace weir::formats {
 namespace {
-
-std::string asciiLower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 constexpr size_t kFlushBytes = 1 << 20;
 
@@ -46,7 +42,7 @@ void writePartition(const plan::Partition& partition, const expr::JsonWriter& wr
 void writeJsonFiles(const plan::Partitions& data, const types::DataTypePtr& schema,
                     const std::string& dir, const plan::Options& options) {
   Compression compression = parseCompression(options, "JSON");
-  std::string encoding = asciiLower(options.has("encoding") ? options.get("encoding")
+  std::string encoding = base::asciiLower(options.has("encoding") ? options.get("encoding")
                                                             : options.get("charset", "UTF-8"));
   if (encoding != "utf-8" && encoding != "utf8") {
     throw UnsupportedOperationError(

@@ -4,20 +4,11 @@
 #include <random>
 
 #include "weir/base/error.h"
+#include "weir/base/text.h"
 
 namespace weir::runtime {
 
-std::string randomUuid() {
-  thread_local std::mt19937_64 rng(std::random_device{}() ^ (static_cast<uint64_t>(std::random_device{}()) << 32));
-  uint64_t hi = rng(), lo = rng();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
-  char buf[37];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return buf;
-}
+std::string randomUuid() { return base::randomUuid(); }
 
 std::string StreamMetadata::readOrCreate(io::FileSystem& fs, const std::string& checkpoint) {
   const std::string file = io::joinPath(checkpoint, "metadata");
