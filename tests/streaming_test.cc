@@ -1001,6 +1001,35 @@ TEST_F(StreamingTest, FileSinkWritesEachBatchOnceForReaders) {
   }
 }
 
+// E21: the checkpoint after one batch of an aggregation: metadata, offsets/0 with the pinned
+// configuration, commits/0, and a delta for every state partition (also the empty one) plus the
+// state schema.
+TEST_F(StreamingTest, CheckpointFilesAfterOneAggregationBatchE21) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("k STRING"));
+  auto q = input.toDF()
+               .groupBy("k")
+               .count()
+               .writeStream()
+               .format("noop")
+               .outputMode("update")
+               .option("checkpointLocation", path("e21"))
+               .start();
+  input.addData({Row({S("only-one-key")})});
+  q.processAllAvailable();
+  q.stop();
+  std::string offsets = readFile(path("e21/offsets/0"));
+  EXPECT_EQ(offsets.rfind("v1\n{\"batchWatermarkMs\":0,\"batchTimestampMs\":", 0), 0u);
+  EXPECT_NE(offsets.find("\"conf\":{\"spark.sql.shuffle.partitions\":\"2\""), std::string::npos) << offsets;
+  EXPECT_EQ(offsets.substr(offsets.rfind('\n') + 1), "0");
+  EXPECT_EQ(readFile(path("e21/commits/0")), "v1\n{\"nextBatchWatermarkMs\":0}");
+  for (int p = 0; p < 2; ++p) {
+    EXPECT_TRUE(std::filesystem::exists(path("e21/state/0/" + std::to_string(p) + "/1.delta"))) << p;
+  }
+  EXPECT_EQ(readFile(path("e21/state/0/_metadata/schema")),
+            "{\"version\":1,\"operatorName\":\"stateStoreSave\",\"numPartitions\":2,\"keySchema\":\"(string)\","
+            "\"valueSchema\":\"(bigint)\"}");
+}
+
 // Random input in random micro-batches must end where the batch query over all input ends.
 TEST_F(StreamingTest, CompleteModeEqualsTheBatchQueryForAnyBatchSplit) {
   std::mt19937_64 rng(42);
