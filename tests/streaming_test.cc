@@ -1030,6 +1030,85 @@ TEST_F(StreamingTest, CheckpointFilesAfterOneAggregationBatchE21) {
             "\"valueSchema\":\"(bigint)\"}");
 }
 
+// E8: session windows on a stream, append mode with a 10 minute watermark: a session is emitted
+// once the watermark passes its end. Complete mode shows the sessions as they grow.
+TEST_F(StreamingTest, SessionWindowsOnAStreamE8) {
+  auto userAt = [](const std::string& u, int h, int m) {
+    return Row({S(u), Value::timestamp((int64_t{h} * 60 + m) * 60 * 1000000)});
+  };
+  for (std::string mode : {"append", "complete"}) {
+    auto input = MemoryStream::create(spark, StructType::fromDDL("user STRING, ts TIMESTAMP"));
+    BatchCollector out;
+    auto q = input.toDF()
+                 .withWatermark("ts", "10 minutes")
+                 .groupBy(session_window(col("ts"), "5 minutes"), col("user"))
+                 .count()
+                 .select(col("user"), date_format(col("session_window.start"), "HH:mm").alias("start"),
+                         date_format(col("session_window.end"), "HH:mm").alias("end"), col("count"))
+                 .writeStream()
+                 .outputMode(mode)
+                 .foreachBatch(out.fn())
+                 .option("checkpointLocation", path("e8-" + mode))
+                 .start();
+    input.addData({userAt("u1", 12, 0), userAt("u1", 12, 3), userAt("u1", 12, 8), userAt("u1", 12, 20)});
+    q.processAllAvailable();
+    input.addData({userAt("u1", 12, 31), userAt("u2", 12, 24)});
+    q.processAllAvailable();
+    q.stop();
+    auto sess = [](const std::string& u, const std::string& a, const std::string& b, int64_t n) {
+      return Row({S(u), S(a), S(b), I(n)});
+    };
+    if (mode == "append") {
+      EXPECT_EQ(out.outputs(), (std::vector<std::vector<Row>>{{}, {}, {}, {sess("u1", "12:00", "12:13", 3)}}));
+    } else {
+      EXPECT_EQ(out.outputs(),
+                (std::vector<std::vector<Row>>{{sess("u1", "12:00", "12:13", 3), sess("u1", "12:20", "12:25", 1)},
+                                               {sess("u1", "12:00", "12:13", 3), sess("u1", "12:20", "12:25", 1),
+                                                sess("u1", "12:31", "12:36", 1), sess("u2", "12:24", "12:29", 1)}}));
+    }
+  }
+  // Update mode and a session window without another key are refused.
+  auto input = MemoryStream::create(spark, StructType::fromDDL("user STRING, ts TIMESTAMP"));
+  auto marked = input.toDF().withWatermark("ts", "10 minutes");
+  EXPECT_THROW(marked.groupBy(session_window(col("ts"), "5 minutes"), col("user")).count().writeStream().format("noop").outputMode("update").start(),
+               AnalysisError);
+  EXPECT_THROW(marked.groupBy(session_window(col("ts"), "5 minutes")).count().writeStream().format("noop").outputMode("complete").start(),
+               AnalysisError);
+}
+
+// Sessions that grow across batches must end as the batch query's sessions.
+TEST_F(StreamingTest, SessionWindowsInCompleteModeEqualTheBatchQuery) {
+  std::mt19937_64 rng(5);
+  auto schema = StructType::fromDDL("user STRING, ts TIMESTAMP, v BIGINT");
+  std::vector<Row> all;
+  for (int i = 0; i < 800; ++i) {
+    all.push_back(Row({S("u" + std::to_string(rng() % 6)), Value::timestamp(static_cast<int64_t>(rng() % 20000) * 1000000),
+                       I(static_cast<int64_t>(rng() % 50))}));
+  }
+  auto query = [](const DataFrame& df) {
+    return df.groupBy(session_window(col("ts"), "2 minutes"), col("user"))
+        .agg(count("*").alias("n"), sum("v").alias("s"), max("v").alias("hi"))
+        .select(col("user"), col("session_window.start").cast("string").alias("a"),
+                col("session_window.end").cast("string").alias("b"), col("n"), col("s"), col("hi"));
+  };
+  auto expected = sorted(query(spark.createDataFrame(all, schema)).collect());
+  auto input = MemoryStream::create(spark, schema);
+  auto q = query(input.toDF()).writeStream().format("memory").queryName("sessions").outputMode("complete").start();
+  size_t at = 0;
+  while (at < all.size()) {
+    size_t n = std::min<size_t>(all.size() - at, 1 + rng() % 80);
+    input.addData(std::vector<Row>(all.begin() + static_cast<long>(at), all.begin() + static_cast<long>(at + n)));
+    at += n;
+    q.processAllAvailable();
+  }
+  q.stop();
+  auto got = sorted(spark.table("sessions").collect());
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_EQ(got[i], expected[i]) << got[i].toString() << " vs " << expected[i].toString();
+  }
+}
+
 // Random input in random micro-batches must end where the batch query over all input ends.
 TEST_F(StreamingTest, CompleteModeEqualsTheBatchQueryForAnyBatchSplit) {
   std::mt19937_64 rng(42);

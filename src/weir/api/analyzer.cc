@@ -510,7 +510,7 @@ PlanPtr analyzeAggregate(const PlanPtr& childIn, const std::vector<ExprPtr>& gro
     p->groupingExprs = others;
     auto fields = child->schema->fields();
     auto windowType = DataType::structOf({{"start", ts->type, true, "{}"}, {"end", ts->type, true, "{}"}});
-    fields.push_back({"session_window", windowType, false, "{}"});
+    fields.push_back({"session_window", windowType, false, metadataOf(ts, child->schema)});
     p->schema = DataType::structOf(fields);
     grouping[i] = expr::boundColumn(static_cast<int>(fields.size() - 1), windowType, false, "session_window");
     child = p;

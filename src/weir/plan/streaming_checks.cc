@@ -27,7 +27,13 @@ void collect(const LogicalPlan& p, Facts& facts) {
     for (size_t k = 0; k < keys; ++k) watermarked |= hasWatermark(p.schema->fields()[k]);
     if (!watermarked) ++facts.aggregationsWithoutWatermark;
   }
-  if (p.kind == PlanKind::kSessionWindow) facts.sessionWindow = true;
+  if (p.kind == PlanKind::kSessionWindow) {
+    facts.sessionWindow = true;
+    if (p.groupingExprs.empty()) {
+      unsupported("A session window on a stream needs at least one other grouping key, e.g. "
+                  "groupBy(session_window(ts, \"5 minutes\"), col(\"user_id\")).");
+    }
+  }
   if (p.kind == PlanKind::kDeduplicate && p.withinWatermark) {
     bool watermarked = false;
     for (const auto& f : p.schema->fields()) watermarked |= hasWatermark(f);

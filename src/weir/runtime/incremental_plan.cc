@@ -29,14 +29,23 @@ struct Rewriter {
   // Nodes are numbered from the sink down; the pointers are filled in once nodes are built.
   std::vector<std::pair<size_t, std::shared_ptr<LogicalPlan>>> pending;
 
+  bool underAggregate = false;
+
   PlanPtr rewrite(const PlanPtr& node) {
     if (!node->isStreaming()) return node;
+    const bool parentIsAggregate = underAggregate;
+    underAggregate = false;
+    if (parentIsAggregate && node->kind == PlanKind::kSessionWindow) {
+      auto copy = std::make_shared<LogicalPlan>(*node);
+      for (auto& c : copy->children) c = rewrite(c);
+      return copy;
+    }
     if (node->kind == PlanKind::kAggregate) return aggregate(node);
     if (node->kind == PlanKind::kWindowAggregate) return windowAggregate(node);
     if (node->kind == PlanKind::kDeduplicate) return deduplicate(node);
-    if (node->kind == PlanKind::kSessionWindow) {
+    if (node->kind == PlanKind::kSessionWindow && !underAggregate) {
       throw AnalysisError("UNSUPPORTED_STREAMING_OPERATION",
-                          "session_window on a stream is not supported yet in Weir.");
+                          "session_window on a stream is supported as a grouping key of an aggregation only.");
     }
     if ((node->kind == PlanKind::kLimit || node->kind == PlanKind::kSort) && !node->children.empty() &&
         node->children[0]->isStreaming()) {
@@ -62,7 +71,18 @@ struct Rewriter {
     size_t index = reserveOperator("stateStoreSave");
     const size_t numKeys = node->groupingExprs.size();
     auto partial = std::make_shared<LogicalPlan>(*node);
+    underAggregate = true;
     partial->children[0] = rewrite(node->children[0]);
+    underAggregate = false;
+    if (node->children[0]->kind == PlanKind::kSessionWindow) {
+      const int sessionOrdinal = static_cast<int>(node->children[0]->schema->fields().size()) - 1;
+      for (size_t k = 0; k < numKeys; ++k) {
+        const auto& g = node->groupingExprs[k];
+        if (g->kind == expr::ExprKind::kBoundColumn && g->ordinal == sessionOrdinal) {
+          operators[index].sessionKey = static_cast<int>(k);
+        }
+      }
+    }
     partial->aggregates.clear();
     std::vector<Field> fields(node->schema->fields().begin(), node->schema->fields().begin() + numKeys);
     operators[index].numKeys = numKeys;

@@ -20,6 +20,7 @@ struct StatefulOperator {
   size_t numKeys = 0;             // output columns [0, numKeys) are the key, the rest partials
   std::vector<std::string> mergeFunctions;  // per partial column: "sum", "min" or "max"
   int eventTimeKey = -1;          // the key column holding event time (a window or timestamp), or -1
+  int sessionKey = -1;            // the session_window key of a session aggregation, or -1
   // Deduplication ("dedupe", "dedupeWithinWatermark"): the key columns of the node's rows, the
   // watermarked column (or -1) and its delay.
   std::vector<int> keyOrdinals;

@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "weir/base/error.h"
 #include "weir/base/thread_pool.h"
+#include "weir/exec/executor.h"
 #include "weir/exec/key_encoder.h"
 #include "weir/exec/row_codec.h"
 
@@ -118,10 +120,117 @@ void StatefulAggregation::checkSchema(size_t partitions) {
   }
 }
 
+void StatefulAggregation::mergeSessions(state::StateStoreProvider& store, const plan::Partition& batches,
+                                        bool append, bool complete, int64_t lateMicros, int64_t evictMicros,
+                                        std::vector<columnar::Row>& emitted, int64_t& dropped,
+                                        const std::string& what) {
+  const size_t width = op_.node->schema->fields().size();
+  const auto s = static_cast<size_t>(op_.sessionKey);
+  using Session = std::vector<Value>;
+  auto start = [&](const Session& r) { return r[s].children().at(0).asLong(); };
+  auto end = [&](const Session& r) { return r[s].children().at(1).asLong(); };
+  auto decode = [&](const std::string& value) {
+    std::vector<Session> out;
+    for (auto& v : stateRow(value, what)) out.push_back(v.children());
+    return out;
+  };
+  auto encode = [&](const std::vector<Session>& sessions, std::string& out) {
+    int64_t minEnd = INT64_MAX;
+    std::vector<Value> list;
+    for (const auto& r : sessions) {
+      minEnd = std::min(minEnd, end(r));
+      list.push_back(Value::structOf(r));
+    }
+    encodeStateValue(minEnd, list, out);
+  };
+  // The batch's sessions by the other keys.
+  std::map<std::string, std::vector<Session>> touched;
+  for (const auto& b : batches) {
+    std::vector<columnar::VectorPtr> keyCols;
+    for (size_t k = 0; k < op_.numKeys; ++k) {
+      if (k != s) keyCols.push_back(b.column(k));
+    }
+    auto keys = exec::encodeKeys(keyCols, b.numRows());
+    for (size_t r = 0; r < b.numRows(); ++r) {
+      columnar::Row row = b.row(r);
+      Session values;
+      for (size_t c = 0; c < width; ++c) values.push_back(row[c]);
+      if (values[s].isNull()) continue;
+      if (end(values) <= lateMicros) {
+        ++dropped;
+        continue;
+      }
+      touched[std::string(keys.key(r))].push_back(std::move(values));
+    }
+  }
+  std::string encoded;
+  for (auto& [key, sessions] : touched) {
+    if (const std::string* old = store.get(key)) {
+      for (auto& r : decode(*old)) sessions.push_back(std::move(r));
+    }
+    std::sort(sessions.begin(), sessions.end(), [&](const Session& a, const Session& b) { return start(a) < start(b); });
+    std::vector<Session> merged;
+    for (auto& r : sessions) {
+      if (!merged.empty() && start(r) <= end(merged.back())) {
+        Session& cur = merged.back();
+        int64_t newEnd = std::max(end(cur), end(r));
+        for (size_t j = op_.numKeys; j < width; ++j) cur[j] = merge(op_.mergeFunctions[j - op_.numKeys], cur[j], r[j]);
+        const auto& bounds = cur[s].children();
+        cur[s] = Value::structOf({bounds.at(0), Value::timestamp(newEnd)});
+      } else {
+        merged.push_back(std::move(r));
+      }
+    }
+    encode(merged, encoded);
+    store.put(key, encoded);
+  }
+  // Sessions the watermark has passed are final: append emits them; they leave the state.
+  if (!complete && evictMicros != INT64_MIN) {
+    std::vector<std::pair<std::string, std::vector<Session>>> changed;
+    store.forEach([&](const std::string& key, const std::string& value) {
+      if (stateEventTime(value, what) <= evictMicros) changed.emplace_back(key, decode(value));
+    });
+    for (auto& [key, sessions] : changed) {
+      std::vector<Session> open;
+      for (auto& r : sessions) {
+        if (end(r) <= evictMicros) {
+          if (append) emitted.emplace_back(std::move(r));
+        } else {
+          open.push_back(std::move(r));
+        }
+      }
+      if (open.empty()) {
+        store.remove(key);
+      } else {
+        encode(open, encoded);
+        store.put(key, encoded);
+      }
+    }
+  }
+  if (complete) {
+    store.forEach([&](const std::string&, const std::string& value) {
+      for (auto& r : decode(value)) emitted.emplace_back(std::move(r));
+    });
+  }
+}
+
 plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t batchId,
                                               const std::string& outputMode, int64_t lateThresholdMs,
                                               int64_t evictionThresholdMs) {
   const size_t partitions = partials.size();
+  if (op_.sessionKey >= 0 && partitions > 1) {
+    // The aggregation partitioned rows by all its keys, the session window included; sessions of
+    // one key must meet in one state partition, so partition by the other keys.
+    std::vector<expr::ExprPtr> others;
+    const auto& fields = op_.node->schema->fields();
+    for (size_t k = 0; k < op_.numKeys; ++k) {
+      if (static_cast<int>(k) != op_.sessionKey) {
+        others.push_back(expr::boundColumn(static_cast<int>(k), fields[k].type, true, fields[k].name));
+      }
+    }
+    expr::EvalContext ctx;
+    partials = exec::shuffleByKeys(partials, others, partitions, ctx);
+  }
   if (!schemaChecked_) {
     checkSchema(partitions);
     schemaChecked_ = true;
@@ -145,6 +254,16 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
     store.load(batchId);
     const std::string what = "the state of operator " + std::to_string(op_.id) + ", partition " + std::to_string(p);
     std::vector<columnar::Row> emitted;
+    if (op_.sessionKey >= 0) {
+      mergeSessions(store, partials[p], append, complete, watermarked ? lateMicros : INT64_MIN,
+                    watermarked ? evictMicros : INT64_MIN, emitted, dropped[p], what);
+      metrics[p] = store.metrics();
+      store.commit();
+      metrics[p].commitTimeMs = store.metrics().commitTimeMs;
+      store.doMaintenance();
+      if (!emitted.empty()) out[p].push_back(columnar::ColumnBatch::fromRows(schema, emitted));
+      return;
+    }
     std::string encoded;
     for (const auto& b : partials[p]) {
       std::vector<columnar::VectorPtr> keyCols(b.columns().begin(), b.columns().begin() + op_.numKeys);

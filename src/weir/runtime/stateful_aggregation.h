@@ -36,6 +36,11 @@ class StatefulAggregation {
 
  private:
   void checkSchema(size_t partitions);
+  // Session windows: the state of a key is its open sessions; new sessions merge with the ones
+  // they overlap.
+  void mergeSessions(state::StateStoreProvider& store, const plan::Partition& batches, bool append, bool complete,
+                     int64_t lateMicros, int64_t evictMicros, std::vector<columnar::Row>& emitted, int64_t& dropped,
+                     const std::string& what);
 
   std::shared_ptr<io::FileSystem> fs_;
   std::string checkpoint_;
