@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 #include "weir/weir.h"
 
@@ -254,6 +256,18 @@ TEST_F(DataFrameTest, ActionsOnMissingDataFailClearly) {
   EXPECT_THROW(spark.read().json("/nonexistent/weir/path"), AnalysisError);
   EXPECT_THROW(spark.read().format("avro").load("/tmp"), AnalysisError);
   EXPECT_THROW(people().limit(-1), AnalysisError);
+}
+
+// A string literal option value is a string (not converted to the boolean overload).
+TEST_F(DataFrameTest, LiteralOptionValuesAreStrings) {
+  auto dir = std::filesystem::temp_directory_path() / ("weir-literal-options-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "x.csv") << "a;b\n1;2\n";
+  auto df = spark.read().format("csv").option("header", "true").option("sep", ";").option("inferSchema", true).load(
+      (dir / "x.csv").string());
+  EXPECT_EQ(df.columns(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(df.collect(), (std::vector<Row>{Row({Value::integer(1), Value::integer(2)})}));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -33,24 +33,6 @@ DataFrameReader& DataFrameReader::schema(const StructType& schema) {
 
 DataFrameReader& DataFrameReader::schema(const std::string& ddl) { return schema(StructType::fromDDL(ddl)); }
 
-DataFrameReader& DataFrameReader::option(const std::string& key, const std::string& value) {
-  options_.set(key, value);
-  return *this;
-}
-
-DataFrameReader& DataFrameReader::option(const std::string& key, bool value) {
-  return option(key, std::string(value ? "true" : "false"));
-}
-
-DataFrameReader& DataFrameReader::option(const std::string& key, int64_t value) {
-  return option(key, std::to_string(value));
-}
-
-DataFrameReader& DataFrameReader::options(const std::map<std::string, std::string>& options) {
-  for (const auto& [k, v] : options) options_.set(k, v);
-  return *this;
-}
-
 DataFrame DataFrameReader::load(const std::string& path) const { return load(std::vector<std::string>{path}); }
 
 DataFrame DataFrameReader::load(const std::vector<std::string>& paths) const {
@@ -83,20 +65,6 @@ DataFrameWriter& DataFrameWriter::format(const std::string& source) {
 DataFrameWriter& DataFrameWriter::mode(const std::string& saveMode) {
   formats::parseSaveMode(saveMode);
   mode_ = saveMode;
-  return *this;
-}
-
-DataFrameWriter& DataFrameWriter::option(const std::string& key, const std::string& value) {
-  options_.set(key, value);
-  return *this;
-}
-
-DataFrameWriter& DataFrameWriter::option(const std::string& key, bool value) {
-  return option(key, std::string(value ? "true" : "false"));
-}
-
-DataFrameWriter& DataFrameWriter::options(const std::map<std::string, std::string>& options) {
-  for (const auto& [k, v] : options) options_.set(k, v);
   return *this;
 }
 

@@ -8,12 +8,13 @@
 #include <vector>
 
 #include "weir/api/data_frame.h"
+#include "weir/api/option_setters.h"
 #include "weir/plan/logical_plan.h"
 
 namespace weir {
 
 /// Builder for a batch read. Cheap to copy.
-class DataFrameReader {
+class DataFrameReader : public OptionSetters<DataFrameReader> {
  public:
   explicit DataFrameReader(std::shared_ptr<SessionState> session) : session_(std::move(session)) {}
 
@@ -22,10 +23,6 @@ class DataFrameReader {
   DataFrameReader& schema(const StructType& schema);
   /// A DDL schema string ("a INT, b STRING").
   DataFrameReader& schema(const std::string& ddl);
-  DataFrameReader& option(const std::string& key, const std::string& value);
-  DataFrameReader& option(const std::string& key, bool value);
-  DataFrameReader& option(const std::string& key, int64_t value);
-  DataFrameReader& options(const std::map<std::string, std::string>& options);
 
   DataFrame load(const std::string& path) const;
   DataFrame load(const std::vector<std::string>& paths) const;
@@ -38,20 +35,16 @@ class DataFrameReader {
   std::shared_ptr<SessionState> session_;
   std::string format_ = "json";
   std::optional<types::DataTypePtr> schema_;
-  plan::Options options_;
 };
 
 /// Builder for a batch write. Cheap to copy.
-class DataFrameWriter {
+class DataFrameWriter : public OptionSetters<DataFrameWriter> {
  public:
   explicit DataFrameWriter(DataFrame frame) : frame_(std::move(frame)) {}
 
   DataFrameWriter& format(const std::string& source);
   /// "error" (default) / "errorifexists", "append", "overwrite", "ignore".
   DataFrameWriter& mode(const std::string& saveMode);
-  DataFrameWriter& option(const std::string& key, const std::string& value);
-  DataFrameWriter& option(const std::string& key, bool value);
-  DataFrameWriter& options(const std::map<std::string, std::string>& options);
   DataFrameWriter& partitionBy(const std::vector<std::string>& columns);
 
   void save(const std::string& path) const;
@@ -62,7 +55,6 @@ class DataFrameWriter {
   DataFrame frame_;
   std::string format_ = "json";
   std::string mode_ = "error";
-  plan::Options options_;
   std::vector<std::string> partitionColumns_;
 };
 

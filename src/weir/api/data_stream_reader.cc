@@ -27,24 +27,6 @@ DataStreamReader& DataStreamReader::schema(const StructType& schema) {
 
 DataStreamReader& DataStreamReader::schema(const std::string& ddl) { return schema(StructType::fromDDL(ddl)); }
 
-DataStreamReader& DataStreamReader::option(const std::string& key, const std::string& value) {
-  options_.set(key, value);
-  return *this;
-}
-
-DataStreamReader& DataStreamReader::option(const std::string& key, bool value) {
-  return option(key, std::string(value ? "true" : "false"));
-}
-
-DataStreamReader& DataStreamReader::option(const std::string& key, int64_t value) {
-  return option(key, std::to_string(value));
-}
-
-DataStreamReader& DataStreamReader::options(const std::map<std::string, std::string>& options) {
-  for (const auto& [k, v] : options) options_.set(k, v);
-  return *this;
-}
-
 DataFrame DataStreamReader::load(const std::string& path) const {
   DataStreamReader copy = *this;
   copy.options_.set("path", path);

@@ -7,12 +7,13 @@
 #include <string>
 
 #include "weir/api/data_frame.h"
+#include "weir/api/option_setters.h"
 #include "weir/plan/logical_plan.h"
 
 namespace weir {
 
 /// Builder for a streaming read. Cheap to copy.
-class DataStreamReader {
+class DataStreamReader : public OptionSetters<DataStreamReader> {
  public:
   explicit DataStreamReader(std::shared_ptr<SessionState> session) : session_(std::move(session)) {}
 
@@ -21,10 +22,6 @@ class DataStreamReader {
   DataStreamReader& format(const std::string& source);
   DataStreamReader& schema(const StructType& schema);
   DataStreamReader& schema(const std::string& ddl);
-  DataStreamReader& option(const std::string& key, const std::string& value);
-  DataStreamReader& option(const std::string& key, bool value);
-  DataStreamReader& option(const std::string& key, int64_t value);
-  DataStreamReader& options(const std::map<std::string, std::string>& options);
 
   DataFrame load() const;
   DataFrame load(const std::string& path) const;
@@ -33,7 +30,6 @@ class DataStreamReader {
   std::shared_ptr<SessionState> session_;
   std::string format_;
   std::optional<types::DataTypePtr> schema_;
-  plan::Options options_;
 };
 
 }  // namespace weir

@@ -38,24 +38,6 @@ DataStreamWriter& DataStreamWriter::outputMode(const std::string& mode) {
   return *this;
 }
 
-DataStreamWriter& DataStreamWriter::option(const std::string& key, const std::string& value) {
-  options_.set(key, value);
-  return *this;
-}
-
-DataStreamWriter& DataStreamWriter::option(const std::string& key, bool value) {
-  return option(key, std::string(value ? "true" : "false"));
-}
-
-DataStreamWriter& DataStreamWriter::option(const std::string& key, int64_t value) {
-  return option(key, std::to_string(value));
-}
-
-DataStreamWriter& DataStreamWriter::options(const std::map<std::string, std::string>& options) {
-  for (const auto& [k, v] : options) options_.set(k, v);
-  return *this;
-}
-
 DataStreamWriter& DataStreamWriter::queryName(const std::string& name) {
   queryName_ = name;
   return *this;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "weir/api/data_frame.h"
+#include "weir/api/option_setters.h"
 #include "weir/api/streaming_query.h"
 #include "weir/io/file_system.h"
 #include "weir/plan/logical_plan.h"
@@ -15,7 +16,7 @@
 namespace weir {
 
 /// Builder for a streaming write. Cheap to copy.
-class DataStreamWriter {
+class DataStreamWriter : public OptionSetters<DataStreamWriter> {
  public:
   explicit DataStreamWriter(DataFrame frame) : frame_(std::move(frame)) {}
 
@@ -23,10 +24,6 @@ class DataStreamWriter {
   DataStreamWriter& format(const std::string& sink);
   /// "append" (default), "update" or "complete".
   DataStreamWriter& outputMode(const std::string& mode);
-  DataStreamWriter& option(const std::string& key, const std::string& value);
-  DataStreamWriter& option(const std::string& key, bool value);
-  DataStreamWriter& option(const std::string& key, int64_t value);
-  DataStreamWriter& options(const std::map<std::string, std::string>& options);
   DataStreamWriter& queryName(const std::string& name);
   DataStreamWriter& trigger(const Trigger& trigger);
   DataStreamWriter& partitionBy(const std::vector<std::string>& columns);
@@ -45,7 +42,6 @@ class DataStreamWriter {
   DataFrame frame_;
   std::string format_;
   std::string outputMode_ = "append";
-  plan::Options options_;
   std::string queryName_;
   Trigger trigger_ = Trigger::ProcessingTime(0);
   std::vector<std::string> partitionColumns_;
