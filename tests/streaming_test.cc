@@ -1109,6 +1109,44 @@ TEST_F(StreamingTest, SessionWindowsInCompleteModeEqualTheBatchQuery) {
   }
 }
 
+// limit on a stream: in append mode at most n rows over the query's life (state counts them); in
+// complete mode over each batch's whole result (e.g. a top-k); not in update mode.
+TEST_F(StreamingTest, LimitOnStreams) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("city STRING"));
+  BatchCollector appended;
+  auto q = input.toDF().limit(3).writeStream().foreachBatch(appended.fn()).option("checkpointLocation", path("limit")).start();
+  for (auto step : std::vector<std::vector<std::string>>{{"a", "b"}, {"c", "d"}, {"e"}}) {
+    std::vector<Row> rows;
+    for (auto& c : step) rows.push_back(Row({S(c)}));
+    input.addData(rows);
+    q.processAllAvailable();
+  }
+  q.stop();
+  std::vector<size_t> sizes;
+  for (auto& b : appended.outputs()) sizes.push_back(b.size());
+  EXPECT_EQ(sizes, (std::vector<size_t>{2, 1, 0}));
+  // Top 2 cities by count, recomputed over the complete result every batch.
+  BatchCollector top;
+  auto q2 = input.toDF()
+                .groupBy("city")
+                .count()
+                .orderBy(col("count").desc(), col("city").asc())
+                .limit(2)
+                .writeStream()
+                .outputMode("complete")
+                .foreachBatch(top.fn())
+                .option("checkpointLocation", path("top"))
+                .start();
+  q2.processAllAvailable();
+  input.addData({Row({S("e")}), Row({S("c")})});
+  q2.processAllAvailable();
+  q2.stop();
+  EXPECT_EQ(top.outputs(), (std::vector<std::vector<Row>>{{Row({S("a"), I(1)}), Row({S("b"), I(1)})},
+                                                          {Row({S("c"), I(2)}), Row({S("e"), I(2)})}}));
+  EXPECT_THROW(input.toDF().groupBy("city").count().limit(1).writeStream().format("noop").outputMode("update").start(),
+               AnalysisError);
+}
+
 // Random input in random micro-batches must end where the batch query over all input ends.
 TEST_F(StreamingTest, CompleteModeEqualsTheBatchQueryForAnyBatchSplit) {
   std::mt19937_64 rng(42);

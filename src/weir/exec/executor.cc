@@ -65,7 +65,10 @@ Partitions Executor::execute(const plan::LogicalPlan& p) {
       return join(p, std::move(left), std::move(right));
     }
     case PlanKind::kSort: return sort(p, execute(*p.children[0]));
-    case PlanKind::kLimit: return limit(p, execute(*p.children[0]));
+    case PlanKind::kLimit: {
+      Partitions out = limit(p, execute(*p.children[0]));
+      return options_.afterStatefulNode ? options_.afterStatefulNode(p, std::move(out)) : out;
+    }
     case PlanKind::kUnion: {
       Partitions out;
       for (const auto& c : p.children) {

@@ -30,6 +30,7 @@ struct Rewriter {
   std::vector<std::pair<size_t, std::shared_ptr<LogicalPlan>>> pending;
 
   bool underAggregate = false;
+  std::string outputMode;
 
   PlanPtr rewrite(const PlanPtr& node) {
     if (!node->isStreaming()) return node;
@@ -50,8 +51,13 @@ struct Rewriter {
     if ((node->kind == PlanKind::kLimit || node->kind == PlanKind::kSort) && !node->children.empty() &&
         node->children[0]->isStreaming()) {
       // Sorting is only allowed on a complete-mode aggregation's result, which is whole each batch.
-      if (node->kind == PlanKind::kLimit) {
-        throw AnalysisError("UNSUPPORTED_STREAMING_OPERATION", "limit on a stream is not supported yet in Weir.");
+      if (node->kind == PlanKind::kLimit && outputMode == "append") {
+        // A global limit across batches: the number of rows emitted so far is state.
+        size_t index = reserveOperator("globalLimit");
+        auto copy = std::make_shared<LogicalPlan>(*node);
+        copy->children[0] = rewrite(node->children[0]);
+        operators[index].node = copy.get();
+        return copy;
       }
     }
     auto copy = std::make_shared<LogicalPlan>(*node);
@@ -184,8 +190,9 @@ struct Rewriter {
 
 }  // namespace
 
-IncrementalPlan makeIncrementalPlan(const PlanPtr& analyzed) {
+IncrementalPlan makeIncrementalPlan(const PlanPtr& analyzed, const std::string& outputMode) {
   Rewriter r;
+  r.outputMode = outputMode;
   IncrementalPlan out;
   out.plan = r.rewrite(analyzed);
   out.operators = std::move(r.operators);

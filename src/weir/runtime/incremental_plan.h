@@ -27,6 +27,7 @@ struct StatefulOperator {
   int eventTimeColumn = -1;
   int64_t delayMs = 0;
   bool isDeduplication() const { return name == "dedupe" || name == "dedupeWithinWatermark"; }
+  bool isGlobalLimit() const { return name == "globalLimit"; }
 };
 
 struct IncrementalPlan {
@@ -36,6 +37,6 @@ struct IncrementalPlan {
 
 /// Rewrites `analyzed` for micro-batch execution. Throws AnalysisError for aggregates that cannot
 /// be merged across batches yet.
-IncrementalPlan makeIncrementalPlan(const plan::PlanPtr& analyzed);
+IncrementalPlan makeIncrementalPlan(const plan::PlanPtr& analyzed, const std::string& outputMode);
 
 }  // namespace weir::runtime

@@ -12,6 +12,7 @@
 #include "weir/runtime/checkpoint/stream_metadata.h"
 #include "weir/runtime/stateful_aggregation.h"
 #include "weir/runtime/stateful_deduplication.h"
+#include "weir/runtime/stateful_limit.h"
 
 namespace weir::runtime {
 
@@ -85,7 +86,7 @@ StreamExecution::~StreamExecution() {
 
 void StreamExecution::start() {
   // The plan each batch runs: aggregations compute mergeable partials that state completes.
-  incremental_ = makeIncrementalPlan(config_.plan);
+  incremental_ = makeIncrementalPlan(config_.plan, config_.outputMode);
   collectLeaves(*incremental_.plan, leaves_);
   collectWatermarks(*incremental_.plan, watermarkNodes_);
   nodeWatermarksMs_.assign(watermarkNodes_.size(), 0);
@@ -93,7 +94,9 @@ void StreamExecution::start() {
     usesWatermarkInState_ |= (op.eventTimeKey >= 0 && config_.outputMode != "complete") || op.eventTimeColumn >= 0;
   }
   for (const auto& op : incremental_.operators) {
-    if (op.isDeduplication()) {
+    if (op.isGlobalLimit()) {
+      limits_.push_back(std::make_unique<StatefulGlobalLimit>(config_.fileSystem, config_.checkpointLocation, op));
+    } else if (op.isDeduplication()) {
       deduplications_.push_back(
           std::make_unique<StatefulDeduplication>(config_.fileSystem, config_.checkpointLocation, op));
     } else {
@@ -398,6 +401,9 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
                             batchWatermarkMs_);
       }
     }
+    for (auto& limit : limits_) {
+      if (limit->op().node == &node) return limit->process(std::move(partials), currentBatchId_);
+    }
     for (auto& dedup : deduplications_) {
       if (dedup->op().node == &node) {
         return dedup->process(std::move(partials), currentBatchId_, prevBatchWatermarkMs_, batchWatermarkMs_);
@@ -502,6 +508,9 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
     }
     for (const auto& dedup : deduplications_) {
       if (dedup->op().id == op.id) p.stateOperators.push_back(dedup->progress());
+    }
+    for (const auto& limit : limits_) {
+      if (limit->op().id == op.id) p.stateOperators.push_back(limit->progress());
     }
   }
   if (!watermarkNodes_.empty()) {

@@ -115,6 +115,7 @@ class StreamExecution : public std::enable_shared_from_this<StreamExecution> {
   bool usesWatermarkInState_ = false;      // a stateful operator evicts by event time
   std::vector<std::unique_ptr<class StatefulAggregation>> aggregations_;
   std::vector<std::unique_ptr<class StatefulDeduplication>> deduplications_;
+  std::vector<std::unique_ptr<class StatefulGlobalLimit>> limits_;
 
   // Batch state (query thread only).
   int64_t currentBatchId_ = 0;
