@@ -1918,6 +1918,256 @@ class Converter {
     }
   }
 
+  // ----- the fast path for the common record shape
+
+ public:
+
+  /// Parses a record that is one flat object of plain values (null, true, false, numbers that
+  /// convert exactly, strings without escapes or control characters, ISO timestamps) straight
+  /// from the text, without simdjson, appending one row to `c`. `p` is at the '{', `end` is the
+  /// record's end; the buffer is padded past it. Returns false for any other record: the caller
+  /// rolls back what was appended and takes the general path, which decides everything the fast
+  /// path does not (malformed input, escapes, nesting, repeated keys, lenient features).
+  bool fastRecord(const char* p, const char* end, Column& c) {
+    const size_t n = c.children.size();
+    if (n > 64) return false;
+    const char* const start = p;
+    bool high = false;  // bytes >= 0x80 seen: the record's UTF-8 is checked at the end
+    uint64_t seen = 0;
+    size_t expected = 0;
+    ++p;
+    skipWhitespace(p, end);
+    if (p < end && *p == '}') {
+      ++p;
+    } else {
+      for (;;) {
+        if (p >= end || *p != '"') return false;
+        const char* key = p + 1;
+        const char* close = scanString(key, end, high);
+        if (close == nullptr) return false;
+        int index = expected < n && c.matchers[expected].matches(key)
+                        ? c.resolved[expected]
+                        : c.lookup(std::string_view(key, static_cast<size_t>(close - key)));
+        p = close + 1;
+        skipWhitespace(p, end);
+        if (p >= end || *p != ':') return false;
+        ++p;
+        skipWhitespace(p, end);
+        if (p >= end) return false;
+        if (index < 0) {
+          if (!fastSkip(p, end, high)) return false;
+        } else {
+          const auto at = static_cast<size_t>(index);
+          expected = at + 1;
+          const uint64_t bit = uint64_t{1} << at;
+          if ((seen & bit) != 0) return false;
+          seen |= bit;
+          if (!fastValue(p, end, c.children[at], high)) return false;
+        }
+        skipWhitespace(p, end);
+        if (p >= end) return false;
+        if (*p == ',') {
+          ++p;
+          skipWhitespace(p, end);
+          continue;
+        }
+        if (*p != '}') return false;
+        ++p;
+        break;
+      }
+    }
+    skipWhitespace(p, end);
+    if (p != end) return false;
+    if (high && !simdjson::validate_utf8(start, static_cast<size_t>(end - start))) return false;
+    const uint64_t all = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+    if (seen != all) {
+      for (size_t i = 0; i < n; ++i) {
+        if (((seen >> i) & 1) == 0) c.children[i].appendNull();
+      }
+    }
+    c.markValid();
+    return true;
+  }
+
+  [[gnu::always_inline]] static void skipWhitespace(const char*& p, const char* end) {
+    while (p < end && isJsonWhitespace(*p)) ++p;
+  }
+
+  /// The closing quote of a string whose body starts at `p`, or nullptr when the body holds a
+  /// backslash or a control character (or is not closed before `end`). Reads 16 bytes at a time
+  /// into the buffer's padding.
+  [[gnu::always_inline]] static const char* scanString(const char* p, const char* end, bool& high) {
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(' ');
+    while (p < end) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      // Signed compare: control characters and bytes >= 0x80 are both below ' '.
+      const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                           _mm_cmplt_epi8(v, space));
+      auto mask = static_cast<unsigned>(_mm_movemask_epi8(special));
+      while (mask != 0) {
+        const char* q = p + __builtin_ctz(mask);
+        if (q >= end) return nullptr;
+        if (*q == '"') return q;
+        if (static_cast<unsigned char>(*q) < 0x80) return nullptr;
+        high = true;
+        mask &= mask - 1;
+      }
+      p += 16;
+    }
+    return nullptr;
+  }
+
+  /// A JSON number at `p` in the strict grammar, as a decimal mantissa and exponent. False for
+  /// anything else and for mantissas of more than 19 digits.
+  struct FastNumber {
+    uint64_t mantissa = 0;
+    int exponent = 0;
+    bool negative = false;
+    bool integer = true;
+  };
+  [[gnu::always_inline]] static bool fastNumber(const char*& p, const char* end, FastNumber& num) {
+    if (*p == '-') {
+      num.negative = true;
+      ++p;
+    }
+    if (p >= end || !isDigit(*p)) return false;
+    int digits = 0;
+    if (*p == '0') {
+      ++p;
+      if (p < end && isDigit(*p)) return false;
+    } else {
+      while (p < end && isDigit(*p)) {
+        num.mantissa = num.mantissa * 10 + static_cast<uint64_t>(*p++ - '0');
+        ++digits;
+      }
+    }
+    if (p < end && *p == '.') {
+      ++p;
+      num.integer = false;
+      if (p >= end || !isDigit(*p)) return false;
+      while (p < end && isDigit(*p)) {
+        if (num.mantissa != 0 || *p != '0') ++digits;
+        num.mantissa = num.mantissa * 10 + static_cast<uint64_t>(*p++ - '0');
+        --num.exponent;
+      }
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+      ++p;
+      num.integer = false;
+      bool negativeExponent = false;
+      if (p < end && (*p == '+' || *p == '-')) negativeExponent = *p++ == '-';
+      if (p >= end || !isDigit(*p)) return false;
+      int e = 0;
+      while (p < end && isDigit(*p)) {
+        if (e > 10000) return false;
+        e = e * 10 + (*p++ - '0');
+      }
+      num.exponent += negativeExponent ? -e : e;
+    }
+    return digits <= 19;
+  }
+
+  /// The exactly rounded double of a number, when one multiplication or division by an exact
+  /// power of ten gives it (Clinger's fast path).
+  [[gnu::always_inline]] static bool exactDouble(const FastNumber& num, double& d) {
+    static constexpr double kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (num.mantissa > (uint64_t{1} << 53) || num.exponent < -22 || num.exponent > 22) return false;
+    d = static_cast<double>(num.mantissa);
+    d = num.exponent < 0 ? d / kPowers[-num.exponent] : d * kPowers[num.exponent];
+    if (num.negative) d = -d;
+    return true;
+  }
+
+  /// Appends the value at `p` to `c` when the fast path converts it as the general path would.
+  [[gnu::always_inline]] bool fastValue(const char*& p, const char* end, Column& c, bool& high) {
+    switch (*p) {
+      case 'n':
+        if (end - p < 4 || std::memcmp(p, "null", 4) != 0) return false;
+        p += 4;
+        c.appendNull();
+        return true;
+      case 't':
+      case 'f': {
+        if (c.id != TypeId::kBoolean) return false;
+        const bool value = *p == 't';
+        const size_t len = value ? 4 : 5;
+        if (static_cast<size_t>(end - p) < len || std::memcmp(p, value ? "true" : "false", len) != 0) return false;
+        p += len;
+        c.appendFixed<uint8_t>(value ? 1 : 0);
+        return true;
+      }
+      case '"': {
+        const char* body = p + 1;
+        const char* close = scanString(body, end, high);
+        if (close == nullptr) return false;
+        const auto size = static_cast<size_t>(close - body);
+        if (c.id == TypeId::kString) {
+          c.appendFromJson(body, size);
+        } else if (c.id == TypeId::kTimestamp && plan_.timestampPatterns.empty()) {
+          int64_t micros;
+          if (!parseIsoTimestampFast(std::string_view(body, size), micros, dayCache_)) return false;
+          c.appendFixed<int64_t>(micros);
+        } else {
+          return false;
+        }
+        p = close + 1;
+        return true;
+      }
+      default: {
+        if (*p != '-' && !isDigit(*p)) return false;
+        FastNumber num;
+        if (!fastNumber(p, end, num)) return false;
+        if (c.id == TypeId::kDouble) {
+          double d;
+          if (!exactDouble(num, d)) return false;
+          c.appendFixed<double>(d);
+          return true;
+        }
+        if (!num.integer || num.mantissa > (uint64_t{1} << 62)) return false;
+        const int64_t v = num.negative ? -static_cast<int64_t>(num.mantissa) : static_cast<int64_t>(num.mantissa);
+        if (c.id == TypeId::kLong) {
+          c.appendFixed<int64_t>(v);
+          return true;
+        }
+        if (c.id == TypeId::kInteger && v >= std::numeric_limits<int32_t>::min() &&
+            v <= std::numeric_limits<int32_t>::max()) {
+          c.appendFixed<int32_t>(static_cast<int32_t>(v));
+          return true;
+        }
+        return false;
+      }
+    }
+  }
+
+  /// Steps over a plain value of a field the schema does not hold.
+  static bool fastSkip(const char*& p, const char* end, bool& high) {
+    switch (*p) {
+      case '"': {
+        const char* close = scanString(p + 1, end, high);
+        if (close == nullptr) return false;
+        p = close + 1;
+        return true;
+      }
+      case 'n':
+      case 't':
+      case 'f': {
+        std::string_view literal = *p == 'n' ? "null" : *p == 't' ? "true" : "false";
+        if (static_cast<size_t>(end - p) < literal.size() || std::memcmp(p, literal.data(), literal.size()) != 0) {
+          return false;
+        }
+        p += literal.size();
+        return true;
+      }
+      default: {
+        if (*p != '-' && !isDigit(*p)) return false;
+        FastNumber num;
+        return fastNumber(p, end, num);
+      }
+    }
+  }
+
+ private:
   // Strict JSON escapes for simdjson input (lenient records were normalized beforehand).
   JsonFeatures strict() const {
     JsonFeatures s;
@@ -1992,7 +2242,11 @@ class RecordRun {
       first_[k] = p;
     }
     converter_.setBuffer(buffer + length);
-    processRange(0, count);
+    if (root_.id == TypeId::kStruct && root_.children.size() <= 64) {
+      processFast(count);
+    } else {
+      processRange(0, count);
+    }
   }
 
   /// The column of every row parsed; for from_json padded with nulls to `totalRows`.
@@ -2270,6 +2524,30 @@ class RecordRun {
       }
       s = end;
     }
+  }
+
+  // Records one at a time through the converter's fast path; a record it declines goes through
+  // the general path alone. When most records decline (nested schemas, escapes), the rest go
+  // through the general path in chunks.
+  void processFast(size_t count) {
+    size_t declined = 0;
+    size_t k = 0;
+    for (; k < count; ++k) {
+      if (declined * 8 > k + 64) break;
+      if (blank(k)) {
+        emitBlank(k);
+        continue;
+      }
+      const char* p = buffer_ + first_[k];
+      if (*p == '{') {
+        startRecord(k);
+        if (converter_.fastRecord(p, buffer_ + spans_[k].end, root_)) continue;
+        root_.truncate(rowStart_[k]);
+      }
+      ++declined;
+      processRange(k, k + 1);
+    }
+    if (k < count) processRange(k, count);
   }
 
   const JsonReader::Plan& plan_;
