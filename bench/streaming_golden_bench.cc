@@ -8,6 +8,7 @@
 // Prints events/s over the batches' own durations, batch duration p50/p99 and state size.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -60,6 +61,11 @@ int main(int argc, char** argv) {
     query.processAllAvailable();
   }
   auto progress = query.recentProgress();
+  if (std::getenv("WEIR_BENCH_PROGRESS")) {
+    for (const auto& p : progress) {
+      if (p.numInputRows > 0) std::printf("%s\n", p.json().c_str());
+    }
+  }
   query.stop();
   std::filesystem::remove_all(checkpoint);
 

@@ -1026,7 +1026,7 @@ TEST_F(StreamingTest, CheckpointFilesAfterOneAggregationBatchE21) {
     EXPECT_TRUE(std::filesystem::exists(path("e21/state/0/" + std::to_string(p) + "/1.delta"))) << p;
   }
   EXPECT_EQ(readFile(path("e21/state/0/_metadata/schema")),
-            "{\"version\":1,\"operatorName\":\"stateStoreSave\",\"numPartitions\":2,\"keySchema\":\"(string)\","
+            "{\"version\":2,\"operatorName\":\"stateStoreSave\",\"numPartitions\":2,\"keySchema\":\"(string)\","
             "\"valueSchema\":\"(bigint)\"}");
 }
 
@@ -1150,16 +1150,22 @@ TEST_F(StreamingTest, LimitOnStreams) {
 // Random input in random micro-batches must end where the batch query over all input ends.
 TEST_F(StreamingTest, CompleteModeEqualsTheBatchQueryForAnyBatchSplit) {
   std::mt19937_64 rng(42);
-  auto schema = StructType::fromDDL("ts TIMESTAMP, k STRING, v BIGINT");
+  auto schema = StructType::fromDDL("ts TIMESTAMP, k STRING, v BIGINT, d DOUBLE, t STRING");
   std::vector<Row> all;
   for (int i = 0; i < 600; ++i) {
     Value v = rng() % 7 == 0 ? Value::null() : I(static_cast<int64_t>(rng() % 100) - 20);
-    all.push_back(Row({Value::timestamp(static_cast<int64_t>(rng() % 7200) * 1000000), S("k" + std::to_string(rng() % 9)), v}));
+    Value d = rng() % 9 == 0 ? Value::null() : Value::real(rng() % 10 == 0 ? -0.0 : static_cast<double>(rng() % 64) / 4);
+    Value t = rng() % 8 == 0 ? Value::null() : S(std::string(1 + rng() % 3, static_cast<char>('a' + rng() % 26)));
+    all.push_back(Row({Value::timestamp(static_cast<int64_t>(rng() % 7200) * 1000000), S("k" + std::to_string(rng() % 9)),
+                       v, d, t}));
   }
   auto query = [&](const DataFrame& df) {
     return df.groupBy(window(col("ts"), "10 minutes", "5 minutes"), col("k"))
-        .agg(count("*").alias("n"), sum("v").alias("s"), min("v").alias("lo"), max("v").alias("hi"))
-        .select(col("window.start").cast("string").alias("w"), col("k"), col("n"), col("s"), col("lo"), col("hi"));
+        .agg(count("*").alias("n"), sum("v").alias("s"), min("v").alias("lo"), max("v").alias("hi"),
+             sum("d").alias("sd"), avg("d").alias("ad"), min("d").alias("mind"), max("t").alias("maxt"),
+             min("t").alias("mint"))
+        .select(col("window.start").cast("string").alias("w"), col("k"), col("n"), col("s"), col("lo"), col("hi"),
+                col("sd"), col("ad"), col("mind"), col("maxt"), col("mint"));
   };
   auto expected = sorted(query(spark.createDataFrame(all, schema)).collect());
   auto input = MemoryStream::create(spark, schema);

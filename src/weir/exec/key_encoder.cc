@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 
 #define XXH_INLINE_ALL  // the hash of short keys is a few instructions; no call
@@ -198,6 +199,221 @@ void writeNormalizedFloat(char* dst, T value) {
 }
 
 }  // namespace
+
+bool flatKeyLayout(const std::vector<types::DataTypePtr>& types) {
+  std::function<bool(const types::DataType&)> flatType = [&](const types::DataType& t) {
+    if (t.id() == TypeId::kArray || t.id() == TypeId::kMap) return false;
+    if (t.id() == TypeId::kStruct) {
+      for (const auto& f : t.fields()) {
+        if (!flatType(*f.type)) return false;
+      }
+    }
+    return true;
+  };
+  for (const auto& t : types) {
+    if (!flatType(*t)) return false;
+  }
+  return true;
+}
+
+namespace {
+
+template <class T>
+bool readRaw(std::string_view& in, T& v) {
+  if (in.size() < sizeof(T)) return false;
+  std::memcpy(&v, in.data(), sizeof(T));
+  in.remove_prefix(sizeof(T));
+  return true;
+}
+
+}  // namespace
+
+bool decodeKeyValue(std::string_view& in, const types::DataType& type, bool flat, columnar::Value& out) {
+  using columnar::Value;
+  uint8_t valid;
+  if (!readRaw(in, valid) || valid > 1) return false;
+  const TypeId id = type.id();
+  if (id == TypeId::kStruct && flat) {
+    // The fields follow whether or not the struct is null.
+    std::vector<Value> fields(type.fields().size());
+    for (size_t c = 0; c < fields.size(); ++c) {
+      if (!decodeKeyValue(in, *type.fields()[c].type, flat, fields[c])) return false;
+    }
+    out = valid ? Value::structOf(std::move(fields)) : Value::null();
+    return true;
+  }
+  if (!valid || id == TypeId::kNull) {
+    out = Value::null();
+    return valid == 0;
+  }
+  switch (id) {
+    case TypeId::kBoolean: {
+      uint8_t b;
+      if (!readRaw(in, b)) return false;
+      out = Value::boolean(b != 0);
+      return true;
+    }
+    case TypeId::kByte: {
+      int8_t v;
+      if (!readRaw(in, v)) return false;
+      out = Value::integer(v);
+      return true;
+    }
+    case TypeId::kShort: {
+      int16_t v;
+      if (!readRaw(in, v)) return false;
+      out = Value::integer(v);
+      return true;
+    }
+    case TypeId::kInteger:
+    case TypeId::kDate: {
+      int32_t v;
+      if (!readRaw(in, v)) return false;
+      out = id == TypeId::kDate ? Value::date(v) : Value::integer(v);
+      return true;
+    }
+    case TypeId::kLong:
+    case TypeId::kTimestamp:
+    case TypeId::kTimestampNtz: {
+      int64_t v;
+      if (!readRaw(in, v)) return false;
+      out = id == TypeId::kLong ? Value::integer(v) : id == TypeId::kTimestamp ? Value::timestamp(v) : Value::timestampNtz(v);
+      return true;
+    }
+    case TypeId::kFloat: {
+      float v;
+      if (!readRaw(in, v)) return false;
+      out = Value::floating(v);
+      return true;
+    }
+    case TypeId::kDouble: {
+      double v;
+      if (!readRaw(in, v)) return false;
+      out = Value::real(v);
+      return true;
+    }
+    case TypeId::kDecimal: {
+      columnar::int128_t v;
+      if (!readRaw(in, v)) return false;
+      out = Value::decimal(columnar::Decimal{v, type.precision(), type.scale()});
+      return true;
+    }
+    case TypeId::kString:
+    case TypeId::kBinary: {
+      uint32_t size;
+      if (!readRaw(in, size) || in.size() < size) return false;
+      std::string bytes(in.substr(0, size));
+      in.remove_prefix(size);
+      out = id == TypeId::kString ? Value::string(std::move(bytes)) : Value::binary(std::move(bytes));
+      return true;
+    }
+    case TypeId::kStruct: {
+      std::vector<Value> fields(type.fields().size());
+      for (size_t c = 0; c < fields.size(); ++c) {
+        if (!decodeKeyValue(in, *type.fields()[c].type, flat, fields[c])) return false;
+      }
+      out = Value::structOf(std::move(fields));
+      return true;
+    }
+    case TypeId::kArray:
+    case TypeId::kMap: {
+      uint32_t count;
+      if (!readRaw(in, count) || count > in.size()) return false;
+      std::vector<Value> items;
+      for (uint32_t k = 0; k < count; ++k) {
+        if (id == TypeId::kArray) {
+          // Elements carry their own validity byte.
+          items.emplace_back();
+          if (!decodeKeyValue(in, *type.elementType(), flat, items.back())) return false;
+        } else {
+          items.emplace_back();
+          if (!decodeKeyValue(in, *type.keyType(), flat, items.back())) return false;
+          items.emplace_back();
+          if (!decodeKeyValue(in, *type.valueType(), flat, items.back())) return false;
+        }
+      }
+      out = id == TypeId::kArray ? Value::array(std::move(items)) : Value::map(std::move(items));
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+void encodeKeyValue(const columnar::Value& v, const types::DataType& type, bool flat, std::string& out) {
+  using columnar::Value;
+  const TypeId id = type.id();
+  if (id == TypeId::kStruct && flat) {
+    out.push_back(v.isNull() ? '\0' : '\1');
+    for (size_t c = 0; c < type.fields().size(); ++c) {
+      encodeKeyValue(v.isNull() ? Value::null() : v.children().at(c), *type.fields()[c].type, flat, out);
+    }
+    return;
+  }
+  if (v.isNull() || id == TypeId::kNull) {
+    out.push_back('\0');
+    return;
+  }
+  out.push_back('\1');
+  switch (id) {
+    case TypeId::kBoolean:
+      appendRaw<uint8_t>(out, v.asBool() ? 1 : 0);
+      break;
+    case TypeId::kByte:
+      appendRaw<int8_t>(out, static_cast<int8_t>(v.asLong()));
+      break;
+    case TypeId::kShort:
+      appendRaw<int16_t>(out, static_cast<int16_t>(v.asLong()));
+      break;
+    case TypeId::kInteger:
+    case TypeId::kDate:
+      appendRaw<int32_t>(out, static_cast<int32_t>(v.asLong()));
+      break;
+    case TypeId::kLong:
+    case TypeId::kTimestamp:
+    case TypeId::kTimestampNtz:
+      appendRaw<int64_t>(out, v.asLong());
+      break;
+    case TypeId::kFloat: {
+      auto f = static_cast<float>(v.asDouble());
+      if (f == 0) f = 0;
+      if (std::isnan(f)) f = std::numeric_limits<float>::quiet_NaN();
+      appendRaw(out, f);
+      break;
+    }
+    case TypeId::kDouble: {
+      double d = v.asDouble();
+      if (d == 0) d = 0;
+      if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();
+      appendRaw(out, d);
+      break;
+    }
+    case TypeId::kDecimal:
+      appendRaw<columnar::int128_t>(out, v.asDecimal().unscaled);
+      break;
+    case TypeId::kString:
+    case TypeId::kBinary:
+      appendRaw<uint32_t>(out, static_cast<uint32_t>(v.asString().size()));
+      out.append(v.asString());
+      break;
+    case TypeId::kStruct:
+      for (size_t c = 0; c < type.fields().size(); ++c) encodeKeyValue(v.children().at(c), *type.fields()[c].type, flat, out);
+      break;
+    case TypeId::kArray:
+      appendRaw<uint32_t>(out, static_cast<uint32_t>(v.children().size()));
+      for (const auto& e : v.children()) encodeKeyValue(e, *type.elementType(), flat, out);
+      break;
+    case TypeId::kMap:
+      appendRaw<uint32_t>(out, static_cast<uint32_t>(v.children().size() / 2));
+      for (size_t k = 0; k + 1 < v.children().size(); k += 2) {
+        encodeKeyValue(v.children()[k], *type.keyType(), flat, out);
+        encodeKeyValue(v.children()[k + 1], *type.valueType(), flat, out);
+      }
+      break;
+    default:
+      break;
+  }
+}
 
 EncodedKeys encodeKeys(const std::vector<VectorPtr>& columns, size_t n) {
   EncodedKeys keys;

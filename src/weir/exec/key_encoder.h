@@ -28,6 +28,18 @@ struct EncodedKeys {
 /// Encodes rows [0, n) of `columns` for equality: floats normalized (-0.0 = 0.0, one NaN).
 EncodedKeys encodeKeys(const std::vector<columnar::VectorPtr>& columns, size_t n);
 
+/// Whether encodeKeys lays out keys of these column types column by column (no arrays or maps,
+/// at any depth): it then writes a struct as a validity byte followed by its fields, null or not.
+bool flatKeyLayout(const std::vector<types::DataTypePtr>& types);
+
+/// Decodes one value of `type` from the front of `bytes` (an encodeKeys encoding; `flat` as
+/// flatKeyLayout says for the key's columns) and advances `bytes`. False when the bytes are not
+/// such an encoding.
+bool decodeKeyValue(std::string_view& bytes, const types::DataType& type, bool flat, columnar::Value& out);
+
+/// Appends the encoding of `v`, a value of `type`, that decodeKeyValue reads back.
+void encodeKeyValue(const columnar::Value& v, const types::DataType& type, bool flat, std::string& out);
+
 /// Sort direction of one key column.
 struct SortKey {
   bool ascending = true;

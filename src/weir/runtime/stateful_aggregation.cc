@@ -18,7 +18,7 @@ namespace {
 using columnar::Value;
 
 // Merges two partial values of one aggregate ("sum", "min" or "max"); NULL means "no value".
-Value merge(const std::string& fn, const Value& a, const Value& b) {
+Value mergePartial(const std::string& fn, const Value& a, const Value& b) {
   if (a.isNull()) return b;
   if (b.isNull()) return a;
   if (fn == "sum") {
@@ -31,15 +31,6 @@ Value merge(const std::string& fn, const Value& a, const Value& b) {
   return a < b ? b : a;
 }
 
-// The event time of a state row: its event-time key, or the end of a window key, in micros.
-int64_t eventTimeOf(const Value& key) {
-  if (key.kind() == Value::Kind::kStruct) {
-    const auto& end = key.children().at(1);
-    return end.isNull() ? INT64_MIN : end.asLong();
-  }
-  return key.isNull() ? INT64_MIN : key.asLong();
-}
-
 // A state value: the row's event time (int64 micros; INT64_MAX without an event-time key), so the
 // eviction pass reads 8 bytes per key, then the row (keys and partials) in the row codec.
 void encodeStateValue(int64_t eventTime, const std::vector<Value>& row, std::string& out) {
@@ -48,7 +39,7 @@ void encodeStateValue(int64_t eventTime, const std::vector<Value>& row, std::str
   exec::encodeRow(row, out);
 }
 
-int64_t stateEventTime(const std::string& value, const std::string& what) {
+int64_t stateEventTime(std::string_view value, const std::string& what) {
   if (value.size() < sizeof(int64_t)) {
     throw CorruptionError("STATE_STORE_CORRUPT", "A row in " + what + " is truncated. Restore the checkpoint, or "
                                                  "delete it to start the query over.");
@@ -58,10 +49,260 @@ int64_t stateEventTime(const std::string& value, const std::string& what) {
   return t;
 }
 
-std::vector<Value> stateRow(const std::string& value, const std::string& what) {
+std::vector<Value> stateRow(std::string_view value, const std::string& what) {
   stateEventTime(value, what);
-  return exec::decodeRow(std::string_view(value).substr(sizeof(int64_t)), what);
+  return exec::decodeRow(value.substr(sizeof(int64_t)), what);
 }
+
+// The event time of row r of an event-time key column (a window: its end), in micros.
+int64_t eventTimeAt(const columnar::Vector& v, size_t r) {
+  if (v.typeId() == types::TypeId::kNull || v.isNull(r)) return INT64_MIN;
+  if (v.typeId() == types::TypeId::kStruct) {
+    const auto& end = v.child(1);
+    return end.isNull(r) ? INT64_MIN : end.valueAt<int64_t>(r);
+  }
+  return v.valueAt<int64_t>(r);
+}
+
+// A streaming aggregation's state entries: the key is the grouping key in exec::encodeKeys's
+// encoding, the value the partial aggregates in the same encoding. Merges values without
+// building rows for fixed-width numbers; decodes entries to rows for output.
+class StateCodec {
+ public:
+  StateCodec(const types::DataType& schema, size_t numKeys, const std::vector<std::string>& functions,
+             int eventTimeKey, const std::string& what)
+      : functions_(functions), eventTimeKey_(eventTimeKey), what_(what) {
+    for (size_t i = 0; i < schema.fields().size(); ++i) {
+      (i < numKeys ? keyTypes_ : valueTypes_).push_back(schema.fields()[i].type);
+    }
+    keyFlat_ = exec::flatKeyLayout(keyTypes_);
+    valueFlat_ = exec::flatKeyLayout(valueTypes_);
+  }
+
+  // Output columns for emitted rows, one per key and value column.
+  std::vector<columnar::MutableVectorPtr> makeColumns() const {
+    std::vector<columnar::MutableVectorPtr> out;
+    for (const auto& t : keyTypes_) out.push_back(columnar::Vector::make(t));
+    for (const auto& t : valueTypes_) out.push_back(columnar::Vector::make(t));
+    return out;
+  }
+
+  // Decodes a key and value as one more row of `columns`.
+  void appendRow(std::string_view key, std::string_view value, std::vector<columnar::MutableVectorPtr>& columns) const {
+    for (size_t i = 0; i < keyTypes_.size(); ++i) append(key, keyFlat_, *columns[i]);
+    for (size_t i = 0; i < valueTypes_.size(); ++i) append(value, valueFlat_, *columns[keyTypes_.size() + i]);
+    if (!key.empty() || !value.empty()) corrupt();
+  }
+
+  // The event time of a state key (a window key: its end), in micros; INT64_MIN for NULL.
+  int64_t eventTime(std::string_view key) const {
+    for (int i = 0; i < eventTimeKey_; ++i) skip(key, *keyTypes_[static_cast<size_t>(i)], keyFlat_);
+    const auto& type = *keyTypes_[static_cast<size_t>(eventTimeKey_)];
+    if (type.id() == types::TypeId::kStruct) {
+      // A window: validity, then start and end, each a validity byte and 8 bytes when valid.
+      uint8_t valid = take<uint8_t>(key);
+      if (!valid && !keyFlat_) return INT64_MIN;
+      int64_t t = INT64_MIN;
+      for (int field = 0; field < 2; ++field) {
+        if (take<uint8_t>(key)) {
+          t = take<int64_t>(key);
+        } else {
+          t = INT64_MIN;
+        }
+      }
+      return valid ? t : INT64_MIN;
+    }
+    if (!take<uint8_t>(key)) return INT64_MIN;
+    return take<int64_t>(key);
+  }
+
+  // out = the merge of two encoded values.
+  void merge(std::string_view a, std::string_view b, std::string& out) const {
+    out.clear();
+    for (size_t j = 0; j < valueTypes_.size(); ++j) {
+      const auto& type = *valueTypes_[j];
+      std::string_view x = item(a, type), y = item(b, type);
+      if (x[0] == 0) {
+        out.append(y);
+        continue;
+      }
+      if (y[0] == 0) {
+        out.append(x);
+        continue;
+      }
+      if (!mergeFixed(functions_[j], type, x, y, out)) {
+        Value u, v;
+        if (!exec::decodeKeyValue(x, type, valueFlat_, u) || !exec::decodeKeyValue(y, type, valueFlat_, v)) corrupt();
+        exec::encodeKeyValue(mergeValues(functions_[j], type, u, v), type, valueFlat_, out);
+      }
+    }
+    if (!a.empty() || !b.empty()) corrupt();
+  }
+
+ private:
+  [[noreturn]] void corrupt() const {
+    throw CorruptionError("STATE_STORE_CORRUPT", "An entry in " + what_ +
+                                                     " is not a valid state row. Restore the checkpoint, or delete it "
+                                                     "to start the query over.");
+  }
+
+  template <class T>
+  T take(std::string_view& in) const {
+    if (in.size() < sizeof(T)) corrupt();
+    T v;
+    std::memcpy(&v, in.data(), sizeof(T));
+    in.remove_prefix(sizeof(T));
+    return v;
+  }
+
+  void append(std::string_view& in, bool flat, columnar::Vector& out) const {
+    const auto& type = *out.type();
+    const auto id = type.id();
+    auto fixed = [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if (take<uint8_t>(in)) {
+        out.append<T>(take<T>(in));
+      } else {
+        out.appendNull();
+      }
+    };
+    switch (id) {
+      case types::TypeId::kLong:
+      case types::TypeId::kTimestamp:
+      case types::TypeId::kTimestampNtz:
+        return fixed(std::type_identity<int64_t>{});
+      case types::TypeId::kDouble:
+        return fixed(std::type_identity<double>{});
+      case types::TypeId::kInteger:
+      case types::TypeId::kDate:
+        return fixed(std::type_identity<int32_t>{});
+      case types::TypeId::kString:
+      case types::TypeId::kBinary:
+        if (take<uint8_t>(in)) {
+          const uint32_t size = take<uint32_t>(in);
+          if (in.size() < size) corrupt();
+          out.appendString(in.substr(0, size));
+          in.remove_prefix(size);
+        } else {
+          out.appendNull();
+        }
+        return;
+      case types::TypeId::kStruct:
+        if (flat && !in.empty() && in[0] == 1) {
+          in.remove_prefix(1);
+          for (size_t c = 0; c < type.fields().size(); ++c) append(in, flat, out.mutableChild(c));
+          out.appendStructRow();
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    Value v;
+    if (!exec::decodeKeyValue(in, type, flat, v)) corrupt();
+    out.appendValue(v);
+  }
+
+  void skip(std::string_view& in, const types::DataType& type, bool flat) const {
+    const int width = type.fixedWidth();
+    if (width > 0 && type.id() != types::TypeId::kNull) {
+      const size_t size = take<uint8_t>(in) ? 1 + static_cast<size_t>(width) : 1;
+      in.remove_prefix(size - 1);
+      return;
+    }
+    Value ignored;
+    if (!exec::decodeKeyValue(in, type, flat, ignored)) corrupt();
+  }
+
+  // The next value's bytes (validity byte included) cut from the front of `in`.
+  std::string_view item(std::string_view& in, const types::DataType& type) const {
+    const std::string_view before = in;
+    if (in.empty()) corrupt();
+    if (type.id() == types::TypeId::kString || type.id() == types::TypeId::kBinary) {
+      if (take<uint8_t>(in)) {
+        const uint32_t size = take<uint32_t>(in);
+        if (in.size() < size) corrupt();
+        in.remove_prefix(size);
+      }
+    } else {
+      skip(in, type, valueFlat_);
+    }
+    return before.substr(0, before.size() - in.size());
+  }
+
+  // Merges two valid fixed-width numbers in place of a row; false for other types.
+  static bool mergeFixed(const std::string& fn, const types::DataType& type, std::string_view x, std::string_view y,
+                         std::string& out) {
+    auto pick = [&](auto a, auto b) {
+      using T = decltype(a);
+      T r;
+      if (fn == "sum") {
+        if constexpr (std::is_integral_v<T>) {
+          r = static_cast<T>(static_cast<std::make_unsigned_t<T>>(a) + static_cast<std::make_unsigned_t<T>>(b));
+        } else {
+          r = a + b;
+        }
+      } else if (fn == "min") {
+        r = lessThan(b, a) ? b : a;
+      } else {
+        r = lessThan(a, b) ? b : a;
+      }
+      out.push_back('\1');
+      out.append(reinterpret_cast<const char*>(&r), sizeof r);
+    };
+    auto as = [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      T a, b;
+      std::memcpy(&a, x.data() + 1, sizeof a);
+      std::memcpy(&b, y.data() + 1, sizeof b);
+      pick(a, b);
+      return true;
+    };
+    switch (type.id()) {
+      case types::TypeId::kLong:
+      case types::TypeId::kTimestamp:
+      case types::TypeId::kTimestampNtz:
+        return as(std::type_identity<int64_t>{});
+      case types::TypeId::kDouble:
+        return as(std::type_identity<double>{});
+      case types::TypeId::kInteger:
+      case types::TypeId::kDate:
+        return fn != "sum" && as(std::type_identity<int32_t>{});
+      case types::TypeId::kFloat:
+        return fn != "sum" && as(std::type_identity<float>{});
+      default:
+        return false;
+    }
+  }
+
+  // Spark's ordering of floating values: NaN above everything.
+  template <class T>
+  static bool lessThan(T a, T b) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (std::isnan(a)) return false;
+      if (std::isnan(b)) return true;
+    }
+    return a < b;
+  }
+
+  static Value mergeValues(const std::string& fn, const types::DataType& type, const Value& a, const Value& b) {
+    if (fn == "sum" && type.id() == types::TypeId::kDecimal) {
+      // Spark's non-ANSI decimal sum: NULL once the result no longer fits the precision.
+      const auto sum = a.asDecimal().unscaled + b.asDecimal().unscaled;
+      columnar::int128_t limit = 1;
+      for (int i = 0; i < type.precision(); ++i) limit *= 10;
+      if (sum >= limit || sum <= -limit) return Value::null();
+      return Value::decimal(columnar::Decimal{sum, type.precision(), type.scale()});
+    }
+    return mergePartial(fn, a, b);
+  }
+
+  std::vector<types::DataTypePtr> keyTypes_, valueTypes_;
+  bool keyFlat_ = true, valueFlat_ = true;
+  const std::vector<std::string>& functions_;
+  int eventTimeKey_;
+  const std::string& what_;
+};
 
 std::string typesOf(const types::DataTypePtr& schema, size_t from, size_t to) {
   std::string out;
@@ -80,7 +321,7 @@ void StatefulAggregation::checkSchema(size_t partitions) {
   const auto& schema = op_.node->schema;
   const size_t n = schema->fields().size();
   nlohmann::ordered_json j;
-  j["version"] = 1;
+  j["version"] = 2;  // 2: keys and values in exec::encodeKeys's encoding
   j["operatorName"] = op_.name;
   j["numPartitions"] = partitions;
   j["keySchema"] = typesOf(schema, 0, op_.numKeys);
@@ -104,6 +345,13 @@ void StatefulAggregation::checkSchema(size_t partitions) {
                                         what + " was " + was + ", now " + now +
                                         ". Restore the query as it was, or start it with a new checkpointLocation.");
   };
+  if (stored.value("version", 0) != 2) {
+    throw CorruptionError("STATE_STORE_UNSUPPORTED_VERSION",
+                          "The state of operator " + std::to_string(op_.id) + " in " + checkpoint_ +
+                              " was written in state layout version " + text("version") +
+                              "; this Weir reads version 2. Run the query with the Weir release that wrote the "
+                              "checkpoint, or start it with a new checkpointLocation.");
+  }
   if (stored.value("operatorName", "") != op_.name) {
     fail("STREAMING_STATEFUL_OPERATOR_NOT_MATCH_IN_STATE_METADATA", "the operator", text("operatorName"),
          j["operatorName"].dump());
@@ -129,7 +377,7 @@ void StatefulAggregation::mergeSessions(state::StateStoreProvider& store, const 
   using Session = std::vector<Value>;
   auto start = [&](const Session& r) { return r[s].children().at(0).asLong(); };
   auto end = [&](const Session& r) { return r[s].children().at(1).asLong(); };
-  auto decode = [&](const std::string& value) {
+  auto decode = [&](std::string_view value) {
     std::vector<Session> out;
     for (auto& v : stateRow(value, what)) out.push_back(v.children());
     return out;
@@ -165,7 +413,7 @@ void StatefulAggregation::mergeSessions(state::StateStoreProvider& store, const 
   }
   std::string encoded;
   for (auto& [key, sessions] : touched) {
-    if (const std::string* old = store.get(key)) {
+    if (auto old = store.get(key)) {
       for (auto& r : decode(*old)) sessions.push_back(std::move(r));
     }
     std::sort(sessions.begin(), sessions.end(), [&](const Session& a, const Session& b) { return start(a) < start(b); });
@@ -174,7 +422,7 @@ void StatefulAggregation::mergeSessions(state::StateStoreProvider& store, const 
       if (!merged.empty() && start(r) <= end(merged.back())) {
         Session& cur = merged.back();
         int64_t newEnd = std::max(end(cur), end(r));
-        for (size_t j = op_.numKeys; j < width; ++j) cur[j] = merge(op_.mergeFunctions[j - op_.numKeys], cur[j], r[j]);
+        for (size_t j = op_.numKeys; j < width; ++j) cur[j] = mergePartial(op_.mergeFunctions[j - op_.numKeys], cur[j], r[j]);
         const auto& bounds = cur[s].children();
         cur[s] = Value::structOf({bounds.at(0), Value::timestamp(newEnd)});
       } else {
@@ -187,8 +435,8 @@ void StatefulAggregation::mergeSessions(state::StateStoreProvider& store, const 
   // Sessions the watermark has passed are final: append emits them; they leave the state.
   if (!complete && evictMicros != INT64_MIN) {
     std::vector<std::pair<std::string, std::vector<Session>>> changed;
-    store.forEach([&](const std::string& key, const std::string& value) {
-      if (stateEventTime(value, what) <= evictMicros) changed.emplace_back(key, decode(value));
+    store.forEach([&](std::string_view key, std::string_view value) {
+      if (stateEventTime(value, what) <= evictMicros) changed.emplace_back(std::string(key), decode(value));
     });
     for (auto& [key, sessions] : changed) {
       std::vector<Session> open;
@@ -208,7 +456,7 @@ void StatefulAggregation::mergeSessions(state::StateStoreProvider& store, const 
     }
   }
   if (complete) {
-    store.forEach([&](const std::string&, const std::string& value) {
+    store.forEach([&](std::string_view, std::string_view value) {
       for (auto& r : decode(value)) emitted.emplace_back(std::move(r));
     });
   }
@@ -240,7 +488,6 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
     stores_.push_back(std::make_unique<state::StateStoreProvider>(fs_, id));
   }
   const auto& schema = op_.node->schema;
-  const size_t width = schema->fields().size();
   const bool complete = outputMode == "complete";
   const bool append = outputMode == "append";
   // Complete mode ignores the watermark: nothing is late, nothing leaves the state.
@@ -264,46 +511,56 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
       if (!emitted.empty()) out[p].push_back(columnar::ColumnBatch::fromRows(schema, emitted));
       return;
     }
-    std::string encoded;
+    StateCodec codec(*op_.node->schema, op_.numKeys, op_.mergeFunctions, op_.eventTimeKey, what);
+    std::string merged;
+    auto columns = codec.makeColumns();
     for (const auto& b : partials[p]) {
+      const size_t n = b.numRows();
       std::vector<columnar::VectorPtr> keyCols(b.columns().begin(), b.columns().begin() + op_.numKeys);
-      auto keys = exec::encodeKeys(keyCols, b.numRows());
-      for (size_t r = 0; r < b.numRows(); ++r) {
-        columnar::Row row = b.row(r);
-        std::vector<Value> values;
-        values.reserve(width);
-        for (size_t c = 0; c < width; ++c) values.push_back(row[c]);
-        if (watermarked && eventTimeOf(values[static_cast<size_t>(op_.eventTimeKey)]) <= lateMicros) {
+      std::vector<columnar::VectorPtr> valueCols(b.columns().begin() + op_.numKeys, b.columns().end());
+      auto keys = exec::encodeKeys(keyCols, n);
+      auto values = exec::encodeKeys(valueCols, n);
+      const columnar::Vector* times = watermarked ? b.column(static_cast<size_t>(op_.eventTimeKey)).get() : nullptr;
+      for (size_t r = 0; r < n; ++r) {
+        if (times != nullptr && eventTimeAt(*times, r) <= lateMicros) {
           ++dropped[p];
           continue;
         }
-        std::string key(keys.key(r));
-        if (const std::string* old = store.get(key)) {
-          auto previous = stateRow(*old, what);
-          if (previous.size() != width) throw CorruptionError("STATE_STORE_CORRUPT", "A row in " + what + " has the wrong width.");
-          for (size_t j = op_.numKeys; j < width; ++j) {
-            values[j] = merge(op_.mergeFunctions[j - op_.numKeys], previous[j], values[j]);
-          }
+        const std::string_view key = keys.key(r);
+        std::string_view value = values.key(r);
+        const uint32_t id = store.find(key, keys.hashes[r]);
+        if (id != state::StateMap::kNone) {
+          codec.merge(store.value(id), value, merged);
+          value = merged;
+          store.set(id, value);
+        } else {
+          store.put(key, keys.hashes[r], value);
         }
-        encodeStateValue(op_.eventTimeKey >= 0 ? eventTimeOf(values[static_cast<size_t>(op_.eventTimeKey)]) : INT64_MAX,
-                         values, encoded);
-        store.put(std::move(key), encoded);
-        if (!complete && !append) emitted.emplace_back(std::move(values));
+        if (!complete && !append) codec.appendRow(key, value, columns);
       }
     }
     if (watermarked) {
       // Keys the watermark has passed are final: append emits them; both modes drop them.
-      std::vector<std::string> evicted;
-      store.forEach([&](const std::string& key, const std::string& value) {
-        if (stateEventTime(value, what) <= evictMicros) {
-          evicted.push_back(key);
-          if (append) emitted.emplace_back(stateRow(value, what));
+      std::string evicted;
+      std::vector<uint32_t> ends;
+      store.forEach([&](std::string_view key, std::string_view value) {
+        if (codec.eventTime(key) <= evictMicros) {
+          evicted.append(key);
+          ends.push_back(static_cast<uint32_t>(evicted.size()));
+          if (append) codec.appendRow(key, value, columns);
         }
       });
-      for (const auto& key : evicted) store.remove(key);
+      uint32_t from = 0;
+      for (uint32_t end : ends) {
+        store.remove(std::string_view(evicted).substr(from, end - from));
+        from = end;
+      }
     }
     if (complete) {
-      store.forEach([&](const std::string&, const std::string& value) { emitted.emplace_back(stateRow(value, what)); });
+      store.forEach([&](std::string_view key, std::string_view value) { codec.appendRow(key, value, columns); });
+    }
+    if (!columns.empty() && columns[0]->size() > 0) {
+      out[p].push_back(columnar::ColumnBatch(schema, std::vector<columnar::VectorPtr>(columns.begin(), columns.end())));
     }
     metrics[p] = store.metrics();
     store.commit();

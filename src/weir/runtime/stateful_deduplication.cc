@@ -16,7 +16,7 @@ std::string encodeMicros(int64_t v) {
   return out;
 }
 
-int64_t decodeMicros(const std::string& bytes, const std::string& what) {
+int64_t decodeMicros(std::string_view bytes, const std::string& what) {
   if (bytes.size() != sizeof(int64_t)) {
     throw CorruptionError("STATE_STORE_CORRUPT", "A value in " + what +
                                                      " is not an event time. Restore the checkpoint, or delete it "
@@ -72,20 +72,20 @@ plan::Partitions StatefulDeduplication::process(plan::Partitions rows, int64_t b
             continue;
           }
         }
-        std::string key(keys.key(r));
-        if (store.get(key)) {
+        const std::string_view key = keys.key(r);
+        if (store.get(key, keys.hashes[r])) {
           ++duplicates[p];
           continue;
         }
-        store.put(std::move(key), encodeMicros(within ? t + delayMicros : t));
+        store.put(key, keys.hashes[r], encodeMicros(within ? t + delayMicros : t));
         keep.push_back(static_cast<uint32_t>(r));
       }
       if (!keep.empty()) out[p].push_back(b.gather(keep.data(), keep.size()));
     }
     if (evicts) {
       std::vector<std::string> expired;
-      store.forEach([&](const std::string& key, const std::string& value) {
-        if (decodeMicros(value, what) <= evictMicros) expired.push_back(key);
+      store.forEach([&](std::string_view key, std::string_view value) {
+        if (decodeMicros(value, what) <= evictMicros) expired.emplace_back(key);
       });
       for (const auto& key : expired) store.remove(key);
     }

@@ -13,7 +13,7 @@ StatefulGlobalLimit::StatefulGlobalLimit(std::shared_ptr<io::FileSystem> fs, std
 plan::Partitions StatefulGlobalLimit::process(plan::Partitions rows, int64_t batchId) {
   store_.load(batchId);
   int64_t emitted = 0;
-  if (const std::string* v = store_.get("")) {
+  if (auto v = store_.get("")) {
     if (v->size() != sizeof emitted) {
       throw CorruptionError("STATE_STORE_CORRUPT", "The state of limit operator " + std::to_string(op_.id) +
                                                        " is corrupt. Restore the checkpoint, or delete it.");

@@ -66,7 +66,7 @@ std::string StateStoreId::directory() const {
 }
 
 std::string encodeStateFile(bool snapshot, int64_t version,
-                            const std::vector<std::pair<std::string_view, const std::string*>>& records) {
+                            const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records) {
   std::string out;
   out.append(kMagic, 8);
   put<uint32_t>(out, kFormatVersion);
@@ -91,7 +91,7 @@ std::string encodeStateFile(bool snapshot, int64_t version,
 }
 
 void applyStateFile(const std::string& bytes, const std::string& path, bool expectSnapshot, int64_t expectVersion,
-                    absl::flat_hash_map<std::string, std::string>& map) {
+                    StateMap& map) {
   if (bytes.size() < kHeader + kFooter) corrupt(path, "too short");
   if (std::memcmp(bytes.data(), kMagic, 8) != 0) corrupt(path, "not a Weir state file");
   auto format = get<uint32_t>(bytes, 8);
@@ -117,16 +117,16 @@ void applyStateFile(const std::string& bytes, const std::string& path, bool expe
     auto keyLen = get<uint32_t>(bytes, at);
     at += 4;
     if (end - at < keyLen + 4) corrupt(path, "truncated record");
-    std::string key = bytes.substr(at, keyLen);
+    std::string_view key(bytes.data() + at, keyLen);
     at += keyLen;
     auto valueLen = get<int32_t>(bytes, at);
     at += 4;
     if (valueLen < 0) {
       if (valueLen != -1 || expectSnapshot) corrupt(path, "bad value length");
-      map.erase(key);
+      map.remove(key);
     } else {
       if (end - at < static_cast<size_t>(valueLen)) corrupt(path, "truncated value");
-      map[std::move(key)] = bytes.substr(at, static_cast<size_t>(valueLen));
+      map.put(key, std::string_view(bytes.data() + at, static_cast<size_t>(valueLen)));
       at += static_cast<size_t>(valueLen);
     }
     ++count;
@@ -142,10 +142,17 @@ std::string StateStoreProvider::fileOf(int64_t version, bool snapshot) const {
 }
 
 void StateStoreProvider::load(int64_t version) {
-  changes_.clear();
-  updated_ = removed_ = 0;
+  clearChanges();
   if (version == version_) return;
   rebuild(version);
+}
+
+void StateStoreProvider::clearChanges() {
+  for (uint32_t id : dirty_) dirtyBits_[id >> 6] &= ~(uint64_t{1} << (id & 63));
+  dirty_.clear();
+  removedKeys_.clear();
+  removedEnds_.clear();
+  updated_ = removed_ = 0;
 }
 
 void StateStoreProvider::rebuild(int64_t version) {
@@ -175,53 +182,65 @@ void StateStoreProvider::rebuild(int64_t version) {
       applyStateFile(fs_->read(path), path, false, v, map_);
     }
   }
-  bytes_ = 0;
-  for (const auto& [k, v] : map_) bytes_ += static_cast<int64_t>(k.size() + v.size());
   version_ = version;
 }
 
-const std::string* StateStoreProvider::get(std::string_view key) const {
-  auto it = map_.find(absl::string_view(key.data(), key.size()));
-  return it == map_.end() ? nullptr : &it->second;
+void StateStoreProvider::put(std::string_view key, uint64_t hash, std::string_view value) {
+  ++updated_;
+  markDirty(map_.put(key, hash, value));
 }
 
-void StateStoreProvider::put(std::string key, std::string value) {
+void StateStoreProvider::set(uint32_t id, std::string_view value) {
   ++updated_;
-  auto it = map_.find(key);
-  if (it != map_.end()) {
-    bytes_ += static_cast<int64_t>(value.size()) - static_cast<int64_t>(it->second.size());
-    it->second = value;
-  } else {
-    bytes_ += static_cast<int64_t>(key.size() + value.size());
-    map_.emplace(key, value);
+  map_.set(id, value);
+  markDirty(id);
+}
+
+void StateStoreProvider::markDirty(uint32_t id) {
+  if (dirtyBits_.size() <= id >> 6) dirtyBits_.resize((id >> 6) + 1 + dirtyBits_.size() / 2, 0);
+  uint64_t& word = dirtyBits_[id >> 6];
+  const uint64_t bit = uint64_t{1} << (id & 63);
+  if ((word & bit) == 0) {
+    word |= bit;
+    dirty_.push_back(id);
   }
-  changes_[std::move(key)] = std::move(value);
 }
 
 void StateStoreProvider::remove(std::string_view key) {
-  auto it = map_.find(absl::string_view(key.data(), key.size()));
-  if (it == map_.end()) return;
+  // The key is copied first: it may be a view into the map.
+  const size_t before = removedKeys_.size();
+  removedKeys_.append(key);
+  if (!map_.remove(std::string_view(removedKeys_).substr(before))) {
+    removedKeys_.resize(before);
+    return;
+  }
   ++removed_;
-  bytes_ -= static_cast<int64_t>(it->first.size() + it->second.size());
-  map_.erase(it);
-  changes_[std::string(key)] = std::nullopt;
+  removedEnds_.push_back(static_cast<uint32_t>(removedKeys_.size()));
 }
 
 int64_t StateStoreProvider::commit() {
   WEIR_CHECK(version_ >= 0);
   auto start = std::chrono::steady_clock::now();
-  std::vector<std::pair<std::string_view, const std::string*>> records;
-  records.reserve(changes_.size());
-  for (const auto& [k, v] : changes_) records.emplace_back(k, v ? &*v : nullptr);
+  // Removals first: a key removed and put again in one version ends up present.
+  std::vector<std::pair<std::string_view, std::optional<std::string_view>>> records;
+  records.reserve(removedEnds_.size() + dirty_.size());
+  uint32_t from = 0;
+  for (uint32_t end : removedEnds_) {
+    records.emplace_back(std::string_view(removedKeys_).substr(from, end - from), std::nullopt);
+    from = end;
+  }
+  for (uint32_t id : dirty_) {
+    if (map_.live(id)) records.emplace_back(map_.key(id), map_.value(id));
+  }
   fs_->writeAtomic(fileOf(version_ + 1, false), encodeStateFile(false, version_ + 1, records), true);
   ++version_;
-  changes_.clear();
+  clearChanges();
   commitTimeMs_ = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   return version_;
 }
 
 void StateStoreProvider::abort() {
-  changes_.clear();
+  clearChanges();
   map_.clear();
   version_ = -1;
 }
@@ -234,9 +253,9 @@ void StateStoreProvider::doMaintenance(int64_t minDeltasForSnapshot, int64_t min
     if (kinds.second && v <= version_) lastSnapshot = v;
   }
   if (version_ - lastSnapshot >= minDeltasForSnapshot) {
-    std::vector<std::pair<std::string_view, const std::string*>> records;
+    std::vector<std::pair<std::string_view, std::optional<std::string_view>>> records;
     records.reserve(map_.size());
-    for (const auto& [k, v] : map_) records.emplace_back(k, &v);
+    map_.forEach([&](std::string_view k, std::string_view v) { records.emplace_back(k, v); });
     fs_->writeAtomic(fileOf(version_, true), encodeStateFile(true, version_, records), true);
     files[version_].second = true;
   }
@@ -259,8 +278,7 @@ StateStoreMetrics StateStoreProvider::metrics() const {
   m.numKeys = static_cast<int64_t>(map_.size());
   m.numUpdated = updated_;
   m.numRemoved = removed_;
-  // Entries plus the hash table's slots (key and value strings, about 64 bytes per slot).
-  m.memoryUsedBytes = bytes_ + static_cast<int64_t>(map_.capacity()) * 64;
+  m.memoryUsedBytes = map_.memoryBytes();
   m.commitTimeMs = commitTimeMs_;
   return m;
 }

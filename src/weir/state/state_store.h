@@ -4,8 +4,6 @@
 // recent version can be rebuilt after a crash. File format: docs/formats/state-store.md.
 #pragma once
 
-#include <absl/container/flat_hash_map.h>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -14,6 +12,7 @@
 #include <vector>
 
 #include "weir/io/file_system.h"
+#include "weir/state/state_map.h"
 
 namespace weir::state {
 
@@ -46,14 +45,23 @@ class StateStoreProvider {
   void load(int64_t version);
   int64_t version() const { return version_; }
 
-  const std::string* get(std::string_view key) const;
-  void put(std::string key, std::string value);
+  /// The value of `key`; views stay valid until the next put or remove.
+  std::optional<std::string_view> get(std::string_view key) const { return map_.get(key); }
+  std::optional<std::string_view> get(std::string_view key, uint64_t hash) const { return map_.get(key, hash); }
+  void put(std::string_view key, std::string_view value) { put(key, StateMap::hashOf(key), value); }
+  /// `hash` is StateMap::hashOf(key).
+  void put(std::string_view key, uint64_t hash, std::string_view value);
+  /// The entry id of `key` (StateMap::kNone when absent), to read with value() and replace with
+  /// set() without a second lookup.
+  uint32_t find(std::string_view key, uint64_t hash) const { return map_.find(key, hash); }
+  std::string_view value(uint32_t id) const { return map_.value(id); }
+  void set(uint32_t id, std::string_view value);
   void remove(std::string_view key);
   size_t size() const { return map_.size(); }
-  /// Calls fn(key, value) for every entry.
+  /// Calls fn(key, value) for every entry; the store must not change meanwhile.
   template <class F>
   void forEach(F&& fn) const {
-    for (const auto& [k, v] : map_) fn(k, v);
+    map_.forEach(fn);
   }
 
   /// Writes this version's changes as <version + 1>.delta and moves to version + 1.
@@ -70,25 +78,30 @@ class StateStoreProvider {
 
  private:
   void rebuild(int64_t version);
+  void clearChanges();
+  void markDirty(uint32_t id);
   std::string fileOf(int64_t version, bool snapshot) const;
 
   std::shared_ptr<io::FileSystem> fs_;
   StateStoreId id_;
   std::string directory_;
-  absl::flat_hash_map<std::string, std::string> map_;
+  StateMap map_;
   int64_t version_ = -1;  // -1: nothing loaded
-  // Changes of the version being built: key -> new value (nullopt = removed).
-  absl::flat_hash_map<std::string, std::optional<std::string>> changes_;
+  // Changes of the version being built: entries put (one bit per entry id, and the ids in
+  // order), and the keys removed, which are written before the puts.
+  std::vector<uint64_t> dirtyBits_;
+  std::vector<uint32_t> dirty_;
+  std::string removedKeys_;
+  std::vector<uint32_t> removedEnds_;
   int64_t updated_ = 0, removed_ = 0, commitTimeMs_ = 0;
-  int64_t bytes_ = 0;
 };
 
 /// Encodes a delta (changes, a nullopt value deleting the key) or a snapshot file.
 std::string encodeStateFile(bool snapshot, int64_t version,
-                            const std::vector<std::pair<std::string_view, const std::string*>>& records);
+                            const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records);
 
 /// Applies a state file to `map`. Throws CorruptionError naming `path` when it is damaged.
 void applyStateFile(const std::string& bytes, const std::string& path, bool expectSnapshot, int64_t expectVersion,
-                    absl::flat_hash_map<std::string, std::string>& map);
+                    StateMap& map);
 
 }  // namespace weir::state

@@ -2,12 +2,64 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <random>
 
 #include "weir/base/error.h"
+#include "weir/state/state_map.h"
 #include "weir/state/state_store.h"
 
 namespace weir::state {
 namespace {
+
+TEST(StateMap, MatchesAModelThroughInsertsUpdatesRemovesAndCompaction) {
+  // Random operations against std::map, with values that keep or change their size, keys long
+  // enough for multi-byte lengths, and enough churn (> 4 MiB of garbage) to compact the arena.
+  std::mt19937_64 rng(5);
+  StateMap map;
+  std::map<std::string, std::string> model;
+  auto keyOf = [&](uint64_t k) { return "key-" + std::to_string(k) + std::string(k % 3 == 0 ? 200 : 0, 'k'); };
+  for (int op = 0; op < 200000; ++op) {
+    const std::string key = keyOf(rng() % 5000);
+    switch (rng() % 4) {
+      case 0:
+      case 1: {
+        std::string value(rng() % 4 == 0 ? 300 : 8, static_cast<char>('a' + op % 26));
+        map.put(key, value);
+        model[key] = value;
+        break;
+      }
+      case 2: {
+        const uint32_t id = map.find(key, StateMap::hashOf(key));
+        auto it = model.find(key);
+        ASSERT_EQ(id == StateMap::kNone, it == model.end()) << key;
+        if (id != StateMap::kNone) {
+          std::string value = std::string(map.value(id)) + "+";
+          if (rng() % 2 == 0) value = value.substr(1);  // same size: replaced in place
+          map.set(id, value);
+          it->second = value;
+        }
+        break;
+      }
+      default:
+        EXPECT_EQ(map.remove(key), model.erase(key) == 1) << key;
+        break;
+    }
+  }
+  ASSERT_EQ(map.size(), model.size());
+  for (const auto& [k, v] : model) {
+    auto got = map.get(k);
+    ASSERT_TRUE(got.has_value()) << k;
+    EXPECT_EQ(*got, v);
+  }
+  std::map<std::string, std::string> seen;
+  map.forEach([&](std::string_view k, std::string_view v) { seen[std::string(k)] = std::string(v); });
+  EXPECT_EQ(seen, model);
+  EXPECT_GT(map.memoryBytes(), 0);
+  map.clear();
+  EXPECT_EQ(map.size(), 0u);
+  EXPECT_FALSE(map.get("key-1").has_value());
+}
 
 class StateStoreTest : public ::testing::Test {
  protected:
@@ -27,7 +79,7 @@ class StateStoreTest : public ::testing::Test {
   }
   std::map<std::string, std::string> contents(StateStoreProvider& p) const {
     std::map<std::string, std::string> out;
-    p.forEach([&](const std::string& k, const std::string& v) { out[k] = v; });
+    p.forEach([&](std::string_view k, std::string_view v) { out[std::string(k)] = std::string(v); });
     return out;
   }
   std::shared_ptr<io::FileSystem> fs = io::localFileSystem();

@@ -1,0 +1,137 @@
+#include "weir/state/state_map.h"
+
+#include <algorithm>
+#include <cstring>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace weir::state {
+
+namespace {
+constexpr size_t kChunk = size_t{1} << 20;
+}
+
+StateMap::StateMap() : index_(0, Hash{this}, Eq{this}) {}
+
+uint64_t StateMap::hashOf(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+
+std::optional<std::string_view> StateMap::get(std::string_view key, uint64_t hash) const {
+  auto it = index_.find(Probe{key, hash});
+  if (it == index_.end()) return std::nullopt;
+  return value(*it);
+}
+
+namespace {
+char* writeSize(char* p, size_t size) {
+  while (size >= 0x80) {
+    *p++ = static_cast<char>((size & 0x7f) | 0x80);
+    size >>= 7;
+  }
+  *p++ = static_cast<char>(size);
+  return p;
+}
+size_t sizeOfSize(size_t size) {
+  size_t n = 1;
+  while (size >= 0x80) {
+    size >>= 7;
+    ++n;
+  }
+  return n;
+}
+}  // namespace
+
+const char* StateMap::store(std::string_view key, std::string_view value) {
+  const size_t n = sizeOfSize(key.size()) + sizeOfSize(value.size()) + key.size() + value.size();
+  if (chunks_.empty() || chunkUsed_ + n > chunkSizes_.back()) {
+    // Chunks grow from 4 KiB to 1 MiB, so the many small stores of a query stay small.
+    const size_t size = std::max(n, std::min(kChunk, std::max<size_t>(4096, static_cast<size_t>(arenaBytes_))));
+    chunks_.push_back(std::make_unique<char[]>(size));
+    chunkSizes_.push_back(size);
+    arenaBytes_ += static_cast<int64_t>(size);
+    chunkUsed_ = 0;
+  }
+  char* const start = chunks_.back().get() + chunkUsed_;
+  char* at = writeSize(writeSize(start, key.size()), value.size());
+  if (!key.empty()) std::memcpy(at, key.data(), key.size());
+  if (!value.empty()) std::memcpy(at + key.size(), value.data(), value.size());
+  chunkUsed_ += n;
+  return start;
+}
+
+void StateMap::set(uint32_t id, std::string_view value) {
+  const Record r = record(id);
+  if (r.valueSize == value.size()) {
+    if (!value.empty()) std::memcpy(const_cast<char*>(r.key) + r.keySize, value.data(), value.size());
+    return;
+  }
+  garbageBytes_ += static_cast<int64_t>(r.key + r.keySize + r.valueSize - entries_[id]);
+  entries_[id] = store(std::string_view(r.key, r.keySize), value);
+  if (garbageBytes_ > arenaBytes_ / 4 && arenaBytes_ > static_cast<int64_t>(4 * kChunk)) compact();
+}
+
+uint32_t StateMap::put(std::string_view key, uint64_t hash, std::string_view value) {
+  auto it = index_.find(Probe{key, hash});
+  if (it != index_.end()) {
+    set(*it, value);
+    return *it;
+  }
+  uint32_t id;
+  if (!free_.empty()) {
+    id = free_.back();
+    free_.pop_back();
+  } else {
+    id = static_cast<uint32_t>(entries_.size());
+    // Grow by a quarter rather than double: entries are a third of the map's bytes.
+    if (entries_.size() == entries_.capacity()) entries_.reserve(std::max<size_t>(64, entries_.size() + entries_.size() / 4));
+    entries_.push_back(nullptr);
+  }
+  entries_[id] = store(key, value);
+  index_.insert(id);
+  return id;
+}
+
+bool StateMap::remove(std::string_view key) {
+  auto it = index_.find(Probe{key, hashOf(key)});
+  if (it == index_.end()) return false;
+  const uint32_t id = *it;
+  index_.erase(it);
+  const Record r = record(id);
+  garbageBytes_ += static_cast<int64_t>(r.key + r.keySize + r.valueSize - entries_[id]);
+  entries_[id] = nullptr;
+  free_.push_back(id);
+  if (garbageBytes_ > arenaBytes_ / 4 && arenaBytes_ > static_cast<int64_t>(4 * kChunk)) compact();
+  return true;
+}
+
+void StateMap::compact() {
+  // Copies the live entries into fresh chunks; ids and the index stay as they are.
+  std::vector<std::unique_ptr<char[]>> old;
+  old.swap(chunks_);
+  chunkSizes_.clear();
+  chunkUsed_ = 0;
+  arenaBytes_ = 0;
+  garbageBytes_ = 0;
+  for (uint32_t id = 0; id < entries_.size(); ++id) {
+    if (entries_[id] == nullptr) continue;
+    const Record r = record(id);
+    entries_[id] = store(std::string_view(r.key, r.keySize), std::string_view(r.key + r.keySize, r.valueSize));
+  }
+}
+
+void StateMap::clear() {
+  index_.clear();
+  entries_.clear();
+  free_.clear();
+  chunks_.clear();
+  chunkSizes_.clear();
+  chunkUsed_ = 0;
+  arenaBytes_ = garbageBytes_ = 0;
+}
+
+int64_t StateMap::memoryBytes() const {
+  return arenaBytes_ + static_cast<int64_t>(entries_.capacity() * sizeof(Entry) + free_.capacity() * 4 +
+                                            index_.capacity() * (sizeof(uint32_t) + 1));
+}
+
+}  // namespace weir::state
