@@ -78,6 +78,18 @@ TEST_F(StreamingTest, StatelessQueryIntoMemorySinkWritesSparksCheckpointFiles) {
   EXPECT_EQ(progress->sources[0].endOffset, std::optional<std::string>("1"));
   EXPECT_EQ(progress->sink.numOutputRows, 1);
   EXPECT_NE(progress->json().find("\"batchId\":1,"), std::string::npos) << progress->json();
+  // Spark's durationMs phases; the whole trigger covers the others.
+  std::vector<std::string> phases;
+  int64_t parts = 0;
+  for (const auto& [name, ms] : progress->durationMs) {
+    phases.push_back(name);
+    EXPECT_GE(ms, 0) << name;
+    if (name != "triggerExecution") parts += ms;
+  }
+  EXPECT_EQ(phases, (std::vector<std::string>{"addBatch", "commitOffsets", "getBatch", "latestOffset", "queryPlanning",
+                                              "triggerExecution", "walCommit"}));
+  EXPECT_GE(progress->durationMs.at("triggerExecution"), parts);
+  EXPECT_EQ(progress->batchDuration, progress->durationMs.at("triggerExecution"));
   query.stop();
   EXPECT_FALSE(query.isActive());
   // Spark's files: metadata, offsets/N (written before the batch), commits/N (after).

@@ -123,6 +123,7 @@ class StreamExecution : public std::enable_shared_from_this<StreamExecution> {
   int64_t batchWatermarkMs_ = 0;       // W(N) of the batch being built or run
   int64_t prevBatchWatermarkMs_ = 0;   // W(N-1): the late-row threshold
   int64_t batchTimestampMs_ = 0;
+  int64_t latestOffsetMs_ = 0, walCommitMs_ = 0;  // of the batch constructBatch() logged
   int64_t lastTriggerStartMs_ = -1;
   int64_t lastIdleProgressMs_ = 0;
 
