@@ -960,6 +960,10 @@ struct KeyMatcher {
     quoted = std::string(name) + '"';
     // A name with a quote or backslash appears escaped in the input: compare it unescaped.
     if (name.find_first_of("\"\\") != std::string_view::npos) return;
+    // Nor control characters, which JSON text cannot hold unescaped.
+    for (char ch : name) {
+      if (static_cast<unsigned char>(ch) < 0x20) return;
+    }
     if (quoted.size() > 16) {
       // Longer names are compared in place when the read stays within the input's padding.
       if (quoted.size() <= 48) kind = Kind::kLong;
@@ -1943,11 +1947,18 @@ class Converter {
       for (;;) {
         if (p >= end || *p != '"') return false;
         const char* key = p + 1;
-        const char* close = scanString(key, end, high);
-        if (close == nullptr) return false;
-        int index = expected < n && c.matchers[expected].matches(key)
-                        ? c.resolved[expected]
-                        : c.lookup(std::string_view(key, static_cast<size_t>(close - key)));
+        const char* close;
+        int index;
+        if (expected < n && c.matchers[expected].matches(key)) {
+          // The expected name and its closing quote: the key needs no scan.
+          close = key + c.matchers[expected].quoted.size() - 1;
+          if (close >= end) return false;
+          index = c.resolved[expected];
+        } else {
+          close = scanString(key, end, high);
+          if (close == nullptr) return false;
+          index = c.lookup(std::string_view(key, static_cast<size_t>(close - key)));
+        }
         p = close + 1;
         skipWhitespace(p, end);
         if (p >= end || *p != ':') return false;
