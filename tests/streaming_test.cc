@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -1157,6 +1158,57 @@ TEST_F(StreamingTest, LimitOnStreams) {
                                                           {Row({S("c"), I(2)}), Row({S("e"), I(2)})}}));
   EXPECT_THROW(input.toDF().groupBy("city").count().limit(1).writeStream().format("noop").outputMode("update").start(),
                AnalysisError);
+}
+
+// E16: ProcessingTime(10 s) with a manual clock. B0 starts at 00:00:03.5 and takes 2 s; the next
+// trigger is the boundary 10.0. B1 takes 14 s (overrun): B2 starts at once, at 24.0, and the next
+// boundary after it is 30.0.
+TEST_F(StreamingTest, ProcessingTimeTriggersAlignToTheIntervalE16) {
+  auto clock = std::make_shared<ManualClock>(3500);
+  auto input = MemoryStream::create(spark, StructType::fromDDL("v BIGINT"));
+  input.addData({Row({I(0)})});
+  auto q = input.toDF()
+               .writeStream()
+               .trigger(Trigger::ProcessingTime("10 seconds"))
+               .option("checkpointLocation", path("e16"))
+               .clock(clock)
+               .foreachBatch([&](const DataFrame&, int64_t batchId) {
+                 // The batch's work takes simulated time.
+                 if (batchId == 0) clock->advance(2000);
+                 if (batchId == 1) {
+                   input.addData({Row({I(2)})});
+                   clock->advance(14000);
+                 }
+               })
+               .start();
+  // Waits (in real time, bounded) until batch `id` has finished and the query waits for a trigger.
+  auto waitForBatch = [&](int64_t id) {
+    for (int i = 0; i < 5000; ++i) {
+      auto p = q.lastProgress();
+      if (p && p->batchId == id && q.status().message == "Waiting for next trigger") return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return false;
+  };
+  ASSERT_TRUE(waitForBatch(0));
+  input.addData({Row({I(1)})});
+  clock->setTime(9999);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(q.lastProgress()->batchId, 0);  // nothing runs before the boundary
+  clock->setTime(10000);
+  ASSERT_TRUE(waitForBatch(2));
+  input.addData({Row({I(3)})});
+  clock->setTime(29999);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(q.lastProgress()->batchId, 2);
+  clock->setTime(30000);
+  ASSERT_TRUE(waitForBatch(3));
+  q.stop();
+  std::vector<int64_t> starts;
+  for (const auto& p : q.recentProgress()) starts.push_back(p.timestampMs);
+  EXPECT_EQ(starts, (std::vector<int64_t>{3500, 10000, 24000, 30000}));
+  // The batch timestamps (current_timestamp() within the batch) are the trigger times.
+  EXPECT_NE(readFile(path("e16/offsets/2")).find("\"batchTimestampMs\":24000"), std::string::npos);
 }
 
 // Random input in random micro-batches must end where the batch query over all input ends.

@@ -10,11 +10,13 @@
 #include "weir/api/memory_stream.h"
 #include "weir/api/session.h"
 #include "weir/api/streaming_query.h"
+#include "weir/base/clock.h"
 #include "weir/base/error.h"
 #include "weir/columnar/value.h"
 #include "weir/types/data_type.h"
 
 namespace weir {
+using base::ManualClock;
 /// The library version, e.g. "0.1.0".
 const char* versionString();
 }  // namespace weir

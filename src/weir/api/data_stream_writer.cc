@@ -64,6 +64,11 @@ DataStreamWriter& DataStreamWriter::checkpointFileSystem(std::shared_ptr<io::Fil
   return *this;
 }
 
+DataStreamWriter& DataStreamWriter::clock(std::shared_ptr<base::Clock> clock) {
+  clock_ = std::move(clock);
+  return *this;
+}
+
 StreamingQuery DataStreamWriter::start(const std::string& path) const {
   DataStreamWriter copy = *this;
   copy.options_.set("path", path);
@@ -152,6 +157,7 @@ StreamingQuery DataStreamWriter::start() const {
     config.conf["spark.sql.shuffle.partitions"] = std::to_string(Session(session).defaultShufflePartitions());
   }
   config.fileSystem = fs;
+  config.clock = clock_;
   bool stopActive = session->conf.get("spark.sql.streaming.stopActiveRunOnRestart", "true") != "false";
   return Session(session).streams().startQuery(std::move(config), stopActive);
 }

@@ -10,6 +10,7 @@
 #include "weir/api/data_frame.h"
 #include "weir/api/option_setters.h"
 #include "weir/api/streaming_query.h"
+#include "weir/base/clock.h"
 #include "weir/io/file_system.h"
 #include "weir/plan/logical_plan.h"
 
@@ -33,6 +34,9 @@ class DataStreamWriter : public OptionSetters<DataStreamWriter> {
   /// Where the checkpoint is kept: the local file system by default. For other storage, and for
   /// tests that inject failures.
   DataStreamWriter& checkpointFileSystem(std::shared_ptr<io::FileSystem> fs);
+  /// The clock triggers and batch timestamps read: the system clock by default. A ManualClock
+  /// steps time exactly in tests of trigger timing.
+  DataStreamWriter& clock(std::shared_ptr<base::Clock> clock);
 
   /// Checks the query against Spark's streaming rules and starts it.
   StreamingQuery start() const;
@@ -47,6 +51,7 @@ class DataStreamWriter : public OptionSetters<DataStreamWriter> {
   std::vector<std::string> partitionColumns_;
   std::function<void(const DataFrame&, int64_t)> foreachBatch_;
   std::shared_ptr<io::FileSystem> fileSystem_;
+  std::shared_ptr<base::Clock> clock_;
 };
 
 }  // namespace weir

@@ -18,11 +18,6 @@ namespace weir::runtime {
 
 namespace {
 
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Configuration keys whose values are fixed at the first batch and written to every offsets file.
 const std::vector<std::pair<std::string, std::string>>& pinnedKeys() {
   static const std::vector<std::pair<std::string, std::string>> keys = {
@@ -72,6 +67,7 @@ struct StreamExecution::SourceState {
 
 StreamExecution::StreamExecution(StreamQueryConfig config) : config_(std::move(config)) {
   WEIR_CHECK(config_.plan && config_.sink && config_.fileSystem);
+  if (!config_.clock) config_.clock = base::systemClock();
   status_.message = "Initializing sources";
 }
 
@@ -261,9 +257,9 @@ void StreamExecution::setStatus(const std::string& message, bool dataAvailable, 
 bool StreamExecution::waitUntil(int64_t timeMs) {
   std::unique_lock lock(mutex_);
   while (!stopRequested_) {
-    int64_t now = nowMs();
+    int64_t now = config_.clock->nowMs();
     if (now >= timeMs) return true;
-    changed_.wait_for(lock, std::chrono::milliseconds(timeMs - now));
+    changed_.wait_for(lock, std::chrono::milliseconds(config_.clock->pollMs(timeMs - now)));
   }
   return false;
 }
@@ -281,7 +277,7 @@ void StreamExecution::runLoop() {
       std::lock_guard lock(mutex_);
       if (stopRequested_) return;
     }
-    const int64_t triggerStart = nowMs();
+    const int64_t triggerStart = config_.clock->nowMs();
     setStatus("Getting offsets from sources", false, true);
     bool run = batchPending_;
     if (!run) {
@@ -310,7 +306,7 @@ void StreamExecution::runLoop() {
       next = triggerStart / interval * interval + interval;
       if (run) setStatus("Waiting for next trigger", false, false);
     } else {
-      next = run ? nowMs() : nowMs() + 10;  // no data: poll every 10 ms
+      next = run ? config_.clock->nowMs() : config_.clock->nowMs() + 10;  // no data: poll every 10 ms
     }
     if (!waitUntil(next)) return;
   }

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "weir/base/clock.h"
 #include "weir/base/error.h"
 #include "weir/connector/sink.h"
 #include "weir/connector/source.h"
@@ -54,6 +55,7 @@ struct StreamQueryConfig {
   std::map<std::string, std::string> conf;  // the session's configuration at start
   std::shared_ptr<io::FileSystem> fileSystem;
   std::shared_ptr<QueryEvents> events;
+  std::shared_ptr<base::Clock> clock;  // triggers and batch timestamps; the system clock when null
 };
 
 /// A running (or finished) query. Thread-safe: the accessors may be called from any thread.
