@@ -1211,6 +1211,65 @@ TEST_F(StreamingTest, ProcessingTimeTriggersAlignToTheIntervalE16) {
   EXPECT_NE(readFile(path("e16/offsets/2")).find("\"batchTimestampMs\":24000"), std::string::npos);
 }
 
+// first, last (with and without ignoreNulls), collect_list and collect_set on a stream: the state
+// keeps the value or list so far, across batches and a restart.
+TEST_F(StreamingTest, FirstLastAndCollectAggregatesKeepStateAcrossBatches) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("k STRING, v BIGINT"));
+  BatchCollector out;
+  auto start = [&] {
+    return input.toDF()
+        .groupBy("k")
+        .agg(first(col("v")).alias("f"), first(col("v"), true).alias("fi"), last(col("v")).alias("l"),
+             last(col("v"), true).alias("li"), collect_list(col("v")).alias("list"), collect_set(col("v")).alias("set"))
+        .writeStream()
+        .outputMode("update")
+        .option("checkpointLocation", path("firstlast"))
+        .foreachBatch(out.fn())
+        .start();
+  };
+  auto q = start();
+  input.addData({Row({S("a"), Value::null()}), Row({S("a"), I(1)}), Row({S("b"), I(5)})});
+  q.processAllAvailable();
+  q.stop();
+  auto q2 = start();
+  input.addData({Row({S("a"), I(3)}), Row({S("b"), Value::null()}), Row({S("a"), I(1)})});
+  q2.processAllAvailable();
+  q2.stop();
+  // Lists compared in sorted order: the order of rows within a batch is not part of the contract.
+  auto sortedLists = [](std::vector<Row> rows) {
+    for (auto& r : rows) {
+      std::vector<Value> values = r.values();
+      for (size_t c = 5; c < 7; ++c) {
+        auto items = values[c].children();
+        std::sort(items.begin(), items.end());
+        values[c] = Value::array(items);
+      }
+      r = Row(values);
+    }
+    return rows;
+  };
+  auto list = [](std::vector<int64_t> xs) {
+    std::vector<Value> v;
+    for (auto x : xs) v.push_back(I(x));
+    return Value::array(v);
+  };
+  const Value null = Value::null();
+  auto outputs = out.outputs();
+  ASSERT_EQ(outputs.size(), 2u);
+  EXPECT_EQ(sortedLists(outputs[0]),
+            (std::vector<Row>{Row({S("a"), null, I(1), I(1), I(1), list({1}), list({1})}),
+                              Row({S("b"), I(5), I(5), I(5), I(5), list({5}), list({5})})}));
+  EXPECT_EQ(sortedLists(outputs[1]),
+            (std::vector<Row>{Row({S("a"), null, I(1), I(1), I(1), list({1, 1, 3}), list({1, 3})}),
+                              Row({S("b"), I(5), I(5), null, I(5), list({5}), list({5})})}));
+  try {
+    input.toDF().groupBy("k").agg(countDistinct(col("v"))).writeStream().outputMode("update").format("noop").start();
+    FAIL() << "distinct aggregates are not supported on streams";
+  } catch (const AnalysisError& e) {
+    EXPECT_NE(std::string(e.what()).find("Distinct aggregations are not supported"), std::string::npos) << e.what();
+  }
+}
+
 // Random input in random micro-batches must end where the batch query over all input ends.
 TEST_F(StreamingTest, CompleteModeEqualsTheBatchQueryForAnyBatchSplit) {
   std::mt19937_64 rng(42);
@@ -1227,9 +1286,9 @@ TEST_F(StreamingTest, CompleteModeEqualsTheBatchQueryForAnyBatchSplit) {
     return df.groupBy(window(col("ts"), "10 minutes", "5 minutes"), col("k"))
         .agg(count("*").alias("n"), sum("v").alias("s"), min("v").alias("lo"), max("v").alias("hi"),
              sum("d").alias("sd"), avg("d").alias("ad"), min("d").alias("mind"), max("t").alias("maxt"),
-             min("t").alias("mint"))
+             min("t").alias("mint"), approx_count_distinct(col("t")).alias("dt"))
         .select(col("window.start").cast("string").alias("w"), col("k"), col("n"), col("s"), col("lo"), col("hi"),
-                col("sd"), col("ad"), col("mind"), col("maxt"), col("mint"));
+                col("sd"), col("ad"), col("mind"), col("maxt"), col("mint"), col("dt"));
   };
   auto expected = sorted(query(spark.createDataFrame(all, schema)).collect());
   auto input = MemoryStream::create(spark, schema);

@@ -9,6 +9,7 @@
 
 #include "weir/base/error.h"
 #include "weir/exec/key_encoder.h"
+#include "weir/expr/hll.h"
 #include "weir/expr/kernels.h"
 
 namespace weir::exec {
@@ -311,43 +312,32 @@ class CollectAccumulator : public Accumulator {
   absl::flat_hash_set<std::string> seen_;
 };
 
-// HyperLogLog with 2^p registers per group; linear counting for small cardinalities.
+// HyperLogLog with 2^p registers per group (expr/hll.h). As a sketch (a streaming query's partial
+// value), each group's registers are the result, as binary.
 class ApproxCountDistinctAccumulator : public Accumulator {
  public:
-  explicit ApproxCountDistinctAccumulator(double rsd) {
-    p_ = static_cast<int>(std::ceil(2.0 * std::log(1.106 / rsd) / std::log(2.0)));
-    p_ = std::max(4, std::min(p_, 16));
-    m_ = size_t{1} << p_;
-  }
+  ApproxCountDistinctAccumulator(double rsd, bool sketch)
+      : p_(expr::hllPrecision(rsd)), m_(size_t{1} << p_), sketch_(sketch) {}
   void resize(size_t groups) override { registers_.resize(groups * m_, 0); }
   void update(const std::vector<VectorPtr>& args, const uint32_t* g, size_t n) override {
     auto keys = encodeKeys(args, n);
     for (size_t i = 0; i < n; ++i) {
       if (keys.hasNull[i]) continue;
-      uint64_t h = keys.hashes[i];
-      size_t idx = h >> (64 - p_);
-      uint64_t rest = (h << p_) | (uint64_t{1} << (p_ - 1));
-      uint8_t rank = static_cast<uint8_t>(__builtin_clzll(rest) + 1);
-      uint8_t& r = registers_[g[i] * m_ + idx];
-      if (rank > r) r = rank;
+      expr::hllAdd(registers_.data() + g[i] * m_, p_, keys.hashes[i]);
     }
   }
   VectorPtr finish(size_t groups) override {
+    if (sketch_) {
+      auto out = Vector::make(DataType::binary());
+      for (size_t gi = 0; gi < groups; ++gi) {
+        out->appendString(std::string_view(reinterpret_cast<const char*>(registers_.data() + gi * m_), m_));
+      }
+      return out;
+    }
     auto out = Vector::make(DataType::longType());
     out->resize(groups);
-    double alpha = 0.7213 / (1.0 + 1.079 / static_cast<double>(m_));
     for (size_t gi = 0; gi < groups; ++gi) {
-      double sum = 0;
-      size_t zeros = 0;
-      for (size_t k = 0; k < m_; ++k) {
-        uint8_t r = registers_[gi * m_ + k];
-        sum += std::ldexp(1.0, -r);
-        zeros += r == 0;
-      }
-      double m = static_cast<double>(m_);
-      double estimate = alpha * m * m / sum;
-      if (estimate <= 2.5 * m && zeros > 0) estimate = m * std::log(m / static_cast<double>(zeros));
-      out->mutableValues<int64_t>()[gi] = static_cast<int64_t>(std::llround(estimate));
+      out->mutableValues<int64_t>()[gi] = expr::hllEstimate(registers_.data() + gi * m_, m_);
     }
     return out;
   }
@@ -355,6 +345,7 @@ class ApproxCountDistinctAccumulator : public Accumulator {
  private:
   int p_;
   size_t m_;
+  bool sketch_;
   std::vector<uint8_t> registers_;
 };
 
@@ -417,9 +408,9 @@ std::unique_ptr<Accumulator> makeAccumulator(const plan::AggregateCall& call) {
     return std::make_unique<CountAccumulator>();
   }
   const DataTypePtr& in = call.args.empty() ? call.resultType : call.args[0]->type;
-  if (f == "approx_count_distinct") {
+  if (f == "approx_count_distinct" || f == "weir_hll_sketch") {
     double rsd = call.params.empty() ? 0.05 : call.params[0].asDouble();
-    return std::make_unique<ApproxCountDistinctAccumulator>(rsd);
+    return std::make_unique<ApproxCountDistinctAccumulator>(rsd, f == "weir_hll_sketch");
   }
   if (f == "sum" || f == "avg") {
     bool average = f == "avg";

@@ -14,6 +14,7 @@
 #include "weir/base/hashing.h"
 #include "weir/expr/binder.h"
 #include "weir/expr/function_registry.h"
+#include "weir/expr/hll.h"
 #include "weir/expr/kernels.h"
 
 namespace weir::expr {
@@ -370,9 +371,51 @@ uint32_t crc32(std::string_view data) {
   return c ^ 0xFFFFFFFFu;
 }
 
+void registerHllEstimate(FunctionRegistry& r) {
+  // weir_hll_estimate(sketch): the count of a HyperLogLog sketch (registers as binary), which a
+  // streaming approx_count_distinct keeps in state. Internal: the streaming planner inserts it.
+  r.add("weir_hll_estimate", [](const Expr& call, std::vector<ExprPtr> args) {
+    checkArgCount(call, args, 1);
+    return boundCall(
+        call, std::move(args), DataType::longType(),
+        [](const std::vector<VectorPtr>& in, const Expr&, EvalContext&, size_t n) -> VectorPtr {
+          const Vector& v = *in[0];
+          auto out = Vector::make(DataType::longType());
+          out->resize(n);
+          int64_t* dst = out->mutableValues<int64_t>();
+          for (size_t i = 0; i < n; ++i) {
+            const auto bytes = v.isNull(i) ? std::string_view() : v.stringAt(i);
+            dst[i] = bytes.empty() ? 0 : hllEstimate(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+          }
+          return out;
+        },
+        false);
+  });
+}
+
 }  // namespace
 
+int hllPrecision(double rsd) {
+  const int p = static_cast<int>(std::ceil(2.0 * std::log(1.106 / rsd) / std::log(2.0)));
+  return std::max(4, std::min(p, 16));
+}
+
+int64_t hllEstimate(const uint8_t* registers, size_t m) {
+  const double size = static_cast<double>(m);
+  const double alpha = 0.7213 / (1.0 + 1.079 / size);
+  double sum = 0;
+  size_t zeros = 0;
+  for (size_t k = 0; k < m; ++k) {
+    sum += std::ldexp(1.0, -registers[k]);
+    zeros += registers[k] == 0;
+  }
+  double estimate = alpha * size * size / sum;
+  if (estimate <= 2.5 * size && zeros > 0) estimate = size * std::log(size / static_cast<double>(zeros));
+  return static_cast<int64_t>(std::llround(estimate));
+}
+
 void registerHashFunctions(FunctionRegistry& r) {
+  registerHllEstimate(r);
   registerChainedHash<Murmur3>(r, "hash", DataType::integer());
   registerChainedHash<XxHash64>(r, "xxhash64", DataType::longType());
 

@@ -18,10 +18,16 @@ using types::Field;
 using types::TypeId;
 
 [[noreturn]] void notMergeable(const plan::AggregateCall& call) {
+  if (call.distinct) {
+    throw AnalysisError("UNSUPPORTED_STREAMING_OPERATION",
+                        "Distinct aggregations are not supported on streaming DataFrames/Datasets. Consider using "
+                        "approx_count_distinct() instead.");
+  }
   throw AnalysisError("UNSUPPORTED_STREAMING_AGGREGATE",
                       "The aggregate " + call.outputName +
                           " is not supported in streaming queries yet: Weir keeps streaming aggregates as "
-                          "mergeable partial values. Use count, sum, avg (not over decimals), min or max.");
+                          "mergeable partial values. Use count, sum or avg (not over decimals), min, max, first, "
+                          "last, collect_list or collect_set.");
 }
 
 struct Rewriter {
@@ -99,7 +105,9 @@ struct Rewriter {
       return numKeys + partial->aggregates.size() - 1;
     };
     // The finishing projection: keys, then each original aggregate from its partials.
-    std::vector<std::pair<size_t, size_t>> sources;  // per original aggregate: (partial, partial of avg's count)
+    // Per original aggregate: (partial, partial of avg's count or kEstimate for a sketch).
+    constexpr size_t kEstimate = SIZE_MAX - 1;
+    std::vector<std::pair<size_t, size_t>> sources;
     for (const auto& call : node->aggregates) {
       if (call.distinct) notMergeable(call);
       const std::string& f = call.function;
@@ -110,6 +118,22 @@ struct Rewriter {
         sources.emplace_back(add(call, "sum"), SIZE_MAX);
       } else if (f == "min" || f == "max") {
         sources.emplace_back(add(call, f), SIZE_MAX);
+      } else if (f == "first" || f == "last") {
+        // The state holds the value so far: first keeps it, last replaces it (with ignoreNulls,
+        // only by a value that is not NULL).
+        const bool ignoreNulls = !call.params.empty() && call.params[0].asBool();
+        sources.emplace_back(add(call, ignoreNulls ? f + "NonNull" : f), SIZE_MAX);
+      } else if (f == "approx_count_distinct") {
+        // A HyperLogLog sketch per key in state (registers, merged by their maximum); the
+        // finishing projection estimates the count from it.
+        plan::AggregateCall sketch = call;
+        sketch.function = "weir_hll_sketch";
+        sketch.resultType = DataType::binary();
+        sources.emplace_back(add(sketch, "hllUnion"), kEstimate);
+      } else if (f == "collect_list") {
+        sources.emplace_back(add(call, "concat"), SIZE_MAX);
+      } else if (f == "collect_set") {
+        sources.emplace_back(add(call, "union"), SIZE_MAX);
       } else if (f == "avg") {
         if (call.args.empty() || call.args[0]->type->id() == TypeId::kDecimal) notMergeable(call);
         plan::AggregateCall sum = call;
@@ -143,7 +167,11 @@ struct Rewriter {
     for (size_t j = 0; j < sources.size(); ++j) {
       auto [s, c] = sources[j];
       expr::ExprPtr e = ref(s);
-      if (c != SIZE_MAX) e = binder.bind(expr::binaryOperator("divide", "/", ref(s), ref(c)));
+      if (c == kEstimate) {
+        e = binder.bind(expr::call("weir_hll_estimate", {ref(s)}));
+      } else if (c != SIZE_MAX) {
+        e = binder.bind(expr::binaryOperator("divide", "/", ref(s), ref(c)));
+      }
       finish->exprs.push_back(expr::castIfNeeded(e, node->schema->fields()[numKeys + j].type));
     }
     return finish;

@@ -18,7 +18,10 @@ struct StatefulOperator {
   std::string name;               // progress and state metadata name ("stateStoreSave")
   const plan::LogicalPlan* node = nullptr;  // the node in IncrementalPlan::plan
   size_t numKeys = 0;             // output columns [0, numKeys) are the key, the rest partials
-  std::vector<std::string> mergeFunctions;  // per partial column: "sum", "min" or "max"
+  // Per partial column, how a batch's value merges into the state's: "sum", "min", "max",
+  // "first", "last", "firstNonNull", "lastNonNull", "concat" (lists), "union" (sets) or
+  // "hllUnion" (HyperLogLog registers).
+  std::vector<std::string> mergeFunctions;
   int eventTimeKey = -1;          // the key column holding event time (a window or timestamp), or -1
   int sessionKey = -1;            // the session_window key of a session aggregation, or -1
   // Deduplication ("dedupe", "dedupeWithinWatermark"): the key columns of the node's rows, the

@@ -1,5 +1,6 @@
 #include "weir/runtime/stateful_aggregation.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -19,8 +20,28 @@ using columnar::Value;
 
 // Merges two partial values of one aggregate ("sum", "min" or "max"); NULL means "no value".
 Value mergePartial(const std::string& fn, const Value& a, const Value& b) {
+  if (fn == "first") return a;  // the earlier value, even NULL
+  if (fn == "last") return b;
+  if (fn == "firstNonNull") return a.isNull() ? b : a;
+  if (fn == "lastNonNull") return b.isNull() ? a : b;
   if (a.isNull()) return b;
   if (b.isNull()) return a;
+  if (fn == "hllUnion") {
+    std::string registers = a.asString();
+    const std::string& other = b.asString();
+    if (other.size() != registers.size()) return a;  // sketches of one aggregate have one size
+    for (size_t i = 0; i < registers.size(); ++i) registers[i] = std::max(registers[i], other[i], [](char x, char y) {
+      return static_cast<unsigned char>(x) < static_cast<unsigned char>(y);
+    });
+    return Value::binary(std::move(registers));
+  }
+  if (fn == "concat" || fn == "union") {
+    std::vector<Value> items = a.children();
+    for (const auto& v : b.children()) {
+      if (fn == "concat" || std::find(items.begin(), items.end(), v) == items.end()) items.push_back(v);
+    }
+    return Value::array(std::move(items));
+  }
   if (fn == "sum") {
     if (a.kind() == Value::Kind::kLong) {
       return Value::integer(static_cast<int64_t>(static_cast<uint64_t>(a.asLong()) + static_cast<uint64_t>(b.asLong())));
@@ -122,6 +143,12 @@ class StateCodec {
     for (size_t j = 0; j < valueTypes_.size(); ++j) {
       const auto& type = *valueTypes_[j];
       std::string_view x = item(a, type), y = item(b, type);
+      const std::string& fn = functions_[j];
+      if (fn == "first" || fn == "last" || fn == "firstNonNull" || fn == "lastNonNull") {
+        const bool keepOld = fn == "first" || (fn == "firstNonNull" && x[0] != 0) || (fn == "lastNonNull" && y[0] == 0);
+        out.append(keepOld ? x : y);
+        continue;
+      }
       if (x[0] == 0) {
         out.append(y);
         continue;
