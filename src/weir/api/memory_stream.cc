@@ -1,5 +1,7 @@
 #include "weir/api/memory_stream.h"
 
+#include <algorithm>
+
 #include <atomic>
 #include <mutex>
 
@@ -9,13 +11,14 @@
 
 namespace weir {
 
-/// The rows added so far, one batch per addData() call. Shared by the handle, the plan leaf and
+/// The rows added so far: per addData() call (one offset), its rows in column batches of
+/// kDefaultBatchRows rows. Shared by the handle, the plan leaf and
 /// every source reading it.
 struct MemoryStreamData {
   int64_t id = 0;
   types::DataTypePtr schema;
   mutable std::mutex mutex;
-  std::vector<columnar::ColumnBatch> batches;
+  std::vector<std::vector<columnar::ColumnBatch>> batches;
 };
 
 namespace {
@@ -60,7 +63,7 @@ class MemorySource : public connector::Source {
     }
     plan::Partition part;
     for (int64_t i = std::max<int64_t>(0, from); i <= to; ++i) {
-      if (data_->batches[i].numRows() > 0) part.push_back(data_->batches[i]);
+      for (const auto& b : data_->batches[static_cast<size_t>(i)]) part.push_back(b);
     }
     return {part};
   }
@@ -98,9 +101,14 @@ MemoryStream MemoryStream::create(const Session& session, const StructType& sche
 }
 
 int64_t MemoryStream::addData(const std::vector<columnar::Row>& rows) const {
-  auto batch = columnar::ColumnBatch::fromRows(data_->schema, rows);
+  std::vector<columnar::ColumnBatch> batches;
+  for (size_t start = 0; start < rows.size(); start += columnar::kDefaultBatchRows) {
+    const size_t end = std::min(rows.size(), start + columnar::kDefaultBatchRows);
+    batches.push_back(columnar::ColumnBatch::fromRows(
+        data_->schema, std::vector<columnar::Row>(rows.begin() + static_cast<long>(start), rows.begin() + static_cast<long>(end))));
+  }
   std::lock_guard lock(data_->mutex);
-  data_->batches.push_back(std::move(batch));
+  data_->batches.push_back(std::move(batches));
   return static_cast<int64_t>(data_->batches.size()) - 1;
 }
 

@@ -41,8 +41,29 @@ size_t sizeOfSize(size_t size) {
 }
 }  // namespace
 
+void StateMap::release(uint32_t id) {
+  const Record r = record(id);
+  const auto size = static_cast<size_t>(r.key + r.keySize + r.valueSize - entries_[id]);
+  garbageBytes_ += static_cast<int64_t>(size);
+  if (size >= sizeof(char*) && size <= kReuseLimit) {
+    if (freeBySize_.empty()) freeBySize_.assign(kReuseLimit + 1, nullptr);
+    char* record = const_cast<char*>(entries_[id]);
+    std::memcpy(record, &freeBySize_[size], sizeof(char*));
+    freeBySize_[size] = record;
+  }
+}
+
 const char* StateMap::store(std::string_view key, std::string_view value) {
   const size_t n = sizeOfSize(key.size()) + sizeOfSize(value.size()) + key.size() + value.size();
+  if (n < freeBySize_.size() && freeBySize_[n] != nullptr) {
+    char* const start = freeBySize_[n];
+    std::memcpy(&freeBySize_[n], start, sizeof(char*));
+    garbageBytes_ -= static_cast<int64_t>(n);
+    char* at = writeSize(writeSize(start, key.size()), value.size());
+    if (!key.empty()) std::memmove(at, key.data(), key.size());
+    if (!value.empty()) std::memcpy(at + key.size(), value.data(), value.size());
+    return start;
+  }
   if (chunks_.empty() || chunkUsed_ + n > chunkSizes_.back()) {
     // Chunks grow from 4 KiB to 1 MiB, so the many small stores of a query stay small.
     const size_t size = std::max(n, std::min(kChunk, std::max<size_t>(4096, static_cast<size_t>(arenaBytes_))));
@@ -65,8 +86,10 @@ void StateMap::set(uint32_t id, std::string_view value) {
     if (!value.empty()) std::memcpy(const_cast<char*>(r.key) + r.keySize, value.data(), value.size());
     return;
   }
-  garbageBytes_ += static_cast<int64_t>(r.key + r.keySize + r.valueSize - entries_[id]);
-  entries_[id] = store(std::string_view(r.key, r.keySize), value);
+  // The new record is stored before the old one is released: the key is read from it.
+  const char* replaced = store(std::string_view(r.key, r.keySize), value);
+  release(id);
+  entries_[id] = replaced;
   if (garbageBytes_ > arenaBytes_ / 4 && arenaBytes_ > static_cast<int64_t>(4 * kChunk)) compact();
 }
 
@@ -96,8 +119,7 @@ bool StateMap::remove(std::string_view key) {
   if (it == index_.end()) return false;
   const uint32_t id = *it;
   index_.erase(it);
-  const Record r = record(id);
-  garbageBytes_ += static_cast<int64_t>(r.key + r.keySize + r.valueSize - entries_[id]);
+  release(id);
   entries_[id] = nullptr;
   free_.push_back(id);
   if (garbageBytes_ > arenaBytes_ / 4 && arenaBytes_ > static_cast<int64_t>(4 * kChunk)) compact();
@@ -108,6 +130,7 @@ void StateMap::compact() {
   // Copies the live entries into fresh chunks; ids and the index stay as they are.
   std::vector<std::unique_ptr<char[]>> old;
   old.swap(chunks_);
+  freeBySize_.clear();
   chunkSizes_.clear();
   chunkUsed_ = 0;
   arenaBytes_ = 0;
@@ -125,12 +148,14 @@ void StateMap::clear() {
   free_.clear();
   chunks_.clear();
   chunkSizes_.clear();
+  freeBySize_.clear();
   chunkUsed_ = 0;
   arenaBytes_ = garbageBytes_ = 0;
 }
 
 int64_t StateMap::memoryBytes() const {
   return arenaBytes_ + static_cast<int64_t>(entries_.capacity() * sizeof(Entry) + free_.capacity() * 4 +
+                                            freeBySize_.capacity() * sizeof(char*) +
                                             index_.capacity() * (sizeof(uint32_t) + 1));
 }
 

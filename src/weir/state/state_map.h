@@ -117,6 +117,12 @@ class StateMap {
   std::vector<Entry> entries_;
   std::vector<uint32_t> free_;
   absl::flat_hash_set<uint32_t, Hash, Eq> index_;
+  // Freed records by size (8 to kReuseLimit bytes), reused by records of the same size: keys of
+  // one operator mostly have one size, so evicted entries make room for new ones. Each list is
+  // threaded through the freed records themselves (their first 8 bytes point to the next).
+  static constexpr size_t kReuseLimit = 256;
+  std::vector<char*> freeBySize_;
+  void release(uint32_t id);
   std::vector<std::unique_ptr<char[]>> chunks_;
   std::vector<size_t> chunkSizes_;
   size_t chunkUsed_ = 0;  // bytes used of the last chunk
