@@ -98,6 +98,22 @@ class StateCodec {
     }
     keyFlat_ = exec::flatKeyLayout(keyTypes_);
     valueFlat_ = exec::flatKeyLayout(valueTypes_);
+    for (size_t j = 0; j < valueTypes_.size(); ++j) {
+      const auto id = valueTypes_[j]->id();
+      const std::string& fn = functions_[j];
+      const bool sum = fn == "sum", order = fn == "min" || fn == "max";
+      FixedOp op = FixedOp::kNone;
+      if (sum && (id == types::TypeId::kLong)) op = FixedOp::kSumLong;
+      if (sum && id == types::TypeId::kDouble) op = FixedOp::kSumDouble;
+      if (order && (id == types::TypeId::kLong || id == types::TypeId::kDouble || id == types::TypeId::kInteger ||
+                    id == types::TypeId::kDate || id == types::TypeId::kTimestamp || id == types::TypeId::kTimestampNtz ||
+                    id == types::TypeId::kFloat)) {
+        op = FixedOp::kOrder;
+      }
+      ops_.push_back(op);
+      widths_.push_back(static_cast<size_t>(std::max(0, valueTypes_[j]->fixedWidth())));
+      allFixed_ = allFixed_ && op != FixedOp::kNone;
+    }
   }
 
   // Output columns for emitted rows, one per key and value column.
@@ -135,6 +151,54 @@ class StateCodec {
     }
     if (!take<uint8_t>(key)) return INT64_MIN;
     return take<int64_t>(key);
+  }
+
+  // Merges `incoming` into `state` in place when every partial is a valid fixed-width number
+  // whose merge is a sum, min or max (a count, say): the sizes cannot change. False (with
+  // `state` untouched) otherwise.
+  bool mergeInPlace(char* state, std::string_view incoming) const {
+    if (!allFixed_) return false;
+    // Check first, so a NULL anywhere leaves the state as it was.
+    size_t at = 0;
+    for (size_t j = 0; j < valueTypes_.size(); ++j) {
+      if (state[at] != 1 || at >= incoming.size() || incoming[at] != 1) return false;
+      at += 1 + widths_[j];
+    }
+    if (at != incoming.size()) corrupt();
+    at = 0;
+    for (size_t j = 0; j < valueTypes_.size(); ++j) {
+      char* x = state + at + 1;
+      const char* y = incoming.data() + at + 1;
+      switch (ops_[j]) {
+        case FixedOp::kSumLong: {
+          uint64_t a, b;
+          std::memcpy(&a, x, 8);
+          std::memcpy(&b, y, 8);
+          a += b;
+          std::memcpy(x, &a, 8);
+          break;
+        }
+        case FixedOp::kSumDouble: {
+          double a, b;
+          std::memcpy(&a, x, 8);
+          std::memcpy(&b, y, 8);
+          a += b;
+          std::memcpy(x, &a, 8);
+          break;
+        }
+        default: {
+          std::string merged;
+          if (!mergeFixed(functions_[j], *valueTypes_[j], std::string_view(x - 1, 1 + widths_[j]),
+                          std::string_view(y - 1, 1 + widths_[j]), merged)) {
+            corrupt();
+          }
+          std::memcpy(x - 1, merged.data(), merged.size());
+          break;
+        }
+      }
+      at += 1 + widths_[j];
+    }
+    return true;
   }
 
   // out = the merge of two encoded values.
@@ -324,8 +388,12 @@ class StateCodec {
     return mergePartial(fn, a, b);
   }
 
+  enum class FixedOp : uint8_t { kNone, kSumLong, kSumDouble, kOrder };
   std::vector<types::DataTypePtr> keyTypes_, valueTypes_;
   bool keyFlat_ = true, valueFlat_ = true;
+  std::vector<FixedOp> ops_;
+  std::vector<size_t> widths_;
+  bool allFixed_ = true;
   const std::vector<std::string>& functions_;
   int eventTimeKey_;
   const std::string& what_;
@@ -548,7 +616,12 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
       auto keys = exec::encodeKeys(keyCols, n);
       auto values = exec::encodeKeys(valueCols, n);
       const columnar::Vector* times = watermarked ? b.column(static_cast<size_t>(op_.eventTimeKey)).get() : nullptr;
+      const auto& map = store.map();
       for (size_t r = 0; r < n; ++r) {
+        // Random reads of the index, the entries and the records, issued ahead.
+        if (r + 12 < n) map.prefetchSlot(keys.hashes[r + 12]);
+        if (r + 6 < n) map.prefetchEntry(keys.hashes[r + 6]);
+        if (r + 3 < n) map.prefetchRecord(keys.hashes[r + 3]);
         if (times != nullptr && eventTimeAt(*times, r) <= lateMicros) {
           ++dropped[p];
           continue;
@@ -557,9 +630,15 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
         std::string_view value = values.key(r);
         const uint32_t id = store.find(key, keys.hashes[r]);
         if (id != state::StateMap::kNone) {
-          codec.merge(store.value(id), value, merged);
-          value = merged;
-          store.set(id, value);
+          char* inPlace = store.mutableValue(id);
+          if (codec.mergeInPlace(inPlace, value)) {
+            store.updated(id);
+            value = store.value(id);
+          } else {
+            codec.merge(store.value(id), value, merged);
+            value = merged;
+            store.set(id, value);
+          }
         } else {
           store.put(key, keys.hashes[r], value);
         }

@@ -12,14 +12,38 @@ namespace {
 constexpr size_t kChunk = size_t{1} << 20;
 }
 
-StateMap::StateMap() : index_(0, Hash{this}, Eq{this}) {}
-
 uint64_t StateMap::hashOf(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
 
 std::optional<std::string_view> StateMap::get(std::string_view key, uint64_t hash) const {
-  auto it = index_.find(Probe{key, hash});
-  if (it == index_.end()) return std::nullopt;
-  return value(*it);
+  const uint32_t id = find(key, hash);
+  if (id == kNone) return std::nullopt;
+  return value(id);
+}
+
+void StateMap::insertSlot(uint32_t id, uint64_t hash) {
+  if ((live_ + tombs_ + 1) * 5 > slots_.size() * 4) {
+    // At 80 % full: double while live entries fill more than half, else only clear tombstones.
+    size_t capacity = std::max<size_t>(16, slots_.size());
+    while ((live_ + 1) * 2 > capacity) capacity *= 2;
+    rehash(capacity);
+  }
+  size_t i = hash & mask_;
+  while (slots_[i] < kTomb) i = (i + 1) & mask_;
+  if (slots_[i] == kTomb) --tombs_;
+  slots_[i] = id;
+  ++live_;
+}
+
+void StateMap::rehash(size_t capacity) {
+  slots_.assign(capacity, kEmpty);
+  mask_ = capacity - 1;
+  tombs_ = 0;
+  for (uint32_t id = 0; id < entries_.size(); ++id) {
+    if (entries_[id] == nullptr) continue;
+    size_t i = hashOf(key(id)) & mask_;
+    while (slots_[i] != kEmpty) i = (i + 1) & mask_;
+    slots_[i] = id;
+  }
 }
 
 namespace {
@@ -94,10 +118,10 @@ void StateMap::set(uint32_t id, std::string_view value) {
 }
 
 uint32_t StateMap::put(std::string_view key, uint64_t hash, std::string_view value) {
-  auto it = index_.find(Probe{key, hash});
-  if (it != index_.end()) {
-    set(*it, value);
-    return *it;
+  const uint32_t existing = find(key, hash);
+  if (existing != kNone) {
+    set(existing, value);
+    return existing;
   }
   uint32_t id;
   if (!free_.empty()) {
@@ -109,16 +133,25 @@ uint32_t StateMap::put(std::string_view key, uint64_t hash, std::string_view val
     if (entries_.size() == entries_.capacity()) entries_.reserve(std::max<size_t>(64, entries_.size() + entries_.size() / 4));
     entries_.push_back(nullptr);
   }
+  // Indexed first: a rehash on the way indexes the entries already stored, not this one.
+  insertSlot(id, hash);
   entries_[id] = store(key, value);
-  index_.insert(id);
   return id;
 }
 
 bool StateMap::remove(std::string_view key) {
-  auto it = index_.find(Probe{key, hashOf(key)});
-  if (it == index_.end()) return false;
-  const uint32_t id = *it;
-  index_.erase(it);
+  if (slots_.empty()) return false;
+  const uint64_t hash = hashOf(key);
+  size_t i = hash & mask_;
+  for (;; i = (i + 1) & mask_) {
+    const uint32_t at = slots_[i];
+    if (at == kEmpty) return false;
+    if (at != kTomb && this->key(at) == key) break;
+  }
+  const uint32_t id = slots_[i];
+  slots_[i] = kTomb;
+  ++tombs_;
+  --live_;
   release(id);
   entries_[id] = nullptr;
   free_.push_back(id);
@@ -143,7 +176,9 @@ void StateMap::compact() {
 }
 
 void StateMap::clear() {
-  index_.clear();
+  slots_.clear();
+  mask_ = 0;
+  live_ = tombs_ = 0;
   entries_.clear();
   free_.clear();
   chunks_.clear();
@@ -156,7 +191,7 @@ void StateMap::clear() {
 int64_t StateMap::memoryBytes() const {
   return arenaBytes_ + static_cast<int64_t>(entries_.capacity() * sizeof(Entry) + free_.capacity() * 4 +
                                             freeBySize_.capacity() * sizeof(char*) +
-                                            index_.capacity() * (sizeof(uint32_t) + 1));
+                                            slots_.capacity() * sizeof(uint32_t));
 }
 
 }  // namespace weir::state

@@ -1,10 +1,9 @@
 // StateMap: the in-memory map of a state store, byte-string keys to byte-string values, laid out
-// compactly: each entry's key and value sit together in large arena chunks, a 16-byte entry
+// compactly: each entry's key and value sit together in large arena chunks, an 8-byte entry
 // points at them, and an open-addressing index of 4-byte entry ids finds keys by hash. No
-// allocation per entry; values of unchanged size are overwritten in place. Not thread-safe.
+// allocation per entry; values of unchanged size are overwritten in place. Lookups of many keys
+// can prefetch their slots, entries and records ahead. Not thread-safe.
 #pragma once
-
-#include <absl/container/flat_hash_set.h>
 
 #include <cstdint>
 #include <memory>
@@ -16,7 +15,7 @@ namespace weir::state {
 
 class StateMap {
  public:
-  StateMap();
+  StateMap() = default;
   StateMap(const StateMap&) = delete;
   StateMap& operator=(const StateMap&) = delete;
 
@@ -29,8 +28,27 @@ class StateMap {
   static constexpr uint32_t kNone = UINT32_MAX;
   /// The id of `key`'s entry, or kNone.
   uint32_t find(std::string_view key, uint64_t hash) const {
-    auto it = index_.find(Probe{key, hash});
-    return it == index_.end() ? kNone : *it;
+    if (slots_.empty()) return kNone;
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const uint32_t id = slots_[i];
+      if (id == kEmpty) return kNone;
+      if (id != kTomb && this->key(id) == key) return id;
+    }
+  }
+  /// Prefetches for a coming find(key, hash), in three steps issued a few keys apart: the index
+  /// slot, then the entry it names, then the record.
+  void prefetchSlot(uint64_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & mask_]);
+  }
+  void prefetchEntry(uint64_t hash) const {
+    if (slots_.empty()) return;
+    const uint32_t id = slots_[hash & mask_];
+    if (id < kTomb) __builtin_prefetch(&entries_[id]);
+  }
+  void prefetchRecord(uint64_t hash) const {
+    if (slots_.empty()) return;
+    const uint32_t id = slots_[hash & mask_];
+    if (id < kTomb && entries_[id] != nullptr) __builtin_prefetch(entries_[id]);
   }
   /// Replaces the value of live entry `id`.
   void set(uint32_t id, std::string_view value);
@@ -41,7 +59,7 @@ class StateMap {
   bool remove(std::string_view key);
   void clear();
 
-  size_t size() const { return index_.size(); }
+  size_t size() const { return live_; }
   /// Bytes held: arena chunks, entries and index slots.
   int64_t memoryBytes() const;
 
@@ -54,6 +72,11 @@ class StateMap {
   std::string_view value(uint32_t id) const {
     Record r = record(id);
     return {r.key + r.keySize, r.valueSize};
+  }
+  /// The value bytes of live entry `id`, to change in place (same size).
+  char* mutableValue(uint32_t id) {
+    Record r = record(id);
+    return const_cast<char*>(r.key) + r.keySize;
   }
   /// Ids are below this bound.
   uint32_t idBound() const { return static_cast<uint32_t>(entries_.size()); }
@@ -93,30 +116,19 @@ class StateMap {
     r.key = readSize(readSize(entries_[id], r.keySize), r.valueSize);
     return r;
   }
-  struct Probe {
-    std::string_view key;
-    uint64_t hash;
-  };
-  struct Hash {
-    using is_transparent = void;
-    const StateMap* map;
-    size_t operator()(uint32_t id) const { return hashOf(map->key(id)); }
-    size_t operator()(const Probe& p) const { return p.hash; }
-  };
-  struct Eq {
-    using is_transparent = void;
-    const StateMap* map;
-    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
-    bool operator()(uint32_t a, const Probe& b) const { return map->key(a) == b.key; }
-    bool operator()(const Probe& a, uint32_t b) const { return map->key(b) == a.key; }
-  };
-
   const char* store(std::string_view key, std::string_view value);
   void compact();
 
   std::vector<Entry> entries_;
   std::vector<uint32_t> free_;
-  absl::flat_hash_set<uint32_t, Hash, Eq> index_;
+  // The index: linear probing over a power-of-two number of slots, each an entry id, kEmpty or
+  // kTomb (a removed entry's slot); at most 80 % of the slots are taken.
+  static constexpr uint32_t kEmpty = UINT32_MAX, kTomb = UINT32_MAX - 1;
+  std::vector<uint32_t> slots_;
+  size_t mask_ = 0;
+  size_t live_ = 0, tombs_ = 0;
+  void insertSlot(uint32_t id, uint64_t hash);
+  void rehash(size_t capacity);
   // Freed records by size (8 to kReuseLimit bytes), reused by records of the same size: keys of
   // one operator mostly have one size, so evicted entries make room for new ones. Each list is
   // threaded through the freed records themselves (their first 8 bytes point to the next).

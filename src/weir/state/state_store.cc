@@ -67,24 +67,33 @@ std::string StateStoreId::directory() const {
 
 std::string encodeStateFile(bool snapshot, int64_t version,
                             const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records) {
-  std::string out;
-  out.append(kMagic, 8);
-  put<uint32_t>(out, kFormatVersion);
-  put<uint8_t>(out, snapshot ? kSnapshot : kDelta);
-  put<uint8_t>(out, 0);  // flags: no compression
-  put<uint16_t>(out, 0);
-  put<int64_t>(out, version);
+  size_t size = kHeader + kFooter;
+  for (const auto& [key, value] : records) size += 8 + key.size() + (value ? value->size() : 0);
+  std::string out(size, '\0');
+  char* p = out.data();
+  auto write = [&p](const void* data, size_t n) {
+    std::memcpy(p, data, n);
+    p += n;
+  };
+  auto writeInt = [&write](auto v) { write(&v, sizeof v); };
+  write(kMagic, 8);
+  writeInt(kFormatVersion);
+  writeInt(static_cast<uint8_t>(snapshot ? kSnapshot : kDelta));
+  writeInt(uint8_t{0});  // flags: no compression
+  writeInt(uint16_t{0});
+  writeInt(version);
   for (const auto& [key, value] : records) {
-    put<uint32_t>(out, static_cast<uint32_t>(key.size()));
-    out.append(key);
+    writeInt(static_cast<uint32_t>(key.size()));
+    write(key.data(), key.size());
     if (value) {
-      put<int32_t>(out, static_cast<int32_t>(value->size()));
-      out.append(*value);
+      writeInt(static_cast<int32_t>(value->size()));
+      write(value->data(), value->size());
     } else {
-      put<int32_t>(out, -1);
+      writeInt(int32_t{-1});
     }
   }
-  put<uint64_t>(out, records.size());
+  writeInt(static_cast<uint64_t>(records.size()));
+  out.resize(static_cast<size_t>(p - out.data()));
   put<uint32_t>(out, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(out.data()),
                                                  static_cast<uInt>(out.size()))));
   return out;

@@ -56,6 +56,14 @@ class StateStoreProvider {
   uint32_t find(std::string_view key, uint64_t hash) const { return map_.find(key, hash); }
   std::string_view value(uint32_t id) const { return map_.value(id); }
   void set(uint32_t id, std::string_view value);
+  /// The map, for prefetching ahead of finds.
+  const StateMap& map() const { return map_; }
+  /// The value of entry `id` for a change in place; call updated(id) after changing it.
+  char* mutableValue(uint32_t id) { return map_.mutableValue(id); }
+  void updated(uint32_t id) {
+    ++updated_;
+    markDirty(id);
+  }
   void remove(std::string_view key);
   size_t size() const { return map_.size(); }
   /// Calls fn(key, value) for every entry; the store must not change meanwhile.

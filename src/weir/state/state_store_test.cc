@@ -56,6 +56,14 @@ TEST(StateMap, MatchesAModelThroughInsertsUpdatesRemovesAndCompaction) {
   map.forEach([&](std::string_view k, std::string_view v) { seen[std::string(k)] = std::string(v); });
   EXPECT_EQ(seen, model);
   EXPECT_GT(map.memoryBytes(), 0);
+  // Removing every key leaves nothing findable (stale index slots would show here).
+  for (const auto& [k, v] : model) EXPECT_TRUE(map.remove(k)) << k;
+  EXPECT_EQ(map.size(), 0u);
+  for (uint64_t k = 0; k < 5000; ++k) EXPECT_FALSE(map.get(keyOf(k)).has_value()) << k;
+  for (uint64_t k = 0; k < 3000; ++k) map.put(keyOf(k), "v" + std::to_string(k));
+  for (uint64_t k = 0; k < 3000; k += 2) map.remove(keyOf(k));
+  EXPECT_EQ(map.size(), 1500u);
+  for (uint64_t k = 0; k < 3000; ++k) EXPECT_EQ(map.get(keyOf(k)).has_value(), k % 2 == 1) << k;
   map.clear();
   EXPECT_EQ(map.size(), 0u);
   EXPECT_FALSE(map.get("key-1").has_value());
