@@ -9,6 +9,7 @@
 #include "weir/formats/csv/csv_format.h"
 #include "weir/formats/file_listing.h"
 #include "weir/formats/json/json_format.h"
+#include "weir/formats/parquet/parquet_writer.h"
 
 namespace weir {
 
@@ -16,7 +17,7 @@ namespace {
 
 [[noreturn]] void unknownFormat(const std::string& format) {
   throw AnalysisError("DATA_SOURCE_NOT_FOUND",
-                      "Failed to find the data source: " + format + ". Weir reads and writes \"json\" and \"csv\".");
+                      "Failed to find the data source: " + format + ". Weir reads and writes \"json\" and \"csv\", and writes \"parquet\".");
 }
 
 }  // namespace
@@ -74,7 +75,7 @@ DataFrameWriter& DataFrameWriter::partitionBy(const std::vector<std::string>& co
 }
 
 void DataFrameWriter::save(const std::string& path) const {
-  if (format_ != "json" && format_ != "csv") unknownFormat(format_);
+  if (format_ != "json" && format_ != "csv" && format_ != "parquet") unknownFormat(format_);
   if (!partitionColumns_.empty()) {
     throw UnsupportedOperationError("UNSUPPORTED_FEATURE.PARTITION_BY_FOR_FILES",
                                     "partitionBy is not supported for " + format_ +
@@ -94,10 +95,16 @@ void DataFrameWriter::save(const std::string& path) const {
     }
   }
   // Run the query before touching the output, so a failing query leaves existing data alone.
+  if (format_ == "parquet") formats::parquet::FileWriter check(schema, {});  // unsupported types fail first
   auto data = frame_.execute();
   if (!formats::prepareOutputDirectory(path, saveMode)) return;
-  if (format_ == "json") formats::writeJsonFiles(data, schema, path, options_);
-  else formats::writeCsvFiles(data, schema, path, options_);
+  if (format_ == "json") {
+    formats::writeJsonFiles(data, schema, path, options_);
+  } else if (format_ == "parquet") {
+    formats::parquet::writeParquetFiles(data, schema, path, options_);
+  } else {
+    formats::writeCsvFiles(data, schema, path, options_);
+  }
 }
 
 void DataFrameWriter::json(const std::string& path) {
@@ -107,6 +114,11 @@ void DataFrameWriter::json(const std::string& path) {
 
 void DataFrameWriter::csv(const std::string& path) {
   format("csv");
+  save(path);
+}
+
+void DataFrameWriter::parquet(const std::string& path) {
+  format("parquet");
   save(path);
 }
 

@@ -50,6 +50,8 @@ class DataFrameWriter : public OptionSetters<DataFrameWriter> {
   void save(const std::string& path) const;
   void json(const std::string& path);
   void csv(const std::string& path);
+  /// Parquet files (option compression: snappy (default), zstd, gzip, lz4, none).
+  void parquet(const std::string& path);
 
  private:
   DataFrame frame_;

@@ -108,7 +108,7 @@ StreamingQuery DataStreamWriter::start() const {
   } else if (format == "noop") {
     sink = std::make_shared<NoopSink>();
     temporaryCheckpointAllowed = true;
-  } else if (format == "json" || format == "csv") {
+  } else if (format == "json" || format == "csv" || format == "parquet") {
     if (outputMode_ != "append") {
       throw AnalysisError("STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE",
                           "Data source " + format + " does not support " + outputMode_ +
@@ -120,7 +120,7 @@ StreamingQuery DataStreamWriter::start() const {
   } else {
     throw AnalysisError("DATA_SOURCE_NOT_FOUND",
                         "Failed to find the streaming sink: " + format +
-                            ". Weir writes streams to \"json\" and \"csv\" directories, \"memory\", \"console\", "
+                            ". Weir writes streams to \"json\", \"csv\" and \"parquet\" directories, \"memory\", \"console\", "
                             "\"noop\" and foreachBatch(); Kafka and Delta sinks come with their own releases.");
   }
   if (!partitionColumns_.empty() && format != "foreachbatch") {

@@ -9,6 +9,7 @@
 #include "weir/formats/csv/csv_format.h"
 #include "weir/formats/file_listing.h"
 #include "weir/formats/json/json_format.h"
+#include "weir/formats/parquet/parquet_writer.h"
 
 namespace weir::connectors {
 
@@ -40,8 +41,13 @@ class FileStreamSink : public connector::Sink {
     if (batchId <= latestLogged()) return;
     fs_->createDirectories(path_);
     auto before = dataFiles(path_);
-    if (format_ == "json") formats::writeJsonFiles(output.partitions, output.schema, path_, options_);
-    else formats::writeCsvFiles(output.partitions, output.schema, path_, options_);
+    if (format_ == "json") {
+      formats::writeJsonFiles(output.partitions, output.schema, path_, options_);
+    } else if (format_ == "parquet") {
+      formats::parquet::writeParquetFiles(output.partitions, output.schema, path_, options_);
+    } else {
+      formats::writeCsvFiles(output.partitions, output.schema, path_, options_);
+    }
     fs_->remove(io::joinPath(path_, "_SUCCESS"));
     std::string text = "v1";
     const bool compact = (batchId + 1) % kCompactInterval == 0;
