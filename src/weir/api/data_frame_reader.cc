@@ -9,6 +9,7 @@
 #include "weir/formats/csv/csv_format.h"
 #include "weir/formats/file_listing.h"
 #include "weir/formats/json/json_format.h"
+#include "weir/formats/parquet/parquet_reader.h"
 #include "weir/formats/parquet/parquet_writer.h"
 
 namespace weir {
@@ -17,7 +18,7 @@ namespace {
 
 [[noreturn]] void unknownFormat(const std::string& format) {
   throw AnalysisError("DATA_SOURCE_NOT_FOUND",
-                      "Failed to find the data source: " + format + ". Weir reads and writes \"json\" and \"csv\", and writes \"parquet\".");
+                      "Failed to find the data source: " + format + ". Weir reads and writes \"json\", \"csv\" and \"parquet\".");
 }
 
 }  // namespace
@@ -43,6 +44,8 @@ DataFrame DataFrameReader::load(const std::vector<std::string>& paths) const {
     source = formats::makeJsonScan(paths, schema_, options_);
   } else if (format_ == "csv") {
     source = formats::makeCsvScan(paths, schema_, options_);
+  } else if (format_ == "parquet") {
+    source = formats::parquet::makeParquetScan(paths, schema_, options_);
   } else {
     unknownFormat(format_);
   }
@@ -57,6 +60,8 @@ DataFrame DataFrameReader::json(const std::string& path) { return format("json")
 DataFrame DataFrameReader::json(const std::vector<std::string>& paths) { return format("json").load(paths); }
 DataFrame DataFrameReader::csv(const std::string& path) { return format("csv").load(path); }
 DataFrame DataFrameReader::csv(const std::vector<std::string>& paths) { return format("csv").load(paths); }
+DataFrame DataFrameReader::parquet(const std::string& path) { return format("parquet").load(path); }
+DataFrame DataFrameReader::parquet(const std::vector<std::string>& paths) { return format("parquet").load(paths); }
 
 DataFrameWriter& DataFrameWriter::format(const std::string& source) {
   format_ = base::asciiLower(source);

@@ -30,6 +30,9 @@ class DataFrameReader : public OptionSetters<DataFrameReader> {
   DataFrame json(const std::vector<std::string>& paths);
   DataFrame csv(const std::string& path);
   DataFrame csv(const std::vector<std::string>& paths);
+  /// Parquet files, directories or globs; the schema comes from the first file unless given.
+  DataFrame parquet(const std::string& path);
+  DataFrame parquet(const std::vector<std::string>& paths);
 
  private:
   std::shared_ptr<SessionState> session_;

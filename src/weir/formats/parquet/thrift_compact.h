@@ -113,3 +113,133 @@ class CompactWriter {
 };
 
 }  // namespace weir::formats::parquet
+
+namespace weir::formats::parquet {
+
+/// Reads what CompactWriter writes (and what other Parquet writers write): fields in order,
+/// unknown ones skipped. Throws CorruptionError("PARQUET_CORRUPT") naming `what` on bad input.
+class CompactReader {
+ public:
+  CompactReader(const char* p, const char* end, std::string what) : p_(p), end_(end), what_(std::move(what)) {}
+
+  /// Enters a struct; then nextField() until it returns false (the stop byte).
+  void structBegin() { lastIds_.push_back(0); }
+  bool nextField(int16_t& id, CType& type) {
+    const uint8_t b = byte();
+    if (b == 0) {
+      lastIds_.pop_back();
+      return false;
+    }
+    type = static_cast<CType>(b & 0x0f);
+    const int delta = b >> 4;
+    id = delta != 0 ? static_cast<int16_t>(lastIds_.back() + delta) : static_cast<int16_t>(unzigzag(varint()));
+    lastIds_.back() = id;
+    fieldType_ = type;
+    return true;
+  }
+  int32_t i32() { return static_cast<int32_t>(unzigzag(varint())); }
+  int64_t i64() { return unzigzag(varint()); }
+  int8_t i8() { return static_cast<int8_t>(byte()); }
+  /// A bool field's value is in its type.
+  bool boolean() const { return fieldType_ == CType::kTrue; }
+  std::string_view binary() {
+    const uint64_t n = varint();
+    if (n > static_cast<uint64_t>(end_ - p_)) fail("a string runs past the end");
+    std::string_view s(p_, n);
+    p_ += n;
+    return s;
+  }
+  void listHeader(CType& element, size_t& size) {
+    const uint8_t b = byte();
+    element = static_cast<CType>(b & 0x0f);
+    size = b >> 4;
+    if (size == 15) size = varint();
+    if (size > static_cast<size_t>(end_ - p_) + 1) fail("a list is longer than the data");
+  }
+  /// Skips a value of `type` (a field's or a list element's).
+  void skip(CType type, int depth = 0) {
+    if (depth > 64) fail("nesting too deep");
+    switch (type) {
+      case CType::kTrue:
+      case CType::kFalse:
+        return;
+      case CType::kByte:
+        byte();
+        return;
+      case CType::kI16:
+      case CType::kI32:
+      case CType::kI64:
+        varint();
+        return;
+      case CType::kDouble:
+        need(8);
+        p_ += 8;
+        return;
+      case CType::kBinary:
+        binary();
+        return;
+      case CType::kList:
+      case CType::kSet: {
+        CType e;
+        size_t n;
+        listHeader(e, n);
+        for (size_t i = 0; i < n; ++i) {
+          if (e == CType::kTrue || e == CType::kFalse) {
+            byte();  // bools in lists take a byte
+          } else {
+            skip(e, depth + 1);
+          }
+        }
+        return;
+      }
+      case CType::kMap: {
+        const uint64_t n = varint();
+        if (n == 0) return;
+        const uint8_t kinds = byte();
+        for (uint64_t i = 0; i < n; ++i) {
+          skip(static_cast<CType>(kinds >> 4), depth + 1);
+          skip(static_cast<CType>(kinds & 0x0f), depth + 1);
+        }
+        return;
+      }
+      case CType::kStruct: {
+        structBegin();
+        int16_t id;
+        CType t;
+        while (nextField(id, t)) skip(t, depth + 1);
+        return;
+      }
+      default:
+        fail("unknown field type");
+    }
+  }
+  const char* position() const { return p_; }
+  [[noreturn]] void fail(const std::string& why) const;
+
+ private:
+  void need(size_t n) const {
+    if (static_cast<size_t>(end_ - p_) < n) fail("truncated");
+  }
+  uint8_t byte() {
+    need(1);
+    return static_cast<uint8_t>(*p_++);
+  }
+  uint64_t varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      const uint8_t b = byte();
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) return v;
+    }
+    fail("a varint is too long");
+  }
+  static int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+  const char* p_;
+  const char* end_;
+  std::string what_;
+  std::vector<int16_t> lastIds_;
+  CType fieldType_ = CType::kStop;
+};
+
+}  // namespace weir::formats::parquet
