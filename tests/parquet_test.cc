@@ -313,6 +313,44 @@ TEST_F(ParquetTest, StreamsWriteParquetFilesThroughTheFileSink) {
   EXPECT_EQ(got, json::parse(R"([["a","1"],["b",null],["c","3"]])"));
 }
 
+TEST_F(ParquetTest, AStreamReadsParquetFilesAsTheyArrive) {
+  // One file per batch (maxFilesPerTrigger), exactly once across a restart.
+  auto write = [&](int part, std::vector<Row> rows) {
+    spark.createDataFrame(rows, StructType::fromDDL("k STRING, v BIGINT")).write().parquet(path("stage" + std::to_string(part)));
+    fs::create_directories(path("in"));
+    for (const auto& e : fs::directory_iterator(path("stage" + std::to_string(part)))) {
+      if (e.path().extension() == ".parquet") fs::rename(e.path(), path("in/f" + std::to_string(part) + ".parquet"));
+    }
+  };
+  auto start = [&] {
+    return spark.readStream()
+        .format("parquet")
+        .schema("k STRING, v BIGINT")
+        .option("maxFilesPerTrigger", int64_t{1})
+        .load(path("in"))
+        .groupBy("k")
+        .agg(functions::sum("v").alias("total"))
+        .writeStream()
+        .format("memory")
+        .queryName("parquet_stream")
+        .outputMode("complete")
+        .option("checkpointLocation", path("ckpt"))
+        .start();
+  };
+  write(1, {Row({Value::string("a"), Value::integer(1)}), Row({Value::string("b"), Value::integer(2)})});
+  write(2, {Row({Value::string("a"), Value::integer(10)})});
+  auto q = start();
+  q.processAllAvailable();
+  q.stop();
+  write(3, {Row({Value::string("b"), Value::integer(5)})});
+  auto q2 = start();
+  q2.processAllAvailable();
+  q2.stop();
+  auto rows = spark.table("parquet_stream").collect();
+  std::sort(rows.begin(), rows.end());
+  EXPECT_EQ(rows, (std::vector<Row>{Row({Value::string("a"), Value::integer(11)}), Row({Value::string("b"), Value::integer(7)})}));
+}
+
 TEST_F(ParquetTest, UnsupportedTypesAndCodecsFailBeforeWriting) {
   auto df = spark.createDataFrame({Row({Value::null()})}, StructType::fromDDL("x VOID"));
   try {

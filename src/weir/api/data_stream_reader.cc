@@ -42,12 +42,12 @@ DataFrame DataStreamReader::load() const {
                           "(timestamp TIMESTAMP, value BIGINT).");
     }
     input = connectors::makeRateSource(options_, Session(session_).defaultShufflePartitions());
-  } else if (format_ == "json" || format_ == "csv") {
+  } else if (format_ == "json" || format_ == "csv" || format_ == "parquet") {
     input = connectors::makeFileStreamSource(format_, options_.get("path"), schema_ ? *schema_ : nullptr, options_);
   } else {
     throw AnalysisError("DATA_SOURCE_NOT_FOUND",
                         "Failed to find the streaming source: " + (format_.empty() ? std::string("(none)") : format_) +
-                            ". Weir reads streams from \"json\" and \"csv\" directories, \"rate\" and MemoryStream; "
+                            ". Weir reads streams from \"json\", \"csv\" and \"parquet\" directories, \"rate\" and MemoryStream; "
                             "Kafka and Delta sources come with their own releases.");
   }
   auto p = std::make_shared<plan::LogicalPlan>();

@@ -11,6 +11,7 @@
 #include "weir/formats/csv/csv_format.h"
 #include "weir/formats/file_listing.h"
 #include "weir/formats/json/json_format.h"
+#include "weir/formats/parquet/parquet_reader.h"
 
 namespace weir::connectors {
 
@@ -209,9 +210,14 @@ class FileStreamSource : public connector::Source {
       for (const auto& f : it->second) paths.push_back(f.path);
     }
     if (paths.empty()) return {};
-    std::shared_ptr<const plan::ScanSource> scan =
-        options_.format == "json" ? formats::makeJsonScan(paths, options_.schema, options_.readerOptions)
-                                  : formats::makeCsvScan(paths, options_.schema, options_.readerOptions);
+    std::shared_ptr<const plan::ScanSource> scan;
+    if (options_.format == "json") {
+      scan = formats::makeJsonScan(paths, options_.schema, options_.readerOptions);
+    } else if (options_.format == "parquet") {
+      scan = formats::parquet::makeParquetScan(paths, options_.schema, options_.readerOptions);
+    } else {
+      scan = formats::makeCsvScan(paths, options_.schema, options_.readerOptions);
+    }
     return scan->read();
   }
 
