@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <functional>
 
@@ -186,8 +187,8 @@ struct Leaf {
   size_t nulls = 0;
   std::string plain;     // PLAIN-encoded values (booleans: one byte each until the page is cut)
   bool dictionary = false;
-  absl::flat_hash_map<std::string, uint32_t> dict;
-  std::vector<std::string> dictValues;
+  absl::flat_hash_map<std::string_view, uint32_t> dict;  // views into dictValues
+  std::deque<std::string> dictValues;
   size_t dictBytes = 0;
   std::vector<uint32_t> indices;
   // Pages cut so far: ends of level entries and of values.
@@ -429,19 +430,7 @@ struct FileWriter::Impl {
     updateStats(leaf, bytes);
     ++leaf.values;
     if (leaf.dictionary) {
-      const absl::string_view key(bytes.data(), bytes.size());
-      auto it = leaf.dict.find(key);
-      uint32_t index;
-      if (it != leaf.dict.end()) {
-        index = it->second;
-      } else {
-        index = static_cast<uint32_t>(leaf.dictValues.size());
-        leaf.dict.emplace(std::string(bytes), index);
-        leaf.dictValues.emplace_back(bytes);
-        leaf.dictBytes += 4 + bytes.size();
-      }
-      leaf.indices.push_back(index);
-      if (leaf.dictBytes > options.dictionaryBytes) toPlain(leaf);
+      dictionaryValue(leaf, bytes);
       return;
     }
     if (leaf.physical == kByteArray) {
@@ -449,6 +438,21 @@ struct FileWriter::Impl {
       leaf.plain.append(reinterpret_cast<const char*>(&size), 4);
     }
     leaf.plain.append(bytes);
+  }
+
+  void dictionaryValue(Leaf& leaf, std::string_view bytes) {
+    auto it = leaf.dict.find(bytes);
+    uint32_t index;
+    if (it != leaf.dict.end()) {
+      index = it->second;
+    } else {
+      index = static_cast<uint32_t>(leaf.dictValues.size());
+      leaf.dictValues.emplace_back(bytes);
+      leaf.dict.emplace(leaf.dictValues.back(), index);
+      leaf.dictBytes += 4 + bytes.size();
+    }
+    leaf.indices.push_back(index);
+    if (leaf.dictBytes > options.dictionaryBytes) toPlain(leaf);
   }
 
   // The dictionary grew too large: this row group's values so far become PLAIN.
@@ -568,6 +572,32 @@ struct FileWriter::Impl {
         return fixed(std::type_identity<float>{});
       case TypeId::kDouble:
         return fixed(std::type_identity<double>{});
+      case TypeId::kString:
+      case TypeId::kBinary: {
+        // Statistics in unsigned byte order (string_view compares bytes as unsigned).
+        for (size_t i = from; i < from + n; ++i) {
+          if (nullable && v.isNull(i)) continue;
+          const std::string_view bytes = v.stringAt(i);
+          if (!leaf.hasMinMax) {
+            leaf.min.assign(bytes);
+            leaf.max.assign(bytes);
+            leaf.hasMinMax = true;
+          } else if (bytes < std::string_view(leaf.min)) {
+            leaf.min.assign(bytes);
+          } else if (std::string_view(leaf.max) < bytes) {
+            leaf.max.assign(bytes);
+          }
+          ++leaf.values;
+          if (leaf.dictionary) {
+            dictionaryValue(leaf, bytes);
+          } else {
+            const auto size = static_cast<uint32_t>(bytes.size());
+            leaf.plain.append(reinterpret_cast<const char*>(&size), 4);
+            leaf.plain.append(bytes);
+          }
+        }
+        return;
+      }
       default:
         for (size_t i = from; i < from + n; ++i) {
           if (!nullable || !v.isNull(i)) value(leaf, v, i);
