@@ -8,6 +8,7 @@
 #include "weir/base/text.h"
 #include "weir/formats/csv/csv_format.h"
 #include "weir/formats/file_listing.h"
+#include "weir/formats/delta/delta_table.h"
 #include "weir/formats/json/json_format.h"
 #include "weir/formats/parquet/parquet_reader.h"
 #include "weir/formats/parquet/parquet_writer.h"
@@ -46,6 +47,15 @@ DataFrame DataFrameReader::load(const std::vector<std::string>& paths) const {
     source = formats::makeCsvScan(paths, schema_, options_);
   } else if (format_ == "parquet") {
     source = formats::parquet::makeParquetScan(paths, schema_, options_);
+  } else if (format_ == "delta") {
+    if (paths.size() != 1) {
+      throw AnalysisError("DELTA_ONE_TABLE", "A Delta read takes one table path, got " + std::to_string(paths.size()) + ".");
+    }
+    if (schema_) {
+      throw AnalysisError("DELTA_SCHEMA_NOT_ALLOWED",
+                          "A Delta table has its own schema; do not pass schema() when reading format(\"delta\").");
+    }
+    source = formats::delta::makeDeltaScan(paths[0], options_);
   } else {
     unknownFormat(format_);
   }

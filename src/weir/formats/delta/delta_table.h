@@ -1,0 +1,43 @@
+// Reading Delta Lake tables: the snapshot of a version from the _delta_log (JSON commits and
+// classic Parquet checkpoints, reconciled as the protocol says), and a scan of its data files
+// with their partition values. Tables that need a reader feature Weir lacks are refused with an
+// error naming it. Protocol notes: ../shared/spec/delta-lake.md; our scope: docs/formats/delta.md.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "weir/plan/logical_plan.h"
+
+namespace weir::formats::delta {
+
+struct AddFile {
+  std::string path;  // relative to the table root, URI-decoded
+  std::map<std::string, std::optional<std::string>> partitionValues;
+  int64_t size = 0;
+  bool deletionVector = false;
+};
+
+struct Snapshot {
+  std::string tablePath;
+  int64_t version = -1;
+  types::DataTypePtr schema;
+  std::vector<std::string> partitionColumns;
+  std::map<std::string, std::string> configuration;
+  int minReaderVersion = 1, minWriterVersion = 2;
+  std::vector<std::string> readerFeatures, writerFeatures;
+  std::vector<AddFile> files;  // in path order
+};
+
+/// The table's snapshot at `version` (the latest when unset). Throws AnalysisError when the path
+/// holds no Delta table or the version does not exist, UnsupportedOperationError when the table
+/// needs reader features Weir lacks, CorruptionError for a damaged log.
+Snapshot loadSnapshot(const std::string& tablePath, std::optional<int64_t> version = std::nullopt);
+
+/// A batch scan of a snapshot (options: versionAsOf).
+std::shared_ptr<const plan::ScanSource> makeDeltaScan(const std::string& tablePath, const plan::Options& options);
+
+}  // namespace weir::formats::delta
