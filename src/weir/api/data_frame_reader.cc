@@ -9,6 +9,7 @@
 #include "weir/formats/csv/csv_format.h"
 #include "weir/formats/file_listing.h"
 #include "weir/formats/delta/delta_table.h"
+#include "weir/formats/delta/delta_writer.h"
 #include "weir/formats/json/json_format.h"
 #include "weir/formats/parquet/parquet_reader.h"
 #include "weir/formats/parquet/parquet_writer.h"
@@ -90,6 +91,17 @@ DataFrameWriter& DataFrameWriter::partitionBy(const std::vector<std::string>& co
 }
 
 void DataFrameWriter::save(const std::string& path) const {
+  if (format_ == "delta") {
+    formats::delta::WriteRequest request;
+    request.tablePath = path;
+    request.mode = mode_;
+    request.partitionColumns = partitionColumns_;
+    request.options = options_;
+    request.engineInfo = "Weir/" WEIR_VERSION;
+    auto schema = frame_.plan()->schema;
+    formats::delta::writeTable(frame_.execute(), schema, request);
+    return;
+  }
   if (format_ != "json" && format_ != "csv" && format_ != "parquet") unknownFormat(format_);
   if (!partitionColumns_.empty()) {
     throw UnsupportedOperationError("UNSUPPORTED_FEATURE.PARTITION_BY_FOR_FILES",

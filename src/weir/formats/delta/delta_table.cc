@@ -217,6 +217,8 @@ Snapshot loadSnapshot(const std::string& tablePath, std::optional<int64_t> versi
   s.version = target;
   const auto& meta = *replay.metaData;
   s.schema = DataType::fromJson(meta.value("schemaString", std::string("{}")));
+  s.tableId = meta.value("id", std::string());
+  s.createdTime = meta.contains("createdTime") && meta["createdTime"].is_number() ? meta["createdTime"].get<int64_t>() : 0;
   if (meta.contains("partitionColumns") && meta["partitionColumns"].is_array()) {
     for (const auto& c : meta["partitionColumns"]) s.partitionColumns.push_back(c.get<std::string>());
   }

@@ -24,6 +24,8 @@ struct AddFile {
 struct Snapshot {
   std::string tablePath;
   int64_t version = -1;
+  std::string tableId;
+  int64_t createdTime = 0;
   types::DataTypePtr schema;
   std::vector<std::string> partitionColumns;
   std::map<std::string, std::string> configuration;

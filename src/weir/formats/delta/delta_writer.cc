@@ -1,0 +1,395 @@
+#include "weir/formats/delta/delta_writer.h"
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "weir/base/error.h"
+#include "weir/base/text.h"
+#include "weir/base/thread_pool.h"
+#include "weir/base/time.h"
+#include "weir/expr/cast.h"
+#include "weir/formats/delta/delta_table.h"
+#include "weir/formats/file_listing.h"
+#include "weir/formats/parquet/parquet_writer.h"
+#include "weir/io/file_system.h"
+
+namespace weir::formats::delta {
+
+namespace {
+
+namespace fs = std::filesystem;
+using columnar::Value;
+using columnar::Vector;
+using nlohmann::ordered_json;
+using types::DataType;
+using types::DataTypePtr;
+using types::TypeId;
+
+std::string versionName(int64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%020lld", static_cast<long long>(v));
+  return buf;
+}
+
+int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Hive's escaping of a partition directory name.
+std::string escapePartition(const std::string& s) {
+  static const std::string kSpecial = "\"#%'*/:=?\\\x7f{[]^";
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || kSpecial.find(static_cast<char>(c)) != std::string::npos) {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+// Percent-encoding of a relative path for an add action (RFC 3986 unreserved and '/' kept).
+std::string uriEncode(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == '=') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// Statistics of one column over the rows of a file, as Delta's stats JSON holds them.
+struct ColumnStats {
+  bool any = false;
+  Value min, max;
+  int64_t nulls = 0;
+};
+
+bool statsType(const DataType& t) {
+  switch (t.id()) {
+    case TypeId::kByte:
+    case TypeId::kShort:
+    case TypeId::kInteger:
+    case TypeId::kLong:
+    case TypeId::kFloat:
+    case TypeId::kDouble:
+    case TypeId::kDecimal:
+    case TypeId::kDate:
+    case TypeId::kTimestamp:
+    case TypeId::kTimestampNtz:
+    case TypeId::kString:
+      return true;
+    default:
+      return false;
+  }
+}
+
+nlohmann::json statsValue(const Value& v, const DataType& t) {
+  switch (t.id()) {
+    case TypeId::kFloat:
+    case TypeId::kDouble: return v.asDouble();
+    case TypeId::kDecimal: return nlohmann::json::parse(v.asDecimal().toString());
+    case TypeId::kDate: return base::formatDate(static_cast<int32_t>(v.asLong()));
+    case TypeId::kTimestamp: {
+      // Millisecond precision, as Spark writes timestamp statistics.
+      const int64_t micros = v.asLong();
+      return base::formatTimestampIso(micros - ((micros % 1000) + 1000) % 1000, true);
+    }
+    case TypeId::kTimestampNtz: {
+      const int64_t micros = v.asLong();
+      std::string s = base::formatTimestampIso(micros - ((micros % 1000) + 1000) % 1000, false);
+      return s;
+    }
+    case TypeId::kString: return v.asString();
+    default: return v.asLong();
+  }
+}
+
+struct FileOut {
+  std::string relativePath;  // on disk, escaped directories
+  std::map<std::string, std::optional<std::string>> partitionValues;
+  int64_t size = 0;
+  int64_t rows = 0;
+  std::string stats;
+};
+
+// Writes the rows `rows` of `batch` (data columns only) as one Parquet file.
+FileOut writeFile(const std::string& table, const std::string& dir, size_t task, const std::string& uuid,
+                  const std::vector<columnar::ColumnBatch>& batches, const DataTypePtr& dataSchema,
+                  const parquet::WriterOptions& options) {
+  parquet::FileWriter writer(dataSchema, options);
+  std::vector<ColumnStats> stats(dataSchema->fields().size());
+  int64_t rows = 0;
+  for (const auto& b : batches) {
+    writer.write(b);
+    rows += static_cast<int64_t>(b.numRows());
+    for (size_t c = 0; c < stats.size(); ++c) {
+      const Vector& v = *b.column(c);
+      const DataType& t = *dataSchema->fields()[c].type;
+      for (size_t r = 0; r < b.numRows(); ++r) {
+        if (v.typeId() == TypeId::kNull || v.isNull(r)) {
+          ++stats[c].nulls;
+          continue;
+        }
+        if (!statsType(t)) continue;
+        Value value = v.getValue(r);
+        if ((t.id() == TypeId::kDouble || t.id() == TypeId::kFloat) && std::isnan(value.asDouble())) continue;
+        if (!stats[c].any) {
+          stats[c].min = stats[c].max = value;
+          stats[c].any = true;
+        } else {
+          if (value < stats[c].min) stats[c].min = value;
+          if (stats[c].max < value) stats[c].max = value;
+        }
+      }
+    }
+  }
+  const std::string codec = parquet::codecExtension(options.codec);
+  char name[64];
+  std::snprintf(name, sizeof name, "part-%05zu-", task);
+  const std::string file = std::string(name) + uuid + ".c000." + (codec.empty() ? "" : codec + ".") + "parquet";
+  FileOut out;
+  out.relativePath = dir.empty() ? file : dir + "/" + file;
+  const std::string bytes = writer.finish();
+  const fs::path full = fs::path(table) / out.relativePath;
+  fs::create_directories(full.parent_path());
+  writeFileAtomically(full.string(), bytes);
+  out.size = static_cast<int64_t>(bytes.size());
+  out.rows = rows;
+  ordered_json s;
+  s["numRecords"] = rows;
+  ordered_json mins = ordered_json::object(), maxs = ordered_json::object(), nulls = ordered_json::object();
+  for (size_t c = 0; c < stats.size() && c < 32; ++c) {
+    const auto& f = dataSchema->fields()[c];
+    if (f.type->isNested() && f.type->id() != TypeId::kStruct) continue;
+    nulls[f.name] = stats[c].nulls;
+    if (!stats[c].any) continue;
+    // Long strings are left out rather than truncated.
+    if (f.type->id() == TypeId::kString && (stats[c].min.asString().size() > 32 || stats[c].max.asString().size() > 32)) {
+      continue;
+    }
+    mins[f.name] = statsValue(stats[c].min, *f.type);
+    maxs[f.name] = statsValue(stats[c].max, *f.type);
+  }
+  s["minValues"] = mins;
+  s["maxValues"] = maxs;
+  s["nullCount"] = nulls;
+  out.stats = s.dump();
+  return out;
+}
+
+}  // namespace
+
+int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, const WriteRequest& request) {
+  const std::string& table = request.tablePath;
+  const std::string mode = base::asciiLower(request.mode);
+  if (mode != "error" && mode != "errorifexists" && mode != "append" && mode != "overwrite" && mode != "ignore") {
+    throw InvalidInputError("INVALID_SAVE_MODE", "Unknown save mode '" + request.mode +
+                                                     "'. Use one of: error, errorifexists, append, overwrite, ignore.");
+  }
+  auto fsys = io::localFileSystem();
+  const bool exists = fs::is_directory(fs::path(table) / "_delta_log") &&
+                      !fs::is_empty(fs::path(table) / "_delta_log");
+  std::optional<Snapshot> current;
+  if (exists) {
+    if (mode == "ignore") return -1;
+    if (mode == "error" || mode == "errorifexists") {
+      throw AnalysisError("DELTA_TABLE_ALREADY_EXISTS",
+                          "The Delta table " + table + " already exists. Use mode(\"append\") or mode(\"overwrite\").");
+    }
+    current = loadSnapshot(table);
+  } else if (fs::exists(table) && !fs::is_empty(table) && mode != "overwrite" && mode != "append") {
+    throw AnalysisError("DELTA_PATH_NOT_EMPTY", table + " exists and is not a Delta table. Write to an empty path.");
+  }
+  for (const auto& f : schema->fields()) {
+    if (f.type->id() == TypeId::kNull) {
+      throw AnalysisError("DELTA_UNSUPPORTED_DATA_TYPE", "The column `" + f.name + "` has the type VOID, which a "
+                                                         "Delta table cannot hold. Cast it to a concrete type.");
+    }
+  }
+  // The partition columns: as given, else the table's.
+  std::vector<std::string> partitions = request.partitionColumns;
+  if (current) {
+    if (!partitions.empty() && partitions != current->partitionColumns && mode == "append") {
+      throw AnalysisError("DELTA_PARTITION_COLUMNS_MISMATCH",
+                          "partitionBy does not match the partition columns of the Delta table " + table +
+                              ". Leave partitionBy out when appending, or overwrite with overwriteSchema.");
+    }
+    if (partitions.empty()) partitions = current->partitionColumns;
+  }
+  for (const auto& p : partitions) {
+    if (!schema->fieldIndex(p)) {
+      throw AnalysisError("DELTA_PARTITION_COLUMN_NOT_FOUND", "The partition column `" + p + "` is not in the data.");
+    }
+  }
+  // The table schema after this write.
+  DataTypePtr tableSchema = schema;
+  bool newMetadata = !current;
+  const bool mergeSchema = request.options.getBool("mergeSchema", false);
+  const bool overwriteSchema = request.options.getBool("overwriteSchema", false) && mode == "overwrite";
+  if (current && !overwriteSchema) {
+    if (current->schema->sql() != schema->sql()) {
+      if (!mergeSchema) {
+        throw AnalysisError("DELTA_SCHEMA_MISMATCH",
+                            "The data's schema " + schema->sql() + " differs from the Delta table's " +
+                                current->schema->sql() + ". Set option mergeSchema to add new columns, or "
+                                "overwriteSchema with mode(\"overwrite\") to replace the schema.");
+      }
+      std::vector<types::Field> fields = current->schema->fields();
+      for (const auto& f : schema->fields()) {
+        auto it = std::find_if(fields.begin(), fields.end(), [&](const types::Field& g) { return g.name == f.name; });
+        if (it == fields.end()) {
+          fields.push_back(f);
+        } else if (it->type->sql() != f.type->sql()) {
+          throw AnalysisError("DELTA_FAILED_TO_MERGE_FIELDS",
+                              "Failed to merge the column `" + f.name + "`: the table has " + it->type->sql() +
+                                  ", the data " + f.type->sql() + ". Cast it, or overwrite with overwriteSchema.");
+        }
+      }
+      tableSchema = DataType::structOf(std::move(fields));
+      newMetadata = true;
+    } else {
+      tableSchema = current->schema;
+    }
+  } else if (current) {
+    newMetadata = true;
+  }
+  if (current && current->partitionColumns != partitions) newMetadata = true;
+
+  // Data files: per task, rows grouped by their partition values.
+  std::vector<size_t> dataIdx, partIdx;
+  std::vector<types::Field> dataFields;
+  for (size_t i = 0; i < schema->fields().size(); ++i) {
+    const auto& f = schema->fields()[i];
+    if (std::find(partitions.begin(), partitions.end(), f.name) != partitions.end()) continue;
+    dataIdx.push_back(i);
+    dataFields.push_back(f);
+  }
+  for (const auto& p : partitions) partIdx.push_back(*schema->fieldIndex(p));
+  const DataTypePtr dataSchema = DataType::structOf(dataFields);
+  parquet::WriterOptions options;
+  options.codec = parquet::codecOption(request.options);
+  const std::string uuid = randomUuid();
+  std::vector<std::vector<FileOut>> written(data.size());
+  base::ThreadPool::global().parallelFor(data.size(), [&](size_t task) {
+    // The rendered partition values of each row, and the rows of each distinct tuple.
+    std::map<std::vector<std::optional<std::string>>, std::vector<columnar::ColumnBatch>> groups;
+    for (const auto& batch : data[task]) {
+      if (batch.numRows() == 0) continue;
+      std::vector<columnar::VectorPtr> rendered;
+      for (size_t p : partIdx) rendered.push_back(expr::castVector(batch.column(p), DataType::string()));
+      std::map<std::vector<std::optional<std::string>>, std::vector<uint32_t>> rows;
+      for (size_t r = 0; r < batch.numRows(); ++r) {
+        std::vector<std::optional<std::string>> key;
+        for (const auto& v : rendered) key.push_back(v->isNull(r) ? std::nullopt : std::optional<std::string>(std::string(v->stringAt(r))));
+        rows[key].push_back(static_cast<uint32_t>(r));
+      }
+      for (auto& [key, idx] : rows) {
+        std::vector<columnar::VectorPtr> cols;
+        for (size_t c : dataIdx) cols.push_back(batch.column(c)->gather(idx.data(), idx.size()));
+        groups[key].push_back(columnar::ColumnBatch(dataSchema, std::move(cols), idx.size()));
+      }
+    }
+    for (auto& [key, batches] : groups) {
+      std::string dir;
+      std::map<std::string, std::optional<std::string>> values;
+      for (size_t i = 0; i < partitions.size(); ++i) {
+        dir += (dir.empty() ? "" : "/") + escapePartition(partitions[i]) + "=" +
+               (key[i] ? escapePartition(*key[i]) : std::string("__HIVE_DEFAULT_PARTITION__"));
+        values[partitions[i]] = key[i];
+      }
+      FileOut f = writeFile(table, dir, task, uuid, batches, dataSchema, options);
+      f.partitionValues = std::move(values);
+      written[task].push_back(std::move(f));
+    }
+  });
+
+  // The commit.
+  const int64_t version = current ? current->version + 1 : 0;
+  const int64_t now = nowMs();
+  std::string commit;
+  int64_t numFiles = 0, numRows = 0, numBytes = 0;
+  for (const auto& task : written) {
+    for (const auto& f : task) {
+      ++numFiles;
+      numRows += f.rows;
+      numBytes += f.size;
+    }
+  }
+  ordered_json info;
+  info["timestamp"] = now;
+  info["operation"] = request.operation;
+  ordered_json params;
+  params["mode"] = mode == "append" ? "Append" : mode == "overwrite" ? "Overwrite" : "ErrorIfExists";
+  params["partitionBy"] = nlohmann::json(partitions).dump();
+  info["operationParameters"] = params;
+  if (current) info["readVersion"] = current->version;
+  info["isolationLevel"] = "Serializable";
+  info["isBlindAppend"] = mode == "append";
+  info["operationMetrics"] = {{"numFiles", std::to_string(numFiles)}, {"numOutputRows", std::to_string(numRows)},
+                              {"numOutputBytes", std::to_string(numBytes)}};
+  info["engineInfo"] = request.engineInfo;
+  info["txnId"] = randomUuid();
+  commit += ordered_json({{"commitInfo", info}}).dump() + "\n";
+  if (!current) {
+    commit += ordered_json({{"protocol", {{"minReaderVersion", 1}, {"minWriterVersion", 2}}}}).dump() + "\n";
+  }
+  if (newMetadata) {
+    ordered_json meta;
+    meta["id"] = current ? current->tableId : randomUuid();
+    meta["format"] = {{"provider", "parquet"}, {"options", nlohmann::json::object()}};
+    meta["schemaString"] = tableSchema->json();
+    meta["partitionColumns"] = partitions;
+    meta["configuration"] = current ? nlohmann::json(current->configuration) : nlohmann::json::object();
+    meta["createdTime"] = current ? current->createdTime : now;
+    commit += ordered_json({{"metaData", meta}}).dump() + "\n";
+  }
+  if (current && mode == "overwrite") {
+    for (const auto& f : current->files) {
+      ordered_json r;
+      r["path"] = uriEncode(f.path);
+      r["deletionTimestamp"] = now;
+      r["dataChange"] = true;
+      r["extendedFileMetadata"] = true;
+      ordered_json pv = ordered_json::object();
+      for (const auto& [k, v] : f.partitionValues) pv[k] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+      r["partitionValues"] = pv;
+      r["size"] = f.size;
+      commit += ordered_json({{"remove", r}}).dump() + "\n";
+    }
+  }
+  for (const auto& task : written) {
+    for (const auto& f : task) {
+      ordered_json a;
+      a["path"] = uriEncode(f.relativePath);
+      ordered_json pv = ordered_json::object();
+      for (const auto& [k, v] : f.partitionValues) pv[k] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+      a["partitionValues"] = pv;
+      a["size"] = f.size;
+      a["modificationTime"] = now;
+      a["dataChange"] = true;
+      a["stats"] = f.stats;
+      commit += ordered_json({{"add", a}}).dump() + "\n";
+    }
+  }
+  const std::string commitPath = (fs::path(table) / "_delta_log" / (versionName(version) + ".json")).string();
+  if (!fsys->writeAtomic(commitPath, commit, false)) {
+    throw UnsupportedOperationError("DELTA_CONCURRENT_WRITE",
+                                    "Another writer committed version " + std::to_string(version) + " of the Delta "
+                                    "table " + table + " first. Retry the write; its data files are left unreferenced.");
+  }
+  return version;
+}
+
+}  // namespace weir::formats::delta

@@ -1,0 +1,26 @@
+// Writing Delta Lake tables: Parquet data files (Hive-style partition directories), per-file
+// statistics, and one commit per write in the _delta_log, created only if that version does not
+// exist yet (so two writers never both commit a version). New tables use protocol (1, 2).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "weir/plan/logical_plan.h"
+
+namespace weir::formats::delta {
+
+struct WriteRequest {
+  std::string tablePath;
+  std::string mode = "error";  // error / errorifexists, append, overwrite, ignore
+  std::vector<std::string> partitionColumns;
+  plan::Options options;       // mergeSchema, overwriteSchema, compression
+  std::string operation = "WRITE";
+  std::string engineInfo = "Weir";
+};
+
+/// Writes `data` (of `schema`) as a new table version. Returns the version written, or -1 when
+/// mode "ignore" left an existing table alone.
+int64_t writeTable(const plan::Partitions& data, const types::DataTypePtr& schema, const WriteRequest& request);
+
+}  // namespace weir::formats::delta
