@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -231,6 +232,86 @@ TEST_F(DeltaWrite, SchemaChangesNeedMergeOrOverwriteSchema) {
   auto other = spark.createDataFrame({Row({Value::integer(7)})}, StructType::fromDDL("x INT"));
   other.write().format("delta").mode("overwrite").option("overwriteSchema", "true").save(path("t"));
   EXPECT_EQ(spark.read().format("delta").load(path("t")).collect(), (std::vector<Row>{Row({Value::integer(7)})}));
+}
+
+// E15: foreachBatch writes each batch to Parquet (plain append) and to Delta with txnAppId =
+// the query id and txnVersion = the batch id, then fails after writing batch 1. The restarted
+// query runs batch 1 again: the Parquet directory has batch 1's rows twice, the Delta table once.
+TEST_F(DeltaWrite, IdempotentForeachBatchWritesE15) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("v BIGINT"));
+  std::atomic<bool> failAfterBatch1{true};
+  auto start = [&] {
+    return input.toDF()
+        .writeStream()
+        .option("checkpointLocation", path("ckpt"))
+        .foreachBatch([&](const DataFrame& df, int64_t batchId) {
+          df.write().mode("append").parquet(path("pq"));
+          df.write().format("delta").mode("append").option("txnAppId", "e15-app").option("txnVersion", std::to_string(batchId)).save(path("delta"));
+          if (batchId == 1 && failAfterBatch1.exchange(false)) throw std::runtime_error("injected failure after the writes");
+        })
+        .start();
+  };
+  auto q = start();
+  input.addData({Row({Value::integer(1)}), Row({Value::integer(2)})});
+  q.processAllAvailable();
+  input.addData({Row({Value::integer(3)})});
+  EXPECT_THROW(q.processAllAvailable(), std::exception);
+  EXPECT_THROW(q.awaitTermination(), std::exception);
+  auto q2 = start();
+  q2.processAllAvailable();
+  q2.stop();
+  auto values = [&](const DataFrame& df) {
+    std::vector<int64_t> out;
+    for (const auto& r : df.collect()) out.push_back(r[0].asLong());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_EQ(values(spark.read().parquet(path("pq"))), (std::vector<int64_t>{1, 2, 3, 3}));
+  EXPECT_EQ(values(spark.read().format("delta").load(path("delta"))), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_NE(readText(path("delta/_delta_log/00000000000000000001.json")).find("\"txn\":{\"appId\":\"e15-app\",\"version\":1"),
+            std::string::npos);
+}
+
+// The Delta streaming sink: one commit per batch with the query's txn; a batch replayed after a
+// restart (its commit log entry lost) is not written twice; complete mode replaces the content.
+TEST_F(DeltaWrite, StreamingSinkCommitsEachBatchOnce) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("k STRING, v BIGINT"));
+  auto start = [&](const std::string& mode) {
+    auto df = mode == "complete" ? input.toDF().groupBy("k").agg(functions::sum("v").alias("v")) : input.toDF();
+    return df.writeStream()
+        .format("delta")
+        .outputMode(mode)
+        .partitionBy(mode == "complete" ? std::vector<std::string>{} : std::vector<std::string>{"k"})
+        .option("checkpointLocation", path("ckpt-" + mode))
+        .start(path("t-" + mode));
+  };
+  auto q = start("append");
+  input.addData({Row({Value::string("a"), Value::integer(1)}), Row({Value::string("b"), Value::integer(2)})});
+  q.processAllAvailable();
+  input.addData({Row({Value::string("a"), Value::integer(3)})});
+  q.processAllAvailable();
+  q.stop();
+  // Lose the record that batch 1 was committed: the restart runs batch 1 again.
+  fs::remove(path("ckpt-append/commits/1"));
+  auto q2 = start("append");
+  q2.processAllAvailable();
+  q2.stop();
+  EXPECT_EQ(spark.read().format("delta").load(path("t-append")).count(), 3);
+  EXPECT_FALSE(fs::exists(path("t-append/_delta_log/00000000000000000002.json")));
+  const std::string commit = readText(path("t-append/_delta_log/00000000000000000001.json"));
+  EXPECT_NE(commit.find("\"operation\":\"STREAMING UPDATE\""), std::string::npos) << commit;
+  EXPECT_NE(commit.find("\"outputMode\":\"Append\""), std::string::npos) << commit;
+  EXPECT_NE(commit.find("\"txn\":{\"appId\":\"" + q.id() + "\",\"version\":1"), std::string::npos) << commit;
+
+  auto c = start("complete");
+  c.processAllAvailable();
+  c.stop();
+  auto rows = spark.read().format("delta").load(path("t-complete")).collect();
+  std::sort(rows.begin(), rows.end());
+  EXPECT_EQ(rows, (std::vector<Row>{Row({Value::string("a"), Value::integer(4)}), Row({Value::string("b"), Value::integer(2)})}));
+  EXPECT_THROW(input.toDF().groupBy("k").count().writeStream().format("delta").outputMode("update")
+                   .option("checkpointLocation", path("u")).start(path("t-u")),
+               AnalysisError);
 }
 
 }  // namespace

@@ -98,6 +98,7 @@ void DataFrameWriter::save(const std::string& path) const {
     request.partitionColumns = partitionColumns_;
     request.options = options_;
     request.engineInfo = "Weir/" WEIR_VERSION;
+    request.operation = "WRITE";
     auto schema = frame_.plan()->schema;
     formats::delta::writeTable(frame_.execute(), schema, request);
     return;

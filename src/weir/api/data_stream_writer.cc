@@ -9,6 +9,7 @@
 #include "weir/api/stream_sinks.h"
 #include "weir/base/error.h"
 #include "weir/base/text.h"
+#include "weir/connectors/files/delta_stream_sink.h"
 #include "weir/connectors/files/file_stream_sink.h"
 #include "weir/io/file_system.h"
 #include "weir/plan/streaming_checks.h"
@@ -115,15 +116,21 @@ StreamingQuery DataStreamWriter::start() const {
                               " output mode. File sinks write append mode only.");
     }
     sink = connectors::makeFileStreamSink(format, options_.get("path"), options_);
+  } else if (format == "delta") {
+    if (outputMode_ == "update") {
+      throw AnalysisError("STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE",
+                          "Data source delta does not support Update output mode. Use append, or complete.");
+    }
+    sink = connectors::makeDeltaStreamSink(options_.get("path"), partitionColumns_, options_);
   } else if (format == "foreachbatch") {
     sink = std::make_shared<ForeachBatchSink>(session, foreachBatch_);
   } else {
     throw AnalysisError("DATA_SOURCE_NOT_FOUND",
                         "Failed to find the streaming sink: " + format +
-                            ". Weir writes streams to \"json\", \"csv\" and \"parquet\" directories, \"memory\", \"console\", "
-                            "\"noop\" and foreachBatch(); Kafka and Delta sinks come with their own releases.");
+                            ". Weir writes streams to \"json\", \"csv\" and \"parquet\" directories, \"delta\" tables, \"memory\", \"console\", "
+                            "\"noop\" and foreachBatch(); the Kafka sink comes with its own release.");
   }
-  if (!partitionColumns_.empty() && format != "foreachbatch") {
+  if (!partitionColumns_.empty() && format != "foreachbatch" && format != "delta") {
     throw UnsupportedOperationError("UNSUPPORTED_FEATURE.PARTITION_BY",
                                     "partitionBy is not supported by the " + format + " sink.");
   }

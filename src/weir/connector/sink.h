@@ -16,6 +16,8 @@ struct BatchOutput {
   plan::Partitions partitions;
   /// The query's output mode: "append", "update" or "complete".
   std::string outputMode;
+  /// The query's id (stable across restarts), for sinks that make replays idempotent.
+  std::string queryId;
   size_t numRows() const {
     size_t n = 0;
     for (const auto& p : partitions) {

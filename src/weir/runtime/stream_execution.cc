@@ -436,6 +436,7 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
   connector::BatchOutput output;
   output.schema = incremental_.plan->schema;
   output.outputMode = config_.outputMode;
+  output.queryId = id_;
   const auto planned = Clock::now();
   output.partitions = executor.execute(*incremental_.plan);
   config_.sink->addBatch(currentBatchId_, output);

@@ -54,6 +54,7 @@ std::string uriDecode(const std::string& s) {
 struct Replay {
   std::optional<nlohmann::json> metaData, protocol;
   std::map<std::string, AddFile> files;  // by path
+  std::map<std::string, int64_t> transactions;
 
   void add(AddFile f) {
     std::string key = f.path;
@@ -95,6 +96,11 @@ void applyCommit(Replay& replay, const std::string& file) {
     }
     if (j.contains("metaData")) replay.metaData = j["metaData"];
     if (j.contains("protocol")) replay.protocol = j["protocol"];
+    if (j.contains("txn")) {
+      const auto& t = j["txn"];
+      if (!t.contains("appId") || !t["appId"].is_string() || !t.contains("version")) corruptLog(file, "a txn action without appId or version");
+      replay.transactions[t["appId"].get<std::string>()] = t["version"].get<int64_t>();
+    }
   }
 }
 
@@ -130,7 +136,7 @@ nlohmann::json toJson(const Value& v, const DataType& t) {
 }
 
 void applyCheckpoint(Replay& replay, const std::string& file) {
-  auto batch = parquet::readFile(formats::readFile(file), file, {"add", "remove", "metaData", "protocol"});
+  auto batch = parquet::readFile(formats::readFile(file), file, {"txn", "add", "remove", "metaData", "protocol"});
   const auto& fields = batch.schema()->fields();
   for (size_t c = 0; c < fields.size(); ++c) {
     const Vector& column = *batch.column(c);
@@ -140,6 +146,9 @@ void applyCheckpoint(Replay& replay, const std::string& file) {
       if (fields[c].name == "add") replay.add(addFromJson(j, file));
       if (fields[c].name == "metaData") replay.metaData = j;
       if (fields[c].name == "protocol") replay.protocol = j;
+      if (fields[c].name == "txn" && j.contains("appId") && j["appId"].is_string() && j.contains("version")) {
+        replay.transactions[j["appId"].get<std::string>()] = j["version"].get<int64_t>();
+      }
       // Removes in a checkpoint are tombstones of files no add names any more.
     }
   }
@@ -235,6 +244,7 @@ Snapshot loadSnapshot(const std::string& tablePath, std::optional<int64_t> versi
     for (const auto& f : protocol["writerFeatures"]) s.writerFeatures.push_back(f.get<std::string>());
   }
   checkProtocol(s);
+  s.transactions = replay.transactions;
   for (auto& [path, f] : replay.files) {
     if (f.deletionVector) {
       throw UnsupportedOperationError("DELTA_UNSUPPORTED_FEATURES",

@@ -32,6 +32,7 @@ struct Snapshot {
   int minReaderVersion = 1, minWriterVersion = 2;
   std::vector<std::string> readerFeatures, writerFeatures;
   std::vector<AddFile> files;  // in path order
+  std::map<std::string, int64_t> transactions;  // txn: application id -> latest version
 };
 
 /// The table's snapshot at `version` (the latest when unset). Throws AnalysisError when the path

@@ -199,6 +199,20 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
                                                      "'. Use one of: error, errorifexists, append, overwrite, ignore.");
   }
   auto fsys = io::localFileSystem();
+  std::string txnAppId = request.txnAppId;
+  int64_t txnVersion = request.txnVersion;
+  if (txnAppId.empty() && (request.options.has("txnAppId") || request.options.has("txnVersion"))) {
+    if (!request.options.has("txnAppId") || !request.options.has("txnVersion")) {
+      throw InvalidInputError("DELTA_INVALID_IDEMPOTENT_WRITE_OPTIONS",
+                              "Idempotent Delta writes need both txnAppId and txnVersion.");
+    }
+    txnAppId = request.options.get("txnAppId");
+    try {
+      txnVersion = std::stoll(request.options.get("txnVersion"));
+    } catch (const std::exception&) {
+      throw InvalidInputError("DELTA_INVALID_IDEMPOTENT_WRITE_OPTIONS", "txnVersion must be a number.");
+    }
+  }
   const bool exists = fs::is_directory(fs::path(table) / "_delta_log") &&
                       !fs::is_empty(fs::path(table) / "_delta_log");
   std::optional<Snapshot> current;
@@ -209,6 +223,10 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
                           "The Delta table " + table + " already exists. Use mode(\"append\") or mode(\"overwrite\").");
     }
     current = loadSnapshot(table);
+    if (!txnAppId.empty()) {
+      auto it = current->transactions.find(txnAppId);
+      if (it != current->transactions.end() && it->second >= txnVersion) return -1;  // already written
+    }
   } else if (fs::exists(table) && !fs::is_empty(table) && mode != "overwrite" && mode != "append") {
     throw AnalysisError("DELTA_PATH_NOT_EMPTY", table + " exists and is not a Delta table. Write to an empty path.");
   }
@@ -331,8 +349,17 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
   info["timestamp"] = now;
   info["operation"] = request.operation;
   ordered_json params;
-  params["mode"] = mode == "append" ? "Append" : mode == "overwrite" ? "Overwrite" : "ErrorIfExists";
-  params["partitionBy"] = nlohmann::json(partitions).dump();
+  if (!request.queryId.empty()) {
+    info["operation"] = "STREAMING UPDATE";
+    std::string outputMode = request.outputMode;
+    if (!outputMode.empty()) outputMode[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(outputMode[0])));
+    params["outputMode"] = outputMode;
+    params["queryId"] = request.queryId;
+    params["epochId"] = std::to_string(txnVersion);
+  } else {
+    params["mode"] = mode == "append" ? "Append" : mode == "overwrite" ? "Overwrite" : "ErrorIfExists";
+    params["partitionBy"] = nlohmann::json(partitions).dump();
+  }
   info["operationParameters"] = params;
   if (current) info["readVersion"] = current->version;
   info["isolationLevel"] = "Serializable";
@@ -342,6 +369,9 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
   info["engineInfo"] = request.engineInfo;
   info["txnId"] = randomUuid();
   commit += ordered_json({{"commitInfo", info}}).dump() + "\n";
+  if (!txnAppId.empty()) {
+    commit += ordered_json({{"txn", {{"appId", txnAppId}, {"version", txnVersion}, {"lastUpdated", now}}}}).dump() + "\n";
+  }
   if (!current) {
     commit += ordered_json({{"protocol", {{"minReaderVersion", 1}, {"minWriterVersion", 2}}}}).dump() + "\n";
   }

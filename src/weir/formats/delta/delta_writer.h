@@ -17,10 +17,17 @@ struct WriteRequest {
   plan::Options options;       // mergeSchema, overwriteSchema, compression
   std::string operation = "WRITE";
   std::string engineInfo = "Weir";
+  // An idempotent write (options txnAppId and txnVersion, or a streaming batch): skipped when the
+  // table already holds a txn of this application at this version or later; otherwise committed
+  // with a txn action.
+  std::string txnAppId;
+  int64_t txnVersion = -1;
+  // A streaming batch: commitInfo says STREAMING UPDATE with these.
+  std::string outputMode, queryId;
 };
 
 /// Writes `data` (of `schema`) as a new table version. Returns the version written, or -1 when
-/// mode "ignore" left an existing table alone.
+/// mode "ignore" left an existing table alone or the transaction was already committed.
 int64_t writeTable(const plan::Partitions& data, const types::DataTypePtr& schema, const WriteRequest& request);
 
 }  // namespace weir::formats::delta
