@@ -234,6 +234,31 @@ TEST_F(DeltaWrite, SchemaChangesNeedMergeOrOverwriteSchema) {
   EXPECT_EQ(spark.read().format("delta").load(path("t")).collect(), (std::vector<Row>{Row({Value::integer(7)})}));
 }
 
+TEST_F(DeltaWrite, CheckpointEveryTenCommits) {
+  auto schema = StructType::fromDDL("p STRING, v BIGINT");
+  for (int i = 0; i < 12; ++i) {
+    auto df = spark.createDataFrame({Row({Value::string(i % 2 ? "odd" : "even"), Value::integer(i)})}, schema);
+    df.write().format("delta").mode("append").partitionBy({"p"}).option("txnAppId", "app").option("txnVersion", std::to_string(i)).save(path("t"));
+  }
+  ASSERT_TRUE(fs::exists(path("t/_delta_log/00000000000000000010.checkpoint.parquet")));
+  EXPECT_EQ(nlohmann::json::parse(readText(path("t/_delta_log/_last_checkpoint")))["version"], 10);
+  // The checkpoint alone (with the commit after it) gives the table: remove commits 0-10.
+  for (int v = 0; v <= 10; ++v) {
+    char name[64];
+    std::snprintf(name, sizeof name, "t/_delta_log/%020d.json", v);
+    fs::remove(path(name));
+  }
+  auto rows = spark.read().format("delta").load(path("t")).collect();
+  EXPECT_EQ(rows.size(), 12u);
+  int64_t sum = 0;
+  for (const auto& r : rows) sum += r[1].asLong();
+  EXPECT_EQ(sum, 66);
+  // Its txn survived: replaying version 11 of "app" writes nothing.
+  spark.createDataFrame({Row({Value::string("odd"), Value::integer(100)})}, schema)
+      .write().format("delta").mode("append").option("txnAppId", "app").option("txnVersion", "11").save(path("t"));
+  EXPECT_EQ(spark.read().format("delta").load(path("t")).count(), 12);
+}
+
 // E15: foreachBatch writes each batch to Parquet (plain append) and to Delta with txnAppId =
 // the query id and txnVersion = the batch id, then fails after writing batch 1. The restarted
 // query runs batch 1 again: the Parquet directory has batch 1's rows twice, the Delta table once.

@@ -72,7 +72,9 @@ AddFile addFromJson(const nlohmann::json& a, const std::string& file) {
       f.partitionValues[k] = v.is_null() ? std::nullopt : std::optional<std::string>(v.get<std::string>());
     }
   }
-  f.size = a.value("size", int64_t{0});
+  f.size = a.contains("size") && a["size"].is_number() ? a["size"].get<int64_t>() : 0;
+  f.modificationTime = a.contains("modificationTime") && a["modificationTime"].is_number() ? a["modificationTime"].get<int64_t>() : 0;
+  if (a.contains("stats") && a["stats"].is_string()) f.stats = a["stats"].get<std::string>();
   f.deletionVector = a.contains("deletionVector") && !a["deletionVector"].is_null();
   return f;
 }
@@ -225,6 +227,7 @@ Snapshot loadSnapshot(const std::string& tablePath, std::optional<int64_t> versi
   s.tablePath = tablePath;
   s.version = target;
   const auto& meta = *replay.metaData;
+  s.metaDataJson = meta.dump();
   s.schema = DataType::fromJson(meta.value("schemaString", std::string("{}")));
   s.tableId = meta.value("id", std::string());
   s.createdTime = meta.contains("createdTime") && meta["createdTime"].is_number() ? meta["createdTime"].get<int64_t>() : 0;

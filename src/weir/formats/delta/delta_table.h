@@ -18,6 +18,8 @@ struct AddFile {
   std::string path;  // relative to the table root, URI-decoded
   std::map<std::string, std::optional<std::string>> partitionValues;
   int64_t size = 0;
+  int64_t modificationTime = 0;
+  std::optional<std::string> stats;
   bool deletionVector = false;
 };
 
@@ -33,6 +35,7 @@ struct Snapshot {
   std::vector<std::string> readerFeatures, writerFeatures;
   std::vector<AddFile> files;  // in path order
   std::map<std::string, int64_t> transactions;  // txn: application id -> latest version
+  std::string metaDataJson;  // the metaData action as the log holds it
 };
 
 /// The table's snapshot at `version` (the latest when unset). Throws AnalysisError when the path

@@ -419,7 +419,116 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
                                     "Another writer committed version " + std::to_string(version) + " of the Delta "
                                     "table " + table + " first. Retry the write; its data files are left unreferenced.");
   }
+  int64_t interval = 10;
+  if (current) {
+    auto it = current->configuration.find("delta.checkpointInterval");
+    if (it != current->configuration.end()) {
+      try {
+        interval = std::max<int64_t>(1, std::stoll(it->second));
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  if (version > 0 && version % interval == 0) writeCheckpoint(table, version);
   return version;
+}
+
+}  // namespace weir::formats::delta
+
+namespace weir::formats::delta {
+
+namespace {
+
+// The classic checkpoint layout (the columns Spark writes; all OPTIONAL).
+types::DataTypePtr checkpointSchema() {
+  static const auto schema = types::DataType::fromDDL(
+      "STRUCT<txn: STRUCT<appId: STRING, version: BIGINT, lastUpdated: BIGINT>, "
+      "add: STRUCT<path: STRING, partitionValues: MAP<STRING, STRING>, size: BIGINT, modificationTime: BIGINT, "
+      "dataChange: BOOLEAN, stats: STRING, tags: MAP<STRING, STRING>>, "
+      "remove: STRUCT<path: STRING, deletionTimestamp: BIGINT, dataChange: BOOLEAN, extendedFileMetadata: BOOLEAN, "
+      "partitionValues: MAP<STRING, STRING>, size: BIGINT>, "
+      "metaData: STRUCT<id: STRING, name: STRING, description: STRING, format: STRUCT<provider: STRING, "
+      "options: MAP<STRING, STRING>>, schemaString: STRING, partitionColumns: ARRAY<STRING>, "
+      "configuration: MAP<STRING, STRING>, createdTime: BIGINT>, "
+      "protocol: STRUCT<minReaderVersion: INT, minWriterVersion: INT, readerFeatures: ARRAY<STRING>, "
+      "writerFeatures: ARRAY<STRING>>>");
+  return schema;
+}
+
+columnar::Value stringOrNull(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return columnar::Value::null();
+  return columnar::Value::string(j[key].is_string() ? j[key].get<std::string>() : j[key].dump());
+}
+
+}  // namespace
+
+void writeCheckpoint(const std::string& table, int64_t version) {
+  const Snapshot s = loadSnapshot(table, version);
+  using columnar::Value;
+  std::vector<columnar::Row> rows;
+  const Value null = Value::null();
+  auto strings = [](const std::vector<std::string>& v) {
+    std::vector<Value> out;
+    for (const auto& x : v) out.push_back(Value::string(x));
+    return Value::array(out);
+  };
+  // protocol
+  rows.push_back(columnar::Row({null, null, null, null,
+                                Value::structOf({Value::integer(s.minReaderVersion), Value::integer(s.minWriterVersion),
+                                                 s.minReaderVersion >= 3 ? strings(s.readerFeatures) : null,
+                                                 s.minWriterVersion >= 7 ? strings(s.writerFeatures) : null})}));
+  // metaData
+  const auto meta = nlohmann::json::parse(s.metaDataJson);
+  std::vector<Value> configuration, formatOptions;
+  for (const auto& [k, v] : s.configuration) {
+    configuration.push_back(Value::string(k));
+    configuration.push_back(Value::string(v));
+  }
+  std::string provider = "parquet";
+  if (meta.contains("format") && meta["format"].is_object()) {
+    provider = meta["format"].value("provider", provider);
+    if (meta["format"].contains("options") && meta["format"]["options"].is_object()) {
+      for (const auto& [k, v] : meta["format"]["options"].items()) {
+        formatOptions.push_back(Value::string(k));
+        formatOptions.push_back(Value::string(v.is_string() ? v.get<std::string>() : v.dump()));
+      }
+    }
+  }
+  rows.push_back(columnar::Row(
+      {null, null, null,
+       Value::structOf({stringOrNull(meta, "id"), stringOrNull(meta, "name"), stringOrNull(meta, "description"),
+                        Value::structOf({Value::string(provider), Value::map(formatOptions)}),
+                        stringOrNull(meta, "schemaString"), strings(s.partitionColumns), Value::map(configuration),
+                        meta.contains("createdTime") && meta["createdTime"].is_number()
+                            ? Value::integer(meta["createdTime"].get<int64_t>())
+                            : null}),
+       null}));
+  for (const auto& [appId, v] : s.transactions) {
+    rows.push_back(columnar::Row({Value::structOf({Value::string(appId), Value::integer(v), null}), null, null, null, null}));
+  }
+  for (const auto& f : s.files) {
+    std::vector<Value> partitionValues;
+    for (const auto& [k, v] : f.partitionValues) {
+      partitionValues.push_back(Value::string(k));
+      partitionValues.push_back(v ? Value::string(*v) : null);
+    }
+    rows.push_back(columnar::Row(
+        {null,
+         Value::structOf({Value::string(uriEncode(f.path)), Value::map(partitionValues), Value::integer(f.size),
+                          Value::integer(f.modificationTime), Value::boolean(false),
+                          f.stats ? Value::string(*f.stats) : null, null}),
+         null, null, null}));
+  }
+  const auto schema = checkpointSchema();
+  parquet::FileWriter writer(schema, {});
+  writer.write(columnar::ColumnBatch::fromRows(schema, rows));
+  const std::string dir = (fs::path(table) / "_delta_log").string();
+  auto fsys = io::localFileSystem();
+  fsys->writeAtomic((fs::path(dir) / (versionName(version) + ".checkpoint.parquet")).string(), writer.finish(), true);
+  nlohmann::ordered_json last;
+  last["version"] = version;
+  last["size"] = rows.size();
+  fsys->writeAtomic((fs::path(dir) / "_last_checkpoint").string(), last.dump(), true);
 }
 
 }  // namespace weir::formats::delta

@@ -30,4 +30,9 @@ struct WriteRequest {
 /// mode "ignore" left an existing table alone or the transaction was already committed.
 int64_t writeTable(const plan::Partitions& data, const types::DataTypePtr& schema, const WriteRequest& request);
 
+/// Writes the classic checkpoint of `version` (protocol, metaData, txn and add rows) and
+/// _last_checkpoint. writeTable calls it after every commit whose version is a multiple of the
+/// table's delta.checkpointInterval (10 by default).
+void writeCheckpoint(const std::string& tablePath, int64_t version);
+
 }  // namespace weir::formats::delta
