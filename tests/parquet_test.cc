@@ -274,6 +274,34 @@ TEST_F(ParquetTest, WeirReadsWhatDuckDbWrites) {
   }
 }
 
+TEST_F(ParquetTest, WeirReadsDuckDbsVersion2Encodings) {
+  // Data pages V2 with DELTA_BINARY_PACKED integers, DELTA_LENGTH_BYTE_ARRAY strings and
+  // BYTE_STREAM_SPLIT floating point values, as DuckDB writes them with PARQUET_VERSION V2.
+  const std::string file = path("v2.parquet");
+  fs::create_directories(dir_);
+  duckdb("COPY (SELECT i AS id, i * 1000003 - 7 AS big, (i * 37 % 1000 - 500)::INT AS small, 'v-' || (i * 7919 % 100003) AS s, "
+         "(i / 7.0)::DOUBLE AS d, (i / 3.0)::FLOAT AS f, CASE WHEN i % 5 = 0 THEN NULL ELSE 'prefix-shared-' || i END AS ps "
+         "FROM range(20000) t(i)) TO '" + file + "' (FORMAT parquet, PARQUET_VERSION V2)");
+  auto encodings = duckdb("SELECT string_agg(encodings, ',') FROM parquet_metadata('" + file + "')")[0][0].get<std::string>();
+  EXPECT_NE(encodings.find("DELTA_BINARY_PACKED"), std::string::npos) << encodings;
+  EXPECT_NE(encodings.find("DELTA_LENGTH_BYTE_ARRAY"), std::string::npos) << encodings;
+  EXPECT_NE(encodings.find("BYTE_STREAM_SPLIT"), std::string::npos) << encodings;
+  auto rows = spark.read().parquet(file).collect();
+  ASSERT_EQ(rows.size(), 20000u);
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a[0].asLong() < b[0].asLong(); });
+  auto want = duckdb("SELECT id, big, small, s, d, f, ps FROM read_parquet('" + file + "') ORDER BY id");
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const Row& row = rows[r];
+    ASSERT_EQ(json(std::to_string(row[0].asLong())), want[r][0]) << r;
+    ASSERT_EQ(json(std::to_string(row[1].asLong())), want[r][1]) << r;
+    ASSERT_EQ(json(row[2].asLong()), want[r][2]) << r;
+    ASSERT_EQ(json(row[3].asString()), want[r][3]) << r;
+    ASSERT_EQ(json(row[4].asDouble()), want[r][4]) << r;
+    ASSERT_EQ(json(static_cast<double>(static_cast<float>(row[5].asDouble()))), want[r][5]) << r;
+    ASSERT_EQ(row[6].isNull() ? json(nullptr) : json(row[6].asString()), want[r][6]) << r;
+  }
+}
+
 TEST_F(ParquetTest, DamagedFilesFailWithTheirPath) {
   auto df = spark.createDataFrame({Row({Value::integer(1)})}, StructType::fromDDL("x BIGINT"));
   df.write().parquet(path("ok"));

@@ -518,6 +518,67 @@ int bitWidthOf(int max) {
   return w;
 }
 
+// DELTA_BINARY_PACKED: `count` integers (wrapping arithmetic of `bits` 32 or 64) from `p`;
+// returns the end of the encoding.
+const char* decodeDeltaBinaryPacked(const char* p, const char* end, int bits, std::vector<int64_t>& out,
+                                    const std::string& path, size_t maxCount) {
+  auto varint = [&]() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p >= end) corrupt(path, "a truncated DELTA_BINARY_PACKED header");
+      const auto b = static_cast<uint8_t>(*p++);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) return v;
+    }
+    corrupt(path, "a varint is too long");
+  };
+  auto zigzag = [&]() {
+    const uint64_t v = varint();
+    return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+  };
+  const uint64_t blockSize = varint(), miniblocks = varint(), total = varint();
+  int64_t value = zigzag();
+  if (miniblocks == 0 || blockSize == 0 || blockSize % miniblocks != 0 || (blockSize / miniblocks) % 8 != 0 ||
+      total > maxCount) {
+    corrupt(path, "a bad DELTA_BINARY_PACKED header");
+  }
+  const uint64_t perMiniblock = blockSize / miniblocks;
+  auto wrap = [bits](int64_t v) { return bits == 32 ? static_cast<int64_t>(static_cast<int32_t>(v)) : v; };
+  if (total == 0) return p;
+  out.push_back(wrap(value));
+  uint64_t produced = 1;
+  while (produced < total) {
+    const int64_t minDelta = zigzag();
+    if (static_cast<uint64_t>(end - p) < miniblocks) corrupt(path, "truncated DELTA_BINARY_PACKED widths");
+    const char* widths = p;
+    p += miniblocks;
+    for (uint64_t m = 0; m < miniblocks && produced < total; ++m) {
+      const int width = static_cast<uint8_t>(widths[m]);
+      if (width > 64) corrupt(path, "a DELTA_BINARY_PACKED width above 64");
+      const size_t bytes = static_cast<size_t>(perMiniblock * static_cast<uint64_t>(width) / 8);
+      if (static_cast<size_t>(end - p) < bytes) corrupt(path, "a truncated DELTA_BINARY_PACKED miniblock");
+      unsigned __int128 buffer = 0;
+      int have = 0;
+      const char* q = p;
+      for (uint64_t k = 0; k < perMiniblock && produced < total; ++k) {
+        while (have < width) {
+          buffer |= static_cast<unsigned __int128>(static_cast<uint8_t>(*q++)) << have;
+          have += 8;
+        }
+        const uint64_t delta = width == 64 ? static_cast<uint64_t>(buffer) : static_cast<uint64_t>(buffer) & ((uint64_t{1} << width) - 1);
+        buffer >>= width;
+        have -= width;
+        value = static_cast<int64_t>(static_cast<uint64_t>(value) + static_cast<uint64_t>(minDelta) + delta);
+        value = wrap(value);
+        out.push_back(value);
+        ++produced;
+      }
+      p += bytes;
+    }
+  }
+  return p;
+}
+
 // The decoded levels and values of one leaf column over a row group.
 struct ColumnData {
   std::vector<uint8_t> defs, reps;
@@ -683,6 +744,71 @@ void readColumn(const std::string& bytes, const ColumnMeta& meta, const Leaf& le
       } else {
         if (static_cast<size_t>(qend - q) < present * out.width) corrupt(path, "truncated PLAIN values");
         out.fixed.append(q, present * out.width);
+      }
+    } else if (encoding == 5 && (physical == 1 || physical == 2)) {
+      std::vector<int64_t> values;
+      decodeDeltaBinaryPacked(q, qend, physical == 1 ? 32 : 64, values, path, static_cast<size_t>(numValues));
+      if (values.size() < present) corrupt(path, "fewer DELTA_BINARY_PACKED values than present values");
+      for (size_t k = 0; k < present; ++k) {
+        if (physical == 1) {
+          const auto v = static_cast<int32_t>(values[k]);
+          out.fixed.append(reinterpret_cast<const char*>(&v), 4);
+        } else {
+          out.fixed.append(reinterpret_cast<const char*>(&values[k]), 8);
+        }
+      }
+    } else if ((encoding == 6 || encoding == 7) && physical == 6) {
+      // DELTA_LENGTH_BYTE_ARRAY: lengths, then the bytes. DELTA_BYTE_ARRAY: prefix lengths, then
+      // the suffixes as DELTA_LENGTH_BYTE_ARRAY; each value is the previous one's prefix + suffix.
+      std::vector<int64_t> prefixes, lengths;
+      const char* at = q;
+      if (encoding == 7) at = decodeDeltaBinaryPacked(at, qend, 32, prefixes, path, static_cast<size_t>(numValues));
+      at = decodeDeltaBinaryPacked(at, qend, 32, lengths, path, static_cast<size_t>(numValues));
+      if (lengths.size() < present || (encoding == 7 && prefixes.size() < present)) corrupt(path, "too few lengths");
+      size_t total = 0, suffixes = 0;
+      for (size_t k = 0; k < present; ++k) {
+        if (lengths[k] < 0 || (encoding == 7 && prefixes[k] < 0)) corrupt(path, "a negative length");
+        suffixes += static_cast<size_t>(lengths[k]);
+        total += static_cast<size_t>(lengths[k]) + (encoding == 7 ? static_cast<size_t>(prefixes[k]) : 0);
+      }
+      if (static_cast<size_t>(qend - at) < suffixes) corrupt(path, "truncated byte arrays");
+      std::string values;
+      values.reserve(total);
+      size_t previousStart = 0, previousSize = 0;
+      for (size_t k = 0; k < present; ++k) {
+        const size_t start = values.size();
+        if (encoding == 7) {
+          const auto prefix = static_cast<size_t>(prefixes[k]);
+          if (prefix > previousSize) corrupt(path, "a prefix longer than the previous value");
+          values.append(values, previousStart, prefix);
+        }
+        values.append(at, static_cast<size_t>(lengths[k]));
+        at += lengths[k];
+        previousStart = start;
+        previousSize = values.size() - start;
+      }
+      out.buffers.push_back(std::move(values));
+      const std::string& b = out.buffers.back();
+      size_t offset = 0;
+      for (size_t k = 0; k < present; ++k) {
+        const size_t size = static_cast<size_t>(lengths[k]) + (encoding == 7 ? static_cast<size_t>(prefixes[k]) : 0);
+        out.strings.emplace_back(b.data() + offset, size);
+        offset += size;
+      }
+    } else if (encoding == 9 && out.width > 0 && physical != 0) {
+      // BYTE_STREAM_SPLIT: byte j of value k is at j * count + k.
+      const size_t width = out.width;
+      if (static_cast<size_t>(qend - q) < present * width) corrupt(path, "truncated BYTE_STREAM_SPLIT values");
+      std::string values(present * width, '\0');
+      for (size_t k = 0; k < present; ++k) {
+        for (size_t j = 0; j < width; ++j) values[k * width + j] = q[j * present + k];
+      }
+      if (physical == 7) {
+        out.buffers.push_back(std::move(values));
+        const std::string& b = out.buffers.back();
+        for (size_t k = 0; k < present; ++k) out.strings.emplace_back(b.data() + k * width, width);
+      } else {
+        out.fixed += values;
       }
     } else {
       static const char* kNames[] = {"PLAIN", "GROUP_VAR_INT", "PLAIN_DICTIONARY", "RLE", "BIT_PACKED",
