@@ -11,6 +11,7 @@
 #include <fstream>
 #include <random>
 
+#include "duckdb_oracle.h"
 #include "weir/base/time.h"
 #include "weir/weir.h"
 
@@ -20,26 +21,8 @@ namespace {
 using namespace functions;  // NOLINT
 namespace fs = std::filesystem;
 
-std::string runCommand(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return out;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  int rc = pclose(pipe);
-  if (rc != 0) throw std::runtime_error("command failed (" + std::to_string(rc) + "): " + command + "\n" + out);
-  return out;
-}
-
-std::string shellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
-  }
-  return out + "'";
-}
+using testing::runCommand;
+using testing::shellQuote;
 
 // Numbers are compared at 9 significant digits; everything else as text.
 std::string normalize(const std::string& text) {

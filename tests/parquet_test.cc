@@ -12,6 +12,7 @@
 #include <random>
 #include <string>
 
+#include "duckdb_oracle.h"
 #include "weir/base/time.h"
 #include "weir/weir.h"
 
@@ -22,24 +23,7 @@ using columnar::Value;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-std::string runCommand(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return out;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  int rc = pclose(pipe);
-  if (rc != 0) throw std::runtime_error("command failed (" + std::to_string(rc) + "): " + command + "\n" + out);
-  return out;
-}
-
-json duckdb(const std::string& sql) {
-  const std::string script = std::string(WEIR_SOURCE_DIR) + "/tests/oracle/duckdb_query.mjs";
-  std::string quoted = "'";
-  for (char c : sql) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return json::parse(runCommand("node '" + script + "' " + quoted + "'"));
-}
+using testing::duckdb;
 
 // A value as DuckDB's JSON rows show it (BIGINT and DECIMAL as strings, maps as key/value lists).
 json expected(const Value& v, const types::DataType& t) {

@@ -77,7 +77,14 @@ StreamExecution::~StreamExecution() {
     stopRequested_ = true;
   }
   changed_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;
+  // The query's own thread holds a reference until it ends: when that is the last one, the
+  // destructor runs on that thread, which cannot join itself (and is finishing anyway).
+  if (thread_.get_id() == std::this_thread::get_id()) {
+    thread_.detach();
+  } else {
+    thread_.join();
+  }
 }
 
 void StreamExecution::start() {

@@ -24,12 +24,6 @@ using types::DataTypePtr;
 
 std::string logDir(const std::string& table) { return (fs::path(table) / "_delta_log").string(); }
 
-std::string versionName(int64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%020lld", static_cast<long long>(v));
-  return buf;
-}
-
 [[noreturn]] void corruptLog(const std::string& file, const std::string& why) {
   throw CorruptionError("DELTA_LOG_CORRUPT", "The Delta log file " + file + " is corrupt (" + why +
                                                  "). Restore it from a backup; the table cannot be read past it.");
@@ -181,6 +175,12 @@ void checkProtocol(const Snapshot& s) {
 
 }  // namespace
 
+std::string versionFileName(int64_t version) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%020lld", static_cast<long long>(version));
+  return buf;
+}
+
 Snapshot loadSnapshot(const std::string& tablePath, std::optional<int64_t> version) {
   const std::string dir = logDir(tablePath);
   if (!fs::is_directory(dir)) {
@@ -210,17 +210,17 @@ Snapshot loadSnapshot(const std::string& tablePath, std::optional<int64_t> versi
   auto cp = checkpoints.upper_bound(target);
   if (cp != checkpoints.begin()) {
     --cp;
-    applyCheckpoint(replay, (fs::path(dir) / (versionName(*cp) + ".checkpoint.parquet")).string());
+    applyCheckpoint(replay, (fs::path(dir) / (versionFileName(*cp) + ".checkpoint.parquet")).string());
     from = *cp + 1;
   }
   for (int64_t v = from; v <= target; ++v) {
     if (!commits.count(v)) {
       throw AnalysisError("DELTA_VERSION_NOT_FOUND",
                           "Cannot read version " + std::to_string(target) + " of the Delta table " + tablePath +
-                              ": the commit " + versionName(v) + ".json is missing (expired by log cleanup?) and no "
+                              ": the commit " + versionFileName(v) + ".json is missing (expired by log cleanup?) and no "
                               "checkpoint covers it.");
     }
-    applyCommit(replay, (fs::path(dir) / (versionName(v) + ".json")).string());
+    applyCommit(replay, (fs::path(dir) / (versionFileName(v) + ".json")).string());
   }
   if (!replay.metaData || !replay.protocol) corruptLog(dir, "no metaData or protocol action up to this version");
   Snapshot s;

@@ -38,6 +38,9 @@ struct Snapshot {
   std::string metaDataJson;  // the metaData action as the log holds it
 };
 
+/// The log file stem of a version: 20 zero-padded digits.
+std::string versionFileName(int64_t version);
+
 /// The table's snapshot at `version` (the latest when unset). Throws AnalysisError when the path
 /// holds no Delta table or the version does not exist, UnsupportedOperationError when the table
 /// needs reader features Weir lacks, CorruptionError for a damaged log.

@@ -27,12 +27,6 @@ using types::DataType;
 using types::DataTypePtr;
 using types::TypeId;
 
-std::string versionName(int64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%020lld", static_cast<long long>(v));
-  return buf;
-}
-
 int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -413,7 +407,7 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
       commit += ordered_json({{"add", a}}).dump() + "\n";
     }
   }
-  const std::string commitPath = (fs::path(table) / "_delta_log" / (versionName(version) + ".json")).string();
+  const std::string commitPath = (fs::path(table) / "_delta_log" / (versionFileName(version) + ".json")).string();
   if (!fsys->writeAtomic(commitPath, commit, false)) {
     throw UnsupportedOperationError("DELTA_CONCURRENT_WRITE",
                                     "Another writer committed version " + std::to_string(version) + " of the Delta "
@@ -524,7 +518,7 @@ void writeCheckpoint(const std::string& table, int64_t version) {
   writer.write(columnar::ColumnBatch::fromRows(schema, rows));
   const std::string dir = (fs::path(table) / "_delta_log").string();
   auto fsys = io::localFileSystem();
-  fsys->writeAtomic((fs::path(dir) / (versionName(version) + ".checkpoint.parquet")).string(), writer.finish(), true);
+  fsys->writeAtomic((fs::path(dir) / (versionFileName(version) + ".checkpoint.parquet")).string(), writer.finish(), true);
   nlohmann::ordered_json last;
   last["version"] = version;
   last["size"] = rows.size();
