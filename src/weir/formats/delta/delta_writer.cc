@@ -327,92 +327,114 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
     }
   });
 
-  // The commit.
-  const int64_t version = current ? current->version + 1 : 0;
-  const int64_t now = nowMs();
-  std::string commit;
-  int64_t numFiles = 0, numRows = 0, numBytes = 0;
-  for (const auto& task : written) {
-    for (const auto& f : task) {
-      ++numFiles;
-      numRows += f.rows;
-      numBytes += f.size;
+  // The commit, created only if its version does not exist yet.
+  int64_t committed = -1;
+  for (int attempt = 0;; ++attempt) {
+    const int64_t version = current ? current->version + 1 : 0;
+    const int64_t now = nowMs();
+    std::string commit;
+    int64_t numFiles = 0, numRows = 0, numBytes = 0;
+    for (const auto& task : written) {
+      for (const auto& f : task) {
+        ++numFiles;
+        numRows += f.rows;
+        numBytes += f.size;
+      }
     }
-  }
-  ordered_json info;
-  info["timestamp"] = now;
-  info["operation"] = request.operation;
-  ordered_json params;
-  if (!request.queryId.empty()) {
-    info["operation"] = "STREAMING UPDATE";
-    std::string outputMode = request.outputMode;
-    if (!outputMode.empty()) outputMode[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(outputMode[0])));
-    params["outputMode"] = outputMode;
-    params["queryId"] = request.queryId;
-    params["epochId"] = std::to_string(txnVersion);
-  } else {
-    params["mode"] = mode == "append" ? "Append" : mode == "overwrite" ? "Overwrite" : "ErrorIfExists";
-    params["partitionBy"] = nlohmann::json(partitions).dump();
-  }
-  info["operationParameters"] = params;
-  if (current) info["readVersion"] = current->version;
-  info["isolationLevel"] = "Serializable";
-  info["isBlindAppend"] = mode == "append";
-  info["operationMetrics"] = {{"numFiles", std::to_string(numFiles)}, {"numOutputRows", std::to_string(numRows)},
-                              {"numOutputBytes", std::to_string(numBytes)}};
-  info["engineInfo"] = request.engineInfo;
-  info["txnId"] = randomUuid();
-  commit += ordered_json({{"commitInfo", info}}).dump() + "\n";
-  if (!txnAppId.empty()) {
-    commit += ordered_json({{"txn", {{"appId", txnAppId}, {"version", txnVersion}, {"lastUpdated", now}}}}).dump() + "\n";
-  }
-  if (!current) {
-    commit += ordered_json({{"protocol", {{"minReaderVersion", 1}, {"minWriterVersion", 2}}}}).dump() + "\n";
-  }
-  if (newMetadata) {
-    ordered_json meta;
-    meta["id"] = current ? current->tableId : randomUuid();
-    meta["format"] = {{"provider", "parquet"}, {"options", nlohmann::json::object()}};
-    meta["schemaString"] = tableSchema->json();
-    meta["partitionColumns"] = partitions;
-    meta["configuration"] = current ? nlohmann::json(current->configuration) : nlohmann::json::object();
-    meta["createdTime"] = current ? current->createdTime : now;
-    commit += ordered_json({{"metaData", meta}}).dump() + "\n";
-  }
-  if (current && mode == "overwrite") {
-    for (const auto& f : current->files) {
-      ordered_json r;
-      r["path"] = uriEncode(f.path);
-      r["deletionTimestamp"] = now;
-      r["dataChange"] = true;
-      r["extendedFileMetadata"] = true;
-      ordered_json pv = ordered_json::object();
-      for (const auto& [k, v] : f.partitionValues) pv[k] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-      r["partitionValues"] = pv;
-      r["size"] = f.size;
-      commit += ordered_json({{"remove", r}}).dump() + "\n";
+    ordered_json info;
+    info["timestamp"] = now;
+    info["operation"] = request.operation;
+    ordered_json params;
+    if (!request.queryId.empty()) {
+      info["operation"] = "STREAMING UPDATE";
+      std::string outputMode = request.outputMode;
+      if (!outputMode.empty()) outputMode[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(outputMode[0])));
+      params["outputMode"] = outputMode;
+      params["queryId"] = request.queryId;
+      params["epochId"] = std::to_string(txnVersion);
+    } else {
+      params["mode"] = mode == "append" ? "Append" : mode == "overwrite" ? "Overwrite" : "ErrorIfExists";
+      params["partitionBy"] = nlohmann::json(partitions).dump();
     }
-  }
-  for (const auto& task : written) {
-    for (const auto& f : task) {
-      ordered_json a;
-      a["path"] = uriEncode(f.relativePath);
-      ordered_json pv = ordered_json::object();
-      for (const auto& [k, v] : f.partitionValues) pv[k] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-      a["partitionValues"] = pv;
-      a["size"] = f.size;
-      a["modificationTime"] = now;
-      a["dataChange"] = true;
-      a["stats"] = f.stats;
-      commit += ordered_json({{"add", a}}).dump() + "\n";
+    info["operationParameters"] = params;
+    if (current) info["readVersion"] = current->version;
+    info["isolationLevel"] = "Serializable";
+    info["isBlindAppend"] = mode == "append";
+    info["operationMetrics"] = {{"numFiles", std::to_string(numFiles)}, {"numOutputRows", std::to_string(numRows)},
+                                {"numOutputBytes", std::to_string(numBytes)}};
+    info["engineInfo"] = request.engineInfo;
+    info["txnId"] = randomUuid();
+    commit += ordered_json({{"commitInfo", info}}).dump() + "\n";
+    if (!txnAppId.empty()) {
+      commit += ordered_json({{"txn", {{"appId", txnAppId}, {"version", txnVersion}, {"lastUpdated", now}}}}).dump() + "\n";
     }
+    if (!current) {
+      commit += ordered_json({{"protocol", {{"minReaderVersion", 1}, {"minWriterVersion", 2}}}}).dump() + "\n";
+    }
+    if (newMetadata) {
+      ordered_json meta;
+      meta["id"] = current ? current->tableId : randomUuid();
+      meta["format"] = {{"provider", "parquet"}, {"options", nlohmann::json::object()}};
+      meta["schemaString"] = tableSchema->json();
+      meta["partitionColumns"] = partitions;
+      meta["configuration"] = current ? nlohmann::json(current->configuration) : nlohmann::json::object();
+      meta["createdTime"] = current ? current->createdTime : now;
+      commit += ordered_json({{"metaData", meta}}).dump() + "\n";
+    }
+    if (current && mode == "overwrite") {
+      for (const auto& f : current->files) {
+        ordered_json r;
+        r["path"] = uriEncode(f.path);
+        r["deletionTimestamp"] = now;
+        r["dataChange"] = true;
+        r["extendedFileMetadata"] = true;
+        ordered_json pv = ordered_json::object();
+        for (const auto& [k, v] : f.partitionValues) pv[k] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+        r["partitionValues"] = pv;
+        r["size"] = f.size;
+        commit += ordered_json({{"remove", r}}).dump() + "\n";
+      }
+    }
+    for (const auto& task : written) {
+      for (const auto& f : task) {
+        ordered_json a;
+        a["path"] = uriEncode(f.relativePath);
+        ordered_json pv = ordered_json::object();
+        for (const auto& [k, v] : f.partitionValues) pv[k] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+        a["partitionValues"] = pv;
+        a["size"] = f.size;
+        a["modificationTime"] = now;
+        a["dataChange"] = true;
+        a["stats"] = f.stats;
+        commit += ordered_json({{"add", a}}).dump() + "\n";
+      }
+    }
+    const std::string commitPath = (fs::path(table) / "_delta_log" / (versionFileName(version) + ".json")).string();
+    if (fsys->writeAtomic(commitPath, commit, false)) {
+      committed = version;
+      break;
+    }
+    // Another writer committed this version first. An append that changes neither the schema nor
+    // the partitioning cannot conflict with other appends: it goes on top of the winners.
+    Snapshot winner = loadSnapshot(table);
+    const bool compatible = mode == "append" && winner.schema->sql() == tableSchema->sql() &&
+                            winner.partitionColumns == partitions &&
+                            (!newMetadata || !current) && attempt < 100;
+    if (!compatible) {
+      throw UnsupportedOperationError("DELTA_CONCURRENT_WRITE",
+                                      "Another writer committed version " + std::to_string(version) + " of the Delta "
+                                      "table " + table + " first, and this write (" + mode + (newMetadata ? ", with a "
+                                      "schema change" : "") + ") cannot be applied on top of it. Retry the write; its "
+                                      "data files are left unreferenced.");
+    }
+    if (!txnAppId.empty()) {
+      auto it = winner.transactions.find(txnAppId);
+      if (it != winner.transactions.end() && it->second >= txnVersion) return -1;  // the winner was this transaction
+    }
+    current = std::move(winner);
+    newMetadata = false;
   }
-  const std::string commitPath = (fs::path(table) / "_delta_log" / (versionFileName(version) + ".json")).string();
-  if (!fsys->writeAtomic(commitPath, commit, false)) {
-    throw UnsupportedOperationError("DELTA_CONCURRENT_WRITE",
-                                    "Another writer committed version " + std::to_string(version) + " of the Delta "
-                                    "table " + table + " first. Retry the write; its data files are left unreferenced.");
-  }
+  const int64_t version = committed;
   int64_t interval = 10;
   if (current) {
     auto it = current->configuration.find("delta.checkpointInterval");
