@@ -1,3 +1,4 @@
+#include "weir/base/clock.h"
 #include "weir/api/streaming_query.h"
 
 #include <algorithm>
@@ -47,11 +48,7 @@ class StreamingQueryManager::Events : public runtime::QueryEvents {
   }
 
  private:
-  static int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
+  static int64_t nowMs() { return base::systemClock()->nowMs(); }
   std::weak_ptr<StreamingQueryManager> manager_;
 };
 

@@ -133,7 +133,7 @@ class StateCodec {
 
   // The event time of a state key (a window key: its end), in micros; INT64_MIN for NULL.
   int64_t eventTime(std::string_view key) const {
-    for (int i = 0; i < eventTimeKey_; ++i) skip(key, *keyTypes_[static_cast<size_t>(i)], keyFlat_);
+    for (int i = 0; i < eventTimeKey_; ++i) skipValue(key, *keyTypes_[static_cast<size_t>(i)], keyFlat_);
     const auto& type = *keyTypes_[static_cast<size_t>(eventTimeKey_)];
     if (type.id() == types::TypeId::kStruct) {
       // A window: validity, then start and end, each a validity byte and 8 bytes when valid.
@@ -294,7 +294,7 @@ class StateCodec {
     out.appendValue(v);
   }
 
-  void skip(std::string_view& in, const types::DataType& type, bool flat) const {
+  void skipValue(std::string_view& in, const types::DataType& type, bool flat) const {
     const int width = type.fixedWidth();
     if (width > 0 && type.id() != types::TypeId::kNull) {
       const size_t size = take<uint8_t>(in) ? 1 + static_cast<size_t>(width) : 1;
@@ -316,7 +316,7 @@ class StateCodec {
         in.remove_prefix(size);
       }
     } else {
-      skip(in, type, valueFlat_);
+      skipValue(in, type, valueFlat_);
     }
     return before.substr(0, before.size() - in.size());
   }

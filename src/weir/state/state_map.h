@@ -78,8 +78,6 @@ class StateMap {
     Record r = record(id);
     return const_cast<char*>(r.key) + r.keySize;
   }
-  /// Ids are below this bound.
-  uint32_t idBound() const { return static_cast<uint32_t>(entries_.size()); }
 
   /// Calls fn(key, value) for every entry; the map must not change meanwhile.
   template <class F>

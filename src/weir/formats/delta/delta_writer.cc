@@ -1,10 +1,10 @@
 #include "weir/formats/delta/delta_writer.h"
 
-#include <chrono>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "weir/base/clock.h"
 #include "weir/base/error.h"
 #include "weir/base/text.h"
 #include "weir/base/thread_pool.h"
@@ -26,11 +26,6 @@ using nlohmann::ordered_json;
 using types::DataType;
 using types::DataTypePtr;
 using types::TypeId;
-
-int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Hive's escaping of a partition directory name.
 std::string escapePartition(const std::string& s) {
@@ -71,22 +66,8 @@ struct ColumnStats {
 };
 
 bool statsType(const DataType& t) {
-  switch (t.id()) {
-    case TypeId::kByte:
-    case TypeId::kShort:
-    case TypeId::kInteger:
-    case TypeId::kLong:
-    case TypeId::kFloat:
-    case TypeId::kDouble:
-    case TypeId::kDecimal:
-    case TypeId::kDate:
-    case TypeId::kTimestamp:
-    case TypeId::kTimestampNtz:
-    case TypeId::kString:
-      return true;
-    default:
-      return false;
-  }
+  return t.isNumeric() || t.id() == TypeId::kDate || t.id() == TypeId::kTimestamp ||
+         t.id() == TypeId::kTimestampNtz || t.id() == TypeId::kString;
 }
 
 nlohmann::json statsValue(const Value& v, const DataType& t) {
@@ -331,7 +312,7 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
   int64_t committed = -1;
   for (int attempt = 0;; ++attempt) {
     const int64_t version = current ? current->version + 1 : 0;
-    const int64_t now = nowMs();
+    const int64_t now = base::systemClock()->nowMs();
     std::string commit;
     int64_t numFiles = 0, numRows = 0, numBytes = 0;
     for (const auto& task : written) {

@@ -113,16 +113,16 @@ SchemaElement readSchemaElement(CompactReader& r) {
               CType ut;
               while (r.nextField(uid, ut)) {
                 e.timeUnit = uid;
-                r.skip(ut);
+                r.skipValue(ut);
               }
             } else if (lid == 10 && fid == 1) e.bitWidth = r.i8();
             else if (lid == 10 && fid == 2) e.isSigned = r.boolean();
-            else r.skip(ft);
+            else r.skipValue(ft);
           }
         }
         break;
       }
-      default: r.skip(t); break;
+      default: r.skipValue(t); break;
     }
   }
   return e;
@@ -148,7 +148,7 @@ ColumnMeta readColumnMeta(CompactReader& r) {
       case 7: m.compressedSize = r.i64(); break;
       case 9: m.dataPageOffset = r.i64(); break;
       case 11: m.dictionaryPageOffset = r.i64(); break;
-      default: r.skip(t); break;
+      default: r.skipValue(t); break;
     }
   }
   return m;
@@ -203,7 +203,7 @@ FileMeta readFooter(const std::string& bytes, const std::string& path) {
                     m = readColumnMeta(r);
                     has = true;
                   } else {
-                    r.skip(ct);
+                    r.skipValue(ct);
                   }
                 }
                 if (!has) corrupt(path, "a column chunk without metadata");
@@ -212,7 +212,7 @@ FileMeta readFooter(const std::string& bytes, const std::string& path) {
             } else if (gid == 3) {
               g.numRows = r.i64();
             } else {
-              r.skip(gt);
+              r.skipValue(gt);
             }
           }
           meta.rowGroups.push_back(std::move(g));
@@ -231,13 +231,13 @@ FileMeta readFooter(const std::string& bytes, const std::string& path) {
           while (r.nextField(kid, kt)) {
             if (kid == 1) key = std::string(r.binary());
             else if (kid == 2) value = std::string(r.binary());
-            else r.skip(kt);
+            else r.skipValue(kt);
           }
           if (key == "org.apache.spark.sql.parquet.row.metadata") meta.sparkSchema = value;
         }
         break;
       }
-      default: r.skip(t); break;
+      default: r.skipValue(t); break;
     }
   }
   if (meta.schema.empty()) corrupt(path, "an empty schema");
@@ -629,10 +629,10 @@ void readColumn(const std::string& bytes, const ColumnMeta& meta, const Leaf& le
           else if (id == 8 && hid == 5) defLen = r.i32();
           else if (id == 8 && hid == 6) repLen = r.i32();
           else if (id == 8 && hid == 7) isCompressed = r.boolean();
-          else r.skip(ht);
+          else r.skipValue(ht);
         }
       } else {
-        r.skip(t);
+        r.skipValue(t);
       }
     }
     p = r.position();

@@ -226,9 +226,7 @@ bool lessThan(const Leaf& leaf, std::string_view a, std::string_view b) {
       return a.substr(1) < b.substr(1);
     }
     default:
-      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return static_cast<unsigned char>(x) < static_cast<unsigned char>(y);
-      });
+      return a < b;  // string_view compares bytes as unsigned
   }
 }
 
@@ -427,6 +425,12 @@ struct FileWriter::Impl {
       }
       default: bytes = v.stringAt(i); break;
     }
+    addValue(leaf, bytes);
+  }
+
+  // One present value in PLAIN bytes (byte arrays without their length): statistics, then the
+  // dictionary or the PLAIN buffer.
+  void addValue(Leaf& leaf, std::string_view bytes) {
     updateStats(leaf, bytes);
     ++leaf.values;
     if (leaf.dictionary) {
@@ -573,31 +577,11 @@ struct FileWriter::Impl {
       case TypeId::kDouble:
         return fixed(std::type_identity<double>{});
       case TypeId::kString:
-      case TypeId::kBinary: {
-        // Statistics in unsigned byte order (string_view compares bytes as unsigned).
+      case TypeId::kBinary:
         for (size_t i = from; i < from + n; ++i) {
-          if (nullable && v.isNull(i)) continue;
-          const std::string_view bytes = v.stringAt(i);
-          if (!leaf.hasMinMax) {
-            leaf.min.assign(bytes);
-            leaf.max.assign(bytes);
-            leaf.hasMinMax = true;
-          } else if (bytes < std::string_view(leaf.min)) {
-            leaf.min.assign(bytes);
-          } else if (std::string_view(leaf.max) < bytes) {
-            leaf.max.assign(bytes);
-          }
-          ++leaf.values;
-          if (leaf.dictionary) {
-            dictionaryValue(leaf, bytes);
-          } else {
-            const auto size = static_cast<uint32_t>(bytes.size());
-            leaf.plain.append(reinterpret_cast<const char*>(&size), 4);
-            leaf.plain.append(bytes);
-          }
+          if (!nullable || !v.isNull(i)) addValue(leaf, v.stringAt(i));
         }
         return;
-      }
       default:
         for (size_t i = from; i < from + n; ++i) {
           if (!nullable || !v.isNull(i)) value(leaf, v, i);

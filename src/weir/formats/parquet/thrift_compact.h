@@ -157,7 +157,7 @@ class CompactReader {
     if (size > static_cast<size_t>(end_ - p_) + 1) fail("a list is longer than the data");
   }
   /// Skips a value of `type` (a field's or a list element's).
-  void skip(CType type, int depth = 0) {
+  void skipValue(CType type, int depth = 0) {
     if (depth > 64) fail("nesting too deep");
     switch (type) {
       case CType::kTrue:
@@ -187,7 +187,7 @@ class CompactReader {
           if (e == CType::kTrue || e == CType::kFalse) {
             byte();  // bools in lists take a byte
           } else {
-            skip(e, depth + 1);
+            skipValue(e, depth + 1);
           }
         }
         return;
@@ -197,8 +197,8 @@ class CompactReader {
         if (n == 0) return;
         const uint8_t kinds = byte();
         for (uint64_t i = 0; i < n; ++i) {
-          skip(static_cast<CType>(kinds >> 4), depth + 1);
-          skip(static_cast<CType>(kinds & 0x0f), depth + 1);
+          skipValue(static_cast<CType>(kinds >> 4), depth + 1);
+          skipValue(static_cast<CType>(kinds & 0x0f), depth + 1);
         }
         return;
       }
@@ -206,7 +206,7 @@ class CompactReader {
         structBegin();
         int16_t id;
         CType t;
-        while (nextField(id, t)) skip(t, depth + 1);
+        while (nextField(id, t)) skipValue(t, depth + 1);
         return;
       }
       default:
