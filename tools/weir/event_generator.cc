@@ -24,6 +24,7 @@ void EventGenerator::next(std::string& out) {
   // Millisecond precision, as the golden event's ISO text carries.
   t -= ((t % 1000) + 1000) % 1000;
   int64_t user = static_cast<int64_t>(rng_() % static_cast<uint64_t>(options_.users));
+  lastUser_ = user;
   const char* action = kActions[rng_() % 5];
   double value = static_cast<double>(rng_() % 1000) / 10.0;
   char buf[256];

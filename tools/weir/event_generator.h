@@ -29,11 +29,14 @@ class EventGenerator {
   /// Appends the next event's JSON text (no newline) to out.
   void next(std::string& out);
   int64_t produced() const { return produced_; }
+  /// The user of the last event ("u" followed by this number).
+  int64_t lastUser() const { return lastUser_; }
 
  private:
   EventGeneratorOptions options_;
   std::mt19937_64 rng_;
   int64_t produced_ = 0;
+  int64_t lastUser_ = 0;
 };
 
 }  // namespace weir::tools

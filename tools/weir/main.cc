@@ -1,10 +1,11 @@
-// The weir command: version and help now; local Kafka broker, checkpoint and Delta tools later.
+// The weir command: golden events, a local Kafka broker for development (kafka-dev).
 #include <CLI/CLI.hpp>
 
 #include <fstream>
 #include <iostream>
 
 #include "event_generator.h"
+#include "kafka_dev.h"
 #include "weir/weir.h"
 
 int main(int argc, char** argv) {
@@ -22,10 +23,44 @@ int main(int argc, char** argv) {
   generate->add_option("--late-fraction", options.lateFraction, "Fraction of events 20 minutes late")
       ->check(CLI::Range(0.0, 1.0));
   generate->add_option("--out", out, "Output file, or - for standard output");
+  weir::tools::ProduceOptions produce;
+  generate->add_option("--bootstrap", produce.bootstrap, "Produce into Kafka at these bootstrap servers instead of writing a file");
+  generate->add_option("--topic", produce.topic, "Kafka topic (with --bootstrap)")->default_val("events");
+  generate->add_option("--rate", produce.rate, "Events per second into Kafka; 0 is as fast as possible")
+      ->default_val(0)->check(CLI::NonNegativeNumber);
+
+  auto* kafkaDev = app.add_subcommand(
+      "kafka-dev", "Run a local Kafka-protocol broker (librdkafka's mock cluster, data in memory) until Ctrl-C");
+  weir::tools::KafkaDevOptions dev;
+  kafkaDev->add_option("--topic", dev.topics, "Topic to create, NAME:PARTITIONS (repeatable)");
+  kafkaDev->add_option("--brokers", dev.brokers, "Number of brokers")->default_val(1)->check(CLI::Range(1, 16));
+  kafkaDev->add_option("--port", dev.port, "Also accept clients at 127.0.0.1:PORT (e.g. 9092)")->check(CLI::Range(1, 65535));
+  kafkaDev->add_option("--bootstrap-file", dev.bootstrapFile, "Write the bootstrap servers to this file");
+  kafkaDev->add_option("--generate", dev.generateTopic, "Produce golden events into this topic while running");
+  kafkaDev->add_option("--rate", dev.produce.rate, "Events per second for --generate; 0 is as fast as possible")
+      ->default_val(10000)->check(CLI::NonNegativeNumber);
+  kafkaDev->add_option("--users", dev.produce.events.users, "Distinct users for --generate")
+      ->default_val(100000)->check(CLI::PositiveNumber);
+  kafkaDev->add_option("--seed", dev.produce.events.seed, "Random seed for --generate");
+  kafkaDev->add_option("--jitter-ms", dev.produce.events.jitterMicros, "Out-of-order jitter of event times, ms")
+      ->transform([](std::string v) { return std::to_string(std::stoll(v) * 1000); });
+  kafkaDev->add_option("--late-fraction", dev.produce.events.lateFraction,
+                       "Fraction of events 20 minutes late (behind a 10 minute watermark)")
+      ->default_val(0.001)->check(CLI::Range(0.0, 1.0));
 
   CLI11_PARSE(app, argc, argv);
 
   try {
+    if (*kafkaDev) return weir::tools::runKafkaDev(dev);
+    if (*generate && !produce.bootstrap.empty()) {
+      produce.count = count;
+      produce.wallClock = false;
+      produce.events = options;
+      std::atomic<bool> stop{false};
+      int64_t acked = weir::tools::produceEvents(produce, stop);
+      std::cerr << "weir generate: " << acked << " of " << count << " events acknowledged by " << produce.topic << std::endl;
+      return acked == count ? 0 : 1;
+    }
     if (*generate) {
       std::ofstream file;
       std::ostream* stream = &std::cout;

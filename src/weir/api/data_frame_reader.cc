@@ -4,6 +4,8 @@
 #include <cctype>
 
 #include "weir/api/session.h"
+#include "weir/connectors/kafka/kafka_sink.h"
+#include "weir/connectors/kafka/kafka_source.h"
 #include "weir/base/error.h"
 #include "weir/base/text.h"
 #include "weir/formats/csv/csv_format.h"
@@ -20,7 +22,7 @@ namespace {
 
 [[noreturn]] void unknownFormat(const std::string& format) {
   throw AnalysisError("DATA_SOURCE_NOT_FOUND",
-                      "Failed to find the data source: " + format + ". Weir reads and writes \"json\", \"csv\" and \"parquet\".");
+                      "Failed to find the data source: " + format + ". Weir reads and writes \"json\", \"csv\", \"parquet\", \"delta\" and \"kafka\".");
 }
 
 }  // namespace
@@ -37,9 +39,28 @@ DataFrameReader& DataFrameReader::schema(const StructType& schema) {
 
 DataFrameReader& DataFrameReader::schema(const std::string& ddl) { return schema(StructType::fromDDL(ddl)); }
 
+DataFrame DataFrameReader::load() const { return load(std::vector<std::string>{}); }
+
 DataFrame DataFrameReader::load(const std::string& path) const { return load(std::vector<std::string>{path}); }
 
 DataFrame DataFrameReader::load(const std::vector<std::string>& paths) const {
+  if (format_ == "kafka") {
+    if (!paths.empty()) {
+      throw AnalysisError("KAFKA_NO_PATH", "The Kafka source takes no path: name topics with option(\"subscribe\", ..).");
+    }
+    if (schema_) {
+      throw AnalysisError("USER_SPECIFIED_SCHEMA_UNSUPPORTED",
+                          "The Kafka source does not support a user-specified schema: its columns are always key, "
+                          "value, topic, partition, offset, timestamp and timestampType (and headers). Parse the "
+                          "value with from_json.");
+    }
+    auto source = connectors::kafka::makeKafkaScan(options_);
+    auto p = std::make_shared<plan::LogicalPlan>();
+    p->kind = plan::PlanKind::kScan;
+    p->source = source;
+    p->schema = source->schema();
+    return DataFrame(session_, p);
+  }
   if (paths.empty() && options_.has("path")) return load(options_.get("path"));
   std::shared_ptr<const plan::ScanSource> source;
   if (format_ == "json") {
@@ -90,7 +111,29 @@ DataFrameWriter& DataFrameWriter::partitionBy(const std::vector<std::string>& co
   return *this;
 }
 
+void DataFrameWriter::save() const {
+  if (format_ == "kafka") {
+    std::string mode = base::asciiLower(mode_);
+    if (mode != "append" && mode != "error" && mode != "errorifexists" && mode != "default") {
+      throw AnalysisError("KAFKA_SAVE_MODE", "Save mode " + mode_ + " not allowed for Kafka. Allowed save modes are "
+                                             "append and errorifexists (the default); both append records.");
+    }
+    auto schema = frame_.plan()->schema;
+    connectors::kafka::validateKafkaWrite(schema, options_);
+    connectors::kafka::writeKafka(schema, frame_.execute(), options_);
+    return;
+  }
+  if (!options_.has("path")) {
+    throw AnalysisError("PATH_REQUIRED", "save() needs a path for format " + format_ + ": call save(path).");
+  }
+  save(options_.get("path"));
+}
+
 void DataFrameWriter::save(const std::string& path) const {
+  if (format_ == "kafka") {
+    throw AnalysisError("KAFKA_NO_PATH", "The Kafka sink takes no path: name the topic with option(\"topic\", ..) or a "
+                                         "topic column, and call save().");
+  }
   if (format_ == "delta") {
     formats::delta::WriteRequest request;
     request.tablePath = path;

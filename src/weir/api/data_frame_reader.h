@@ -24,6 +24,8 @@ class DataFrameReader : public OptionSetters<DataFrameReader> {
   /// A DDL schema string ("a INT, b STRING").
   DataFrameReader& schema(const std::string& ddl);
 
+  /// For sources without a path (kafka), or with option("path", ..).
+  DataFrame load() const;
   DataFrame load(const std::string& path) const;
   DataFrame load(const std::vector<std::string>& paths) const;
   DataFrame json(const std::string& path);
@@ -51,6 +53,8 @@ class DataFrameWriter : public OptionSetters<DataFrameWriter> {
   DataFrameWriter& partitionBy(const std::vector<std::string>& columns);
 
   void save(const std::string& path) const;
+  /// For formats without a path (kafka), or with option("path", ..).
+  void save() const;
   void json(const std::string& path);
   void csv(const std::string& path);
   /// Parquet files (option compression: snappy (default), zstd, gzip, lz4, none).

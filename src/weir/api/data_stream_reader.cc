@@ -7,6 +7,7 @@
 #include "weir/base/error.h"
 #include "weir/base/text.h"
 #include "weir/connectors/files/file_stream_source.h"
+#include "weir/connectors/kafka/kafka_source.h"
 #include "weir/connectors/rate/rate_source.h"
 
 namespace weir {
@@ -42,13 +43,24 @@ DataFrame DataStreamReader::load() const {
                           "(timestamp TIMESTAMP, value BIGINT).");
     }
     input = connectors::makeRateSource(options_, Session(session_).defaultShufflePartitions());
+  } else if (format_ == "kafka") {
+    if (schema_) {
+      throw AnalysisError("USER_SPECIFIED_SCHEMA_UNSUPPORTED",
+                          "The Kafka source does not support a user-specified schema: its columns are always key, "
+                          "value, topic, partition, offset, timestamp and timestampType (and headers). Parse the "
+                          "value with from_json.");
+    }
+    if (options_.has("path")) {
+      throw AnalysisError("KAFKA_NO_PATH", "The Kafka source takes no path: name topics with option(\"subscribe\", ..).");
+    }
+    input = connectors::kafka::makeKafkaStreamSource(options_);
   } else if (format_ == "json" || format_ == "csv" || format_ == "parquet") {
     input = connectors::makeFileStreamSource(format_, options_.get("path"), schema_ ? *schema_ : nullptr, options_);
   } else {
     throw AnalysisError("DATA_SOURCE_NOT_FOUND",
                         "Failed to find the streaming source: " + (format_.empty() ? std::string("(none)") : format_) +
-                            ". Weir reads streams from \"json\", \"csv\" and \"parquet\" directories, \"rate\" and MemoryStream; "
-                            "Kafka and Delta sources come with their own releases.");
+                            ". Weir reads streams from \"kafka\", \"json\", \"csv\" and \"parquet\" directories, \"rate\" and "
+                            "MemoryStream.");
   }
   auto p = std::make_shared<plan::LogicalPlan>();
   p->kind = plan::PlanKind::kStreamingRelation;

@@ -11,6 +11,7 @@
 #include "weir/base/text.h"
 #include "weir/connectors/files/delta_stream_sink.h"
 #include "weir/connectors/files/file_stream_sink.h"
+#include "weir/connectors/kafka/kafka_sink.h"
 #include "weir/io/file_system.h"
 #include "weir/plan/streaming_checks.h"
 #include "weir/runtime/checkpoint/stream_metadata.h"
@@ -122,13 +123,15 @@ StreamingQuery DataStreamWriter::start() const {
                           "Data source delta does not support Update output mode. Use append, or complete.");
     }
     sink = connectors::makeDeltaStreamSink(options_.get("path"), partitionColumns_, options_);
+  } else if (format == "kafka") {
+    sink = connectors::kafka::makeKafkaStreamSink(frame_.plan()->schema, options_);
   } else if (format == "foreachbatch") {
     sink = std::make_shared<ForeachBatchSink>(session, foreachBatch_);
   } else {
     throw AnalysisError("DATA_SOURCE_NOT_FOUND",
                         "Failed to find the streaming sink: " + format +
                             ". Weir writes streams to \"json\", \"csv\" and \"parquet\" directories, \"delta\" tables, \"memory\", \"console\", "
-                            "\"noop\" and foreachBatch(); the Kafka sink comes with its own release.");
+                            "\"noop\", \"kafka\" and foreachBatch().");
   }
   if (!partitionColumns_.empty() && format != "foreachbatch" && format != "delta") {
     throw UnsupportedOperationError("UNSUPPORTED_FEATURE.PARTITION_BY",

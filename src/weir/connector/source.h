@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "weir/base/clock.h"
 #include "weir/io/file_system.h"
 #include "weir/plan/logical_plan.h"
 
@@ -60,6 +61,8 @@ struct SourceContext {
   std::shared_ptr<io::FileSystem> fileSystem;
   std::string metadataPath;
   int sourceIndex = 0;
+  /// The query's clock (trigger delays); the system clock when null.
+  std::shared_ptr<base::Clock> clock;
 };
 
 /// A streaming input that can open a Source: connectors subclass this for their plan leaves.

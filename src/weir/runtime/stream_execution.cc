@@ -125,7 +125,7 @@ void StreamExecution::start() {
     connector::SourceContext context{config_.fileSystem,
                                      io::joinPath(io::joinPath(config_.checkpointLocation, "sources"),
                                                   std::to_string(i)),
-                                     static_cast<int>(i)};
+                                     static_cast<int>(i), config_.clock};
     auto state = std::make_unique<SourceState>();
     state->source = provider->createSource(context);
     state->description = state->source->describe();

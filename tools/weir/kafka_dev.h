@@ -1,0 +1,43 @@
+// `weir kafka-dev`: a local Kafka-protocol broker (librdkafka's mock cluster) for development and
+// demos, and a producer of golden events into any Kafka.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "event_generator.h"
+
+namespace weir::tools {
+
+struct ProduceOptions {
+  std::string bootstrap;
+  std::string topic;
+  /// Events per second; 0 produces as fast as the broker takes them.
+  int64_t rate = 10'000;
+  /// Stop after this many events; 0 runs until stopped.
+  int64_t count = 0;
+  /// Event times follow the wall clock (start now, advance 1/rate s per event) instead of the
+  /// generator's fixed timeline, so that watermarks move in real time.
+  bool wallClock = true;
+  EventGeneratorOptions events;
+};
+
+/// Produces golden events (key = user id, lz4-compressed batches) until `count` or `stop`.
+/// Returns the number of events acknowledged.
+int64_t produceEvents(const ProduceOptions& options, const std::atomic<bool>& stop);
+
+struct KafkaDevOptions {
+  std::vector<std::string> topics;  // "name:partitions" or "name" (1 partition)
+  int brokers = 1;
+  int port = 0;  // also accept clients on this loopback port
+  std::string bootstrapFile;
+  std::string generateTopic;  // produce golden events into this topic while running
+  ProduceOptions produce;
+};
+
+/// Runs the broker until SIGINT or SIGTERM. Prints "bootstrap.servers=<list>" first.
+int runKafkaDev(const KafkaDevOptions& options);
+
+}  // namespace weir::tools
