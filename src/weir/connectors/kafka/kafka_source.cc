@@ -349,7 +349,11 @@ PartitionOffsets resolve(KafkaClient& client, const OffsetSpec& spec, const std:
 // Builds the Kafka columns of one output partition from fetched records.
 class PartitionBuilder {
  public:
-  PartitionBuilder(types::DataTypePtr schema, bool headers) : schema_(std::move(schema)), headers_(headers) { reset(); }
+  /// `expectedRows`: how many records the range holds (at most), to size the buffers.
+  PartitionBuilder(types::DataTypePtr schema, bool headers, int64_t expectedRows)
+      : schema_(std::move(schema)), headers_(headers), remaining_(static_cast<size_t>(std::max<int64_t>(0, expectedRows))) {
+    reset();
+  }
 
   void add(const TopicPartition& tp, const KafkaRecord& r) {
     if (r.key) {
@@ -390,6 +394,9 @@ class PartitionBuilder {
   void flush() {
     size_t n = offset_->size();
     if (n == 0) return;
+    remaining_ -= std::min(remaining_, n);
+    keyBytesPerRow_ = key_->bytes().size() / n + 1;
+    valueBytesPerRow_ = value_->bytes().size() / n + 1;
     std::vector<columnar::VectorPtr> cols{key_, value_, topic_, partition_, offset_, timestamp_, timestampType_};
     if (headers_) cols.push_back(headerList_);
     batches_.push_back(ColumnBatch(schema_, std::move(cols), n));
@@ -415,10 +422,20 @@ class PartitionBuilder {
     timestamp_ = Vector::make(fields[5].type);
     timestampType_ = Vector::make(fields[6].type);
     if (headers_) headerList_ = Vector::make(fields[7].type);
+    // Sized for a full batch up front (from the sizes seen so far): growing by doubling would copy
+    // the values several times over.
+    const size_t rows = std::min(kRowsPerBatch, remaining_);
+    for (auto* v : {&key_, &value_, &topic_, &partition_, &offset_, &timestamp_, &timestampType_}) (*v)->reserve(rows);
+    key_->mutableBytes().reserve(rows * keyBytesPerRow_);
+    value_->mutableBytes().reserve(rows * valueBytesPerRow_ + 64);
+    topic_->mutableBytes().reserve(rows * 16);
   }
 
   types::DataTypePtr schema_;
   bool headers_;
+  size_t remaining_;
+  size_t keyBytesPerRow_ = 16;
+  size_t valueBytesPerRow_ = 192;
   MutableVectorPtr key_, value_, topic_, partition_, offset_, timestamp_, timestampType_, headerList_;
   std::vector<ColumnBatch> batches_;
 };
@@ -442,7 +459,7 @@ class RangeReader : public FetchConsumer {
       for (int64_t k = 1; k < parts; ++k) bounds.push_back(r.fromOffset + size * k / parts);
       bounds_.push_back(bounds);
       firstOutput_.push_back(outputs_.size());
-      for (int64_t k = 0; k < parts; ++k) outputs_.emplace_back(schema, headers);
+      for (int64_t k = 0; k < parts; ++k) outputs_.emplace_back(schema, headers, (size + parts - 1) / parts);
     }
     slice_.assign(ranges.size(), 0);
   }
