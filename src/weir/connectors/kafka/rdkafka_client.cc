@@ -30,6 +30,12 @@ struct PartitionListDeleter {
 };
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 
+// Every message popped from librdkafka must be destroyed, or closing the consumer waits for it.
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
+};
+using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+
 PartitionList newList(size_t n) { return PartitionList(rd_kafka_topic_partition_list_new(static_cast<int>(n))); }
 
 // Errors worth waiting out: the broker is down, restarting, or electing a leader.
@@ -204,29 +210,29 @@ class RdKafkaClient : public KafkaClient {
       }
     };
     // A data record of range i: deliver, stash (past the end) or drop (before the start).
-    auto take = [&](size_t i, rd_kafka_message_t* m, bool& keepMessage) {
+    // Returns true when the record went to the stash.
+    auto take = [&](size_t i, MessagePtr& m) {
       if (done[i]) {
-        stash_[ranges[i].partition].push_back(m);
-        keepMessage = true;
-        return;
+        stash_[ranges[i].partition].push_back(std::move(m));
+        return true;
       }
-      if (m->offset < next[i]) return;  // stale, from before a seek
+      if (m->offset < next[i]) return false;  // stale, from before a seek
       if (m->offset >= ranges[i].untilOffset) {
-        stash_[ranges[i].partition].push_back(m);
-        keepMessage = true;
+        stash_[ranges[i].partition].push_back(std::move(m));
         finish(i);
-        return;
+        return true;
       }
       if (m->offset > next[i]) {
         // A gap at the position we asked for: the records were deleted (retention or compaction).
         if (!consumer.dataLost(i, next[i], m->offset)) {
           finish(i);
-          return;
+          return false;
         }
       }
-      deliver(i, m, consumer);
+      deliver(i, m.get(), consumer);
       next[i] = m->offset + 1;
       if (next[i] >= ranges[i].untilOffset) finish(i);
+      return false;
     };
 
     // Records popped earlier but past that batch's end come first.
@@ -235,36 +241,32 @@ class RdKafkaClient : public KafkaClient {
       if (it == stash_.end()) continue;
       auto& queue = it->second;
       while (!queue.empty() && !done[i]) {
-        rd_kafka_message_t* m = queue.front();
+        MessagePtr m = std::move(queue.front());
         queue.pop_front();
-        bool keepMessage = false;
-        take(i, m, keepMessage);
-        if (keepMessage) {
+        if (take(i, m)) {
           // take() put it at the back; it belongs at the front.
+          queue.push_front(std::move(queue.back()));
           queue.pop_back();
-          queue.push_front(m);
           break;
         }
-        rd_kafka_message_destroy(m);
       }
     }
 
     auto lastProgress = SteadyClock::now();
     std::string lastError;
-    std::vector<rd_kafka_message_t*> batch(4096);
+    std::vector<rd_kafka_message_t*> popped(4096);
+    std::vector<MessagePtr> batch;  // owns what was popped, also when an error is thrown
     while (remaining > 0) {
       // Wait for one record (or event), then take what else is queued without waiting: a batch
       // call with a timeout would wait for a full batch.
-      ssize_t n = 0;
+      batch.clear();
       if (rd_kafka_message_t* first = rd_kafka_consume_queue(queue_, 100)) {
-        batch[0] = first;
-        ssize_t more = rd_kafka_consume_batch_queue(queue_, 0, batch.data() + 1, batch.size() - 1);
-        n = 1 + std::max<ssize_t>(0, more);
+        batch.emplace_back(first);
+        ssize_t more = rd_kafka_consume_batch_queue(queue_, 0, popped.data(), popped.size());
+        for (ssize_t k = 0; k < more; ++k) batch.emplace_back(popped[static_cast<size_t>(k)]);
       }
       bool progressed = false;
-      for (ssize_t k = 0; k < n; ++k) {
-        rd_kafka_message_t* m = batch[static_cast<size_t>(k)];
-        bool keepMessage = false;
+      for (auto& m : batch) {
         size_t i = ranges.size();
         if (m->rkt != nullptr) {
           auto it = index.find({rd_kafka_topic_name(m->rkt), m->partition});
@@ -274,7 +276,7 @@ class RdKafkaClient : public KafkaClient {
           if (i < ranges.size()) {
             auto& position = assigned_[ranges[i].partition];
             position = std::max(position, m->offset + 1);
-            take(i, m, keepMessage);
+            take(i, m);
             progressed = true;
           }
         } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -291,21 +293,21 @@ class RdKafkaClient : public KafkaClient {
           }
           if (consumer.dataLost(i, next[i], earliest) && earliest < ranges[i].untilOffset) {
             next[i] = earliest;
-            seek(ranges[i].partition, earliest);
+            // A partition stopped by an out-of-range error is restarted by assigning afresh (a
+            // seek does not resume it); the others continue where they are.
+            std::vector<FetchRange> positions = ranges;
+            for (size_t j = 0; j < ranges.size(); ++j) positions[j].fromOffset = done[j] ? ranges[j].untilOffset : next[j];
+            assign(positions);
           } else {
             finish(i);
           }
           progressed = true;
         } else {
-          lastError = rd_kafka_message_errstr(m);
+          lastError = rd_kafka_message_errstr(m.get());
           if (!retriable(m->err) && m->err != RD_KAFKA_RESP_ERR__FATAL && i < ranges.size()) {
-            std::string message = "Reading " + ranges[i].partition.toString() + " from Kafka failed: " + lastError;
-            rd_kafka_message_destroy(m);
-            for (ssize_t r = k + 1; r < n; ++r) rd_kafka_message_destroy(batch[static_cast<size_t>(r)]);
-            throw IoError("KAFKA_FETCH_FAILED", message);
+            throw IoError("KAFKA_FETCH_FAILED", "Reading " + ranges[i].partition.toString() + " from Kafka failed: " + lastError);
           }
         }
-        if (!keepMessage) rd_kafka_message_destroy(m);
       }
       if (progressed) {
         lastProgress = SteadyClock::now();
@@ -336,9 +338,6 @@ class RdKafkaClient : public KafkaClient {
   }
 
   void clearStash() {
-    for (auto& [tp, queue] : stash_) {
-      for (auto* m : queue) rd_kafka_message_destroy(m);
-    }
     stash_.clear();
   }
 
@@ -355,19 +354,6 @@ class RdKafkaClient : public KafkaClient {
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       throw IoError("KAFKA_FETCH_FAILED", std::string("Assigning Kafka partitions failed: ") + rd_kafka_err2str(err));
     }
-  }
-
-  void seek(const TopicPartition& tp, int64_t offset) {
-    auto list = newList(1);
-    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
-    rd_kafka_error_t* error = rd_kafka_seek_partitions(rk_, list.get(), static_cast<int>(config_.pollTimeoutMs));
-    if (error != nullptr) {
-      std::string message = rd_kafka_error_string(error);
-      rd_kafka_error_destroy(error);
-      throw IoError("KAFKA_FETCH_FAILED", "Seeking " + tp.toString() + " to offset " + std::to_string(offset) +
-                                              " failed: " + message);
-    }
-    assigned_[tp] = offset;
   }
 
   void deliver(size_t range, rd_kafka_message_t* m, FetchConsumer& consumer) {
@@ -444,7 +430,7 @@ class RdKafkaClient : public KafkaClient {
   rd_kafka_t* meta_ = nullptr;
   rd_kafka_queue_t* queue_ = nullptr;
   std::map<TopicPartition, int64_t> assigned_;  // partition -> next offset the consumer delivers
-  std::map<TopicPartition, std::deque<rd_kafka_message_t*>> stash_;
+  std::map<TopicPartition, std::deque<MessagePtr>> stash_;
   std::vector<KafkaHeader> headers_;
 };
 
