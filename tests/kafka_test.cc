@@ -16,6 +16,7 @@
 #include "weir/connectors/kafka/kafka_client.h"
 #include "weir/connectors/kafka/kafka_source.h"
 #include "weir/connectors/kafka/local_cluster.h"
+#include "test_support.h"
 #include "weir/weir.h"
 
 namespace weir {
@@ -31,18 +32,10 @@ using connectors::kafka::LocalCluster;
 using connectors::kafka::PartitionOffsets;
 using connectors::kafka::TopicPartition;
 
-Value I(int64_t v) { return Value::integer(v); }
-Value S(const std::string& v) { return Value::string(v); }
-
-std::vector<Row> sorted(std::vector<Row> rows) {
-  std::sort(rows.begin(), rows.end());
-  return rows;
-}
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using testing::I;
+using testing::readFile;
+using testing::S;
+using testing::sorted;
 
 // Runs a shell command; returns its standard output, failing the test on a non-zero exit.
 std::string run(const std::string& command, const std::string& input = "") {
@@ -63,20 +56,11 @@ bool haveKcat() { return std::system("command -v kcat > /dev/null 2>&1") == 0; }
 
 class KafkaTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("weir-kafka-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
   void TearDown() override {
     for (auto& q : spark.streams().active()) q.stop();
-    connectors::kafka::setClientFactory(nullptr);
     base::setLogHandler(nullptr);
-    std::filesystem::remove_all(dir_);
   }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string path(const std::string& name) const { return dir_.path(name); }
 
   // Produces "key:value" lines to one partition with kcat.
   void kcatProduce(const std::string& topic, int partition, const std::vector<std::string>& lines) {
@@ -95,8 +79,8 @@ class KafkaTest : public ::testing::Test {
         .load();
   }
 
+  testing::TestDirectory dir_{"weir-kafka-test"};
   Session spark = Session::builder().appName("kafka-test").config("spark.sql.shuffle.partitions", "2").getOrCreate();
-  std::filesystem::path dir_;
   std::unique_ptr<LocalCluster> cluster_ = std::make_unique<LocalCluster>(1);
 };
 
@@ -217,10 +201,6 @@ class FakeClient : public connectors::kafka::KafkaClient {
 class KafkaFakeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("weir-kafka-fake-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
     broker_ = std::make_shared<FakeBroker>();
     auto broker = broker_;
     connectors::kafka::setClientFactory(
@@ -234,9 +214,8 @@ class KafkaFakeTest : public ::testing::Test {
     for (auto& q : spark.streams().active()) q.stop();
     connectors::kafka::setClientFactory(nullptr);
     base::setLogHandler(nullptr);
-    std::filesystem::remove_all(dir_);
   }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string path(const std::string& name) const { return dir_.path(name); }
   std::vector<std::string> warnings() {
     std::lock_guard lock(logMutex_);
     return warnings_;
@@ -256,8 +235,8 @@ class KafkaFakeTest : public ::testing::Test {
     return sorted(a);
   }
 
+  testing::TestDirectory dir_{"weir-kafka-fake"};
   Session spark = Session::builder().appName("kafka-fake").config("spark.sql.shuffle.partitions", "2").getOrCreate();
-  std::filesystem::path dir_;
   std::shared_ptr<FakeBroker> broker_;
   std::mutex logMutex_;
   std::vector<std::string> warnings_;
@@ -470,28 +449,30 @@ TEST_F(KafkaTest, OptionErrorsNameTheProblemAndTheFix) {
     }
   };
   auto bs = cluster_->bootstrapServers();
-  expectError([&] { spark.readStream().format("kafka").option("kafka.bootstrap.servers", bs).load(); },
-              "subscribe, subscribePattern, assign");
-  expectError([&] {
-    spark.readStream().format("kafka").option("kafka.bootstrap.servers", bs).option("subscribe", "a").option("assign", "{}").load();
-  }, "Only one of");
-  expectError([&] { spark.readStream().format("kafka").option("subscribe", "a").load(); }, "kafka.bootstrap.servers");
-  expectError([&] {
-    spark.readStream().format("kafka").option("kafka.bootstrap.servers", bs).option("subscribe", "a")
-        .option("kafka.auto.offset.reset", "earliest").load();
-  }, "startingOffsets");
-  expectError([&] {
-    spark.readStream().format("kafka").option("kafka.bootstrap.servers", bs).option("subscribe", "a")
-        .option("endingOffsets", "latest").load();
-  }, "batch reads only");
-  expectError([&] {
-    spark.read().format("kafka").option("kafka.bootstrap.servers", bs).option("subscribe", "a")
-        .option("startingOffsets", "latest").load();
-  }, "can't be 'latest' for batch");
-  expectError([&] {
-    spark.readStream().format("kafka").option("kafka.bootstrap.servers", bs).option("subscribe", "a")
-        .option("startingOffsets", "{bad").load();
-  }, "startingOffsets");
+  struct Case {
+    bool streaming;
+    std::map<std::string, std::string> options;
+    std::string error;
+  };
+  const std::vector<Case> cases{
+      {true, {{"kafka.bootstrap.servers", bs}}, "subscribe, subscribePattern, assign"},
+      {true, {{"kafka.bootstrap.servers", bs}, {"subscribe", "a"}, {"assign", "{}"}}, "Only one of"},
+      {true, {{"subscribe", "a"}}, "kafka.bootstrap.servers"},
+      {true, {{"kafka.bootstrap.servers", bs}, {"subscribe", "a"}, {"kafka.auto.offset.reset", "earliest"}}, "startingOffsets"},
+      {true, {{"kafka.bootstrap.servers", bs}, {"subscribe", "a"}, {"endingOffsets", "latest"}}, "batch reads only"},
+      {false, {{"kafka.bootstrap.servers", bs}, {"subscribe", "a"}, {"startingOffsets", "latest"}}, "can't be 'latest' for batch"},
+      {true, {{"kafka.bootstrap.servers", bs}, {"subscribe", "a"}, {"startingOffsets", "{bad"}}, "startingOffsets"},
+      {true, {{"kafka.bootstrap.servers", bs}, {"subscribe", "a"}, {"maxTriggerDelay", "soon"}}, "maxTriggerDelay"},
+  };
+  for (const auto& c : cases) {
+    expectError([&] {
+      if (c.streaming) {
+        spark.readStream().format("kafka").options(c.options).load();
+      } else {
+        spark.read().format("kafka").options(c.options).load();
+      }
+    }, c.error);
+  }
   // An option librdkafka does not know fails when the query starts, naming it.
   expectError([&] {
     spark.readStream().format("kafka").option("kafka.bootstrap.servers", bs).option("subscribe", "a")

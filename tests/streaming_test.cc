@@ -14,6 +14,7 @@
 
 #include "weir/base/time.h"
 #include "weir/io/fault_injecting_file_system.h"
+#include "test_support.h"
 #include "weir/weir.h"
 
 namespace weir {
@@ -23,36 +24,20 @@ using namespace functions;  // NOLINT
 using columnar::Row;
 using columnar::Value;
 
-Value I(int64_t v) { return Value::integer(v); }
-Value S(const std::string& v) { return Value::string(v); }
-
-std::vector<Row> sorted(std::vector<Row> rows) {
-  std::sort(rows.begin(), rows.end());
-  return rows;
-}
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using testing::I;
+using testing::readFile;
+using testing::S;
+using testing::sorted;
 
 class StreamingTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("weir-streaming-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
   void TearDown() override {
     for (auto& q : spark.streams().active()) q.stop();
-    std::filesystem::remove_all(dir_);
   }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string path(const std::string& name) const { return dir_.path(name); }
 
+  testing::TestDirectory dir_{"weir-streaming-test"};
   Session spark = Session::builder().appName("streaming-test").config("spark.sql.shuffle.partitions", "2").getOrCreate();
-  std::filesystem::path dir_;
 };
 
 TEST_F(StreamingTest, StatelessQueryIntoMemorySinkWritesSparksCheckpointFiles) {
@@ -763,10 +748,10 @@ TEST_F(StreamingTest, StreamStaticJoins) {
 TEST_F(StreamingTest, ConsoleSinkPrintsSparksBatchBanner) {
   auto input = MemoryStream::create(spark, StructType::fromDDL("word STRING, n BIGINT"));
   input.addData({Row({S("hello"), I(1)})});
-  testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStdout();
   auto q = input.toDF().writeStream().format("console").trigger(Trigger::AvailableNow()).start();
   q.awaitTermination();
-  std::string printed = testing::internal::GetCapturedStdout();
+  std::string printed = ::testing::internal::GetCapturedStdout();
   EXPECT_EQ(printed,
             "-------------------------------------------\n"
             "Batch: 0\n"
