@@ -17,6 +17,8 @@
 #include <set>
 #include <string>
 
+#include "weir/base/log.h"
+#include "weir/base/time.h"
 #include "weir/weir.h"
 
 namespace weir {
@@ -361,6 +363,52 @@ TEST_F(DeltaWrite, StreamingSinkCommitsEachBatchOnce) {
   EXPECT_THROW(input.toDF().groupBy("k").count().writeStream().format("delta").outputMode("update")
                    .option("checkpointLocation", path("u")).start(path("t-u")),
                AnalysisError);
+}
+
+// The golden query partitions by a nested field, partitionBy("window.start"): Weir adds the
+// top-level column window_start and partitions by it, and says so in the log.
+TEST_F(DeltaWrite, NestedPartitionColumnBecomesATopLevelColumn) {
+  std::vector<std::string> infos;
+  base::setLogHandler([&](base::LogLevel level, const std::string& m) {
+    if (level == base::LogLevel::kInfo) infos.push_back(m);
+  });
+  auto input = MemoryStream::create(spark, StructType::fromDDL("user STRING, t TIMESTAMP"));
+  auto q = input.toDF()
+               .withWatermark("t", "10 minutes")
+               .groupBy(functions::window(functions::col("t"), "10 minutes", "5 minutes"), functions::col("user"))
+               .agg(functions::count("*").alias("events"))
+               .writeStream()
+               .format("delta")
+               .outputMode("append")
+               .partitionBy({"window.start"})
+               .option("checkpointLocation", path("ckpt"))
+               .start(path("golden"));
+  base::setLogHandler(nullptr);
+  auto ts = [](const std::string& text) { return Value::timestamp(*base::parseTimestamp(text)); };
+  input.addData({Row({Value::string("u1"), ts("2025-01-01 00:01:00")}), Row({Value::string("u1"), ts("2025-01-01 00:07:00")})});
+  q.processAllAvailable();
+  input.addData({Row({Value::string("u2"), ts("2025-01-01 01:00:00")})});  // the watermark passes 00:50
+  q.processAllAvailable();
+  q.stop();
+  ASSERT_EQ(infos.size(), 1u);
+  EXPECT_NE(infos[0].find("adds the column window_start = window.start"), std::string::npos) << infos[0];
+  auto rows = spark.read()
+                  .format("delta")
+                  .load(path("golden"))
+                  .select(functions::col("window.start").cast("string").alias("start"), functions::col("user"), functions::col("events"),
+                          (functions::col("window_start") == functions::col("window.start")).alias("same"))
+                  .orderBy(functions::col("start"))
+                  .collect();
+  EXPECT_EQ(rows, (std::vector<Row>{Row({Value::string("2024-12-31 23:55:00"), Value::string("u1"), Value::integer(1), Value::boolean(true)}),
+                                    Row({Value::string("2025-01-01 00:00:00"), Value::string("u1"), Value::integer(2), Value::boolean(true)}),
+                                    Row({Value::string("2025-01-01 00:05:00"), Value::string("u1"), Value::integer(1), Value::boolean(true)})}));
+  const std::string commit = readText(path("golden/_delta_log/00000000000000000000.json"));
+  EXPECT_NE(commit.find("\"partitionColumns\":[\"window_start\"]"), std::string::npos) << commit;
+  size_t dirs = 0;
+  for (const auto& e : fs::directory_iterator(path("golden"))) {
+    if (e.path().filename().string().rfind("window_start=", 0) == 0) ++dirs;
+  }
+  EXPECT_EQ(dirs, 3u);
 }
 
 }  // namespace

@@ -2,12 +2,15 @@
 // location, then the runtime.
 #include "weir/api/data_stream_writer.h"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 
 #include "weir/api/session.h"
 #include "weir/api/stream_sinks.h"
 #include "weir/base/error.h"
+#include "weir/base/log.h"
+#include "weir/api/functions.h"
 #include "weir/base/text.h"
 #include "weir/connectors/files/delta_stream_sink.h"
 #include "weir/connectors/files/file_stream_sink.h"
@@ -84,11 +87,36 @@ StreamingQuery DataStreamWriter::start() const {
                         "'writeStream' can be called only on streaming Dataset/DataFrame. Read with "
                         "spark.readStream(), or write a batch DataFrame with write().");
   }
-  plan::checkStreamingQuery(*frame_.plan(), outputMode_);
+  // A Delta table partitioned by a nested field (the golden query's partitionBy("window.start"),
+  // which Spark rejects): the field becomes a top-level column named after its path (window_start)
+  // that the table is partitioned by.
+  DataFrame frame = frame_;
+  std::vector<std::string> partitionColumns = partitionColumns_;
+  std::string format = format_.empty() ? "parquet" : format_;
+  if (format == "delta") {
+    for (auto& column : partitionColumns) {
+      if (column.find('.') == std::string::npos) continue;
+      std::string flat = column;
+      std::replace(flat.begin(), flat.end(), '.', '_');
+      for (const auto& f : frame.plan()->schema->fields()) {
+        if (base::asciiLower(f.name) == base::asciiLower(flat)) {
+          throw AnalysisError("DELTA_NESTED_PARTITION_COLUMN",
+                              "partitionBy(\"" + column + "\") would add the partition column " + flat +
+                                  ", but the query already has a column of that name. Rename it, or partition by "
+                                  "a top-level column.");
+        }
+      }
+      frame = frame.withColumn(flat, functions::col(column));
+      base::logInfo("partitionBy(\"" + column + "\"): Delta partitions by top-level columns, so Weir adds the column " +
+                    flat + " = " + column + " to the table and partitions by it (Spark would reject a nested "
+                    "partition column).");
+      column = flat;
+    }
+  }
+  plan::checkStreamingQuery(*frame.plan(), outputMode_);
   // The sink.
   std::shared_ptr<connector::Sink> sink;
   bool temporaryCheckpointAllowed = false;
-  std::string format = format_.empty() ? "parquet" : format_;
   if (format == "memory") {
     if (queryName_.empty()) {
       throw AnalysisError("STREAMING_QUERY_NAME_REQUIRED",
@@ -99,7 +127,7 @@ StreamingQuery DataStreamWriter::start() const {
       throw AnalysisError("STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE",
                           "Data source memory does not support Update output mode. Use append or complete.");
     }
-    auto table = std::make_shared<MemoryTable>(frame_.plan()->schema);
+    auto table = std::make_shared<MemoryTable>(frame.plan()->schema);
     Session(session).registerMemoryTable(queryName_, table);
     sink = std::make_shared<MemorySink>(queryName_, table);
     temporaryCheckpointAllowed = true;
@@ -122,9 +150,9 @@ StreamingQuery DataStreamWriter::start() const {
       throw AnalysisError("STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE",
                           "Data source delta does not support Update output mode. Use append, or complete.");
     }
-    sink = connectors::makeDeltaStreamSink(options_.get("path"), partitionColumns_, options_);
+    sink = connectors::makeDeltaStreamSink(options_.get("path"), partitionColumns, options_);
   } else if (format == "kafka") {
-    sink = connectors::kafka::makeKafkaStreamSink(frame_.plan()->schema, options_);
+    sink = connectors::kafka::makeKafkaStreamSink(frame.plan()->schema, options_);
   } else if (format == "foreachbatch") {
     sink = std::make_shared<ForeachBatchSink>(session, foreachBatch_);
   } else {
@@ -158,7 +186,7 @@ StreamingQuery DataStreamWriter::start() const {
                           "or SparkSession.conf.set(\"spark.sql.streaming.checkpointLocation\", ...).");
     }
   }
-  config.plan = frame_.plan();
+  config.plan = frame.plan();
   config.outputMode = outputMode_;
   config.trigger = trigger_;
   config.sink = sink;
