@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   generate->add_option("--late-fraction", options.lateFraction, "Fraction of events 20 minutes late")
       ->check(CLI::Range(0.0, 1.0));
   generate->add_option("--out", out, "Output file, or - for standard output");
+  generate->add_option("--step-us", options.stepMicros, "Event-time advance per event, microseconds (360 = 10 M events per hour)")
+      ->check(CLI::PositiveNumber);
   weir::tools::ProduceOptions produce;
   generate->add_option("--bootstrap", produce.bootstrap, "Produce into Kafka at these bootstrap servers instead of writing a file");
   generate->add_option("--topic", produce.topic, "Kafka topic (with --bootstrap)")->default_val("events");

@@ -581,6 +581,8 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
   while (stores_.size() < partitions) {
     state::StateStoreId id{checkpoint_, op_.id, static_cast<int>(stores_.size()), "default"};
     stores_.push_back(std::make_unique<state::StateStoreProvider>(fs_, id));
+    minEventTime_.push_back(0);
+    minEventTimeBatch_.push_back(-1);
   }
   const auto& schema = op_.node->schema;
   const bool complete = outputMode == "complete";
@@ -607,6 +609,8 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
       return;
     }
     StateCodec codec(*op_.node->schema, op_.numKeys, op_.mergeFunctions, op_.eventTimeKey, what);
+    bool minKnown = minEventTimeBatch_[p] == batchId;
+    int64_t minTime = minKnown ? minEventTime_[p] : INT64_MIN;
     std::string merged;
     auto columns = codec.makeColumns();
     for (const auto& b : partials[p]) {
@@ -641,21 +645,28 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
           }
         } else {
           store.put(key, keys.hashes[r], value);
+          if (watermarked) minTime = std::min(minTime, codec.eventTime(key));
         }
         if (!complete && !append) codec.appendRow(key, value, columns);
       }
     }
-    if (watermarked) {
+    if (watermarked && (!minKnown || minTime <= evictMicros)) {
       // Keys the watermark has passed are final: append emits them; both modes drop them.
       std::string evicted;
       std::vector<uint32_t> ends;
+      int64_t remainingMin = INT64_MAX;
       store.forEach([&](std::string_view key, std::string_view value) {
-        if (codec.eventTime(key) <= evictMicros) {
+        const int64_t t = codec.eventTime(key);
+        if (t <= evictMicros) {
           evicted.append(key);
           ends.push_back(static_cast<uint32_t>(evicted.size()));
           if (append) codec.appendRow(key, value, columns);
+        } else {
+          remainingMin = std::min(remainingMin, t);
         }
       });
+      minTime = remainingMin;
+      minKnown = true;
       uint32_t from = 0;
       for (uint32_t end : ends) {
         store.remove(std::string_view(evicted).substr(from, end - from));
@@ -672,6 +683,10 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
     store.commit();
     metrics[p].commitTimeMs = store.metrics().commitTimeMs;
     store.doMaintenance();
+    // The bound holds for the state the next batch starts from (a replay of this batch reloads
+    // the older version and scans again).
+    minEventTime_[p] = minTime;
+    minEventTimeBatch_[p] = minKnown && watermarked ? batchId + 1 : -1;
     if (!emitted.empty()) out[p].push_back(columnar::ColumnBatch::fromRows(schema, emitted));
   });
   progress_ = StateOperatorProgress{};

@@ -46,6 +46,11 @@ class StatefulAggregation {
   std::string checkpoint_;
   StatefulOperator op_;
   std::vector<std::unique_ptr<state::StateStoreProvider>> stores_;
+  // Per partition: a lower bound of the event time of every key in the state, valid for the state
+  // version that batch `minEventTimeBatch_[p]` starts from (-1: unknown). While the watermark stays
+  // below it, no key can be evicted and the eviction scan of the whole state is skipped.
+  std::vector<int64_t> minEventTime_;
+  std::vector<int64_t> minEventTimeBatch_;
   bool schemaChecked_ = false;
   StateOperatorProgress progress_;
 };
