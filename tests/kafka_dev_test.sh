@@ -24,4 +24,18 @@ awk '{ split($2, a, "\"user_id\":\""); split(a[2], b, "\""); if (b[1] != $1) { p
 kill -INT $pid
 wait $pid
 grep -q "stopped" "$dir/out"
+# With --start-time, a seed gives the same events every run.
+for run in 1 2; do
+  rm -f "$dir/bs"
+  "$weir" kafka-dev --topic r:1 --bootstrap-file "$dir/bs" --generate r --rate 2000 --seed 9 \
+    --start-time 2025-01-01T00:00:00Z > "$dir/out$run" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do [ -s "$dir/bs" ] && break; sleep 0.1; done
+  kcat -C -b "$(cat "$dir/bs")" -t r -o beginning -c 100 -e -q -f '%k %s\n' > "$dir/events$run"
+  kill -INT $pid
+  wait $pid
+done
+[ "$(wc -l < "$dir/events1")" -eq 100 ] || { echo "expected 100 events"; exit 1; }
+cmp -s "$dir/events1" "$dir/events2" || { echo "same seed and start, different events:"; diff "$dir/events1" "$dir/events2" | head -4; exit 1; }
+head -1 "$dir/events1" | grep -qE '"event_time":"(2024-12-31T23:59:5|2025-01-01T00:00:0)' || { echo "start time not applied:"; head -1 "$dir/events1"; exit 1; }
 echo "kafka-dev test passed"

@@ -112,7 +112,7 @@ int64_t produceEvents(const ProduceOptions& options, const std::atomic<bool>& st
 
   EventGeneratorOptions eventOptions = options.events;
   if (options.wallClock) {
-    eventOptions.startMicros = base::systemClock()->nowMs() * 1000;
+    eventOptions.startMicros = options.startMicros ? *options.startMicros : base::systemClock()->nowMs() * 1000;
     eventOptions.stepMicros = options.rate > 0 ? 1'000'000 / options.rate : 1;
   }
   EventGenerator gen(eventOptions);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct ProduceOptions {
   /// Event times follow the wall clock (start now, advance 1/rate s per event) instead of the
   /// generator's fixed timeline, so that watermarks move in real time.
   bool wallClock = true;
+  /// With wallClock: the first event's time in microseconds since the epoch instead of now, so
+  /// that a seed, a start and a rate give the same events every run.
+  std::optional<int64_t> startMicros;
   EventGeneratorOptions events;
 };
 

@@ -6,6 +6,7 @@
 
 #include "event_generator.h"
 #include "kafka_dev.h"
+#include "weir/base/time.h"
 #include "weir/weir.h"
 
 int main(int argc, char** argv) {
@@ -46,6 +47,10 @@ int main(int argc, char** argv) {
   kafkaDev->add_option("--seed", dev.produce.events.seed, "Random seed for --generate");
   kafkaDev->add_option("--jitter-ms", dev.produce.events.jitterMicros, "Out-of-order jitter of event times, ms")
       ->transform([](std::string v) { return std::to_string(std::stoll(v) * 1000); });
+  std::string startTime;
+  kafkaDev->add_option("--start-time", startTime,
+                       "Event time of the first event (e.g. 2025-01-01T00:00:00Z) instead of now: with the seed "
+                       "and rate, the same events every run");
   kafkaDev->add_option("--late-fraction", dev.produce.events.lateFraction,
                        "Fraction of events 20 minutes late (behind a 10 minute watermark)")
       ->default_val(0.001)->check(CLI::Range(0.0, 1.0));
@@ -53,7 +58,18 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
-    if (*kafkaDev) return weir::tools::runKafkaDev(dev);
+    if (*kafkaDev) {
+      if (!startTime.empty()) {
+        auto micros = weir::base::parseTimestamp(startTime);
+        if (!micros) {
+          std::cerr << "weir kafka-dev: --start-time takes a timestamp such as 2025-01-01T00:00:00Z, got '" << startTime
+                    << "'" << std::endl;
+          return 2;
+        }
+        dev.produce.startMicros = *micros;
+      }
+      return weir::tools::runKafkaDev(dev);
+    }
     if (*generate && !produce.bootstrap.empty()) {
       produce.count = count;
       produce.wallClock = false;
