@@ -45,16 +45,7 @@ DataFrame DataFrameReader::load(const std::string& path) const { return load(std
 
 DataFrame DataFrameReader::load(const std::vector<std::string>& paths) const {
   if (format_ == "kafka") {
-    if (!paths.empty()) {
-      throw AnalysisError("KAFKA_NO_PATH", "The Kafka source takes no path: name topics with option(\"subscribe\", ..).");
-    }
-    if (schema_) {
-      throw AnalysisError("USER_SPECIFIED_SCHEMA_UNSUPPORTED",
-                          "The Kafka source does not support a user-specified schema: its columns are always key, "
-                          "value, topic, partition, offset, timestamp and timestampType (and headers). Parse the "
-                          "value with from_json.");
-    }
-    auto source = connectors::kafka::makeKafkaScan(options_);
+    auto source = connectors::kafka::makeKafkaScan(options_, schema_ ? *schema_ : nullptr, !paths.empty());
     auto p = std::make_shared<plan::LogicalPlan>();
     p->kind = plan::PlanKind::kScan;
     p->source = source;

@@ -44,16 +44,7 @@ DataFrame DataStreamReader::load() const {
     }
     input = connectors::makeRateSource(options_, Session(session_).defaultShufflePartitions());
   } else if (format_ == "kafka") {
-    if (schema_) {
-      throw AnalysisError("USER_SPECIFIED_SCHEMA_UNSUPPORTED",
-                          "The Kafka source does not support a user-specified schema: its columns are always key, "
-                          "value, topic, partition, offset, timestamp and timestampType (and headers). Parse the "
-                          "value with from_json.");
-    }
-    if (options_.has("path")) {
-      throw AnalysisError("KAFKA_NO_PATH", "The Kafka source takes no path: name topics with option(\"subscribe\", ..).");
-    }
-    input = connectors::kafka::makeKafkaStreamSource(options_);
+    input = connectors::kafka::makeKafkaStreamSource(options_, schema_ ? *schema_ : nullptr, options_.has("path"));
   } else if (format_ == "json" || format_ == "csv" || format_ == "parquet") {
     input = connectors::makeFileStreamSource(format_, options_.get("path"), schema_ ? *schema_ : nullptr, options_);
   } else {

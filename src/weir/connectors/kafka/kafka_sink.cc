@@ -255,7 +255,9 @@ int64_t produceAll(Producer& producer, const Columns& c, const std::string& defa
 class KafkaStreamSink : public connector::Sink {
  public:
   KafkaStreamSink(const types::DataTypePtr& schema, plan::Options options)
-      : options_(std::move(options)), columns_(columnsOf(schema, options_)) {}
+      : options_(std::move(options)) {
+    columnsOf(schema, options_);  // fails at start() when the columns do not fit
+  }
 
   std::string describe() const override { return "KafkaTable[" + options_.get("topic", "<topic column>") + "]"; }
 
@@ -275,7 +277,6 @@ class KafkaStreamSink : public connector::Sink {
 
  private:
   plan::Options options_;
-  Columns columns_;
   std::unique_ptr<Producer> producer_;
   int64_t rows_ = 0;
 };

@@ -532,12 +532,10 @@ std::vector<FetchRange> planRanges(KafkaClient& client, PartitionOffsets from, c
 plan::Partitions readRanges(KafkaClient& client, const std::vector<FetchRange>& ranges, const types::DataTypePtr& schema,
                             const KafkaOptions& options) {
   RangeReader reader(ranges, schema, options.includeHeaders, options.failOnDataLoss, options.minPartitions);
-  std::vector<FetchRange> nonEmpty;
-  for (const auto& r : ranges) {
-    if (r.untilOffset > r.fromOffset) nonEmpty.push_back(r);
-  }
   // The reader indexes ranges by position: fetch all of them (empty ones finish at once).
-  if (!nonEmpty.empty()) client.fetch(ranges, reader);
+  if (std::any_of(ranges.begin(), ranges.end(), [](const FetchRange& r) { return r.untilOffset > r.fromOffset; })) {
+    client.fetch(ranges, reader);
+  }
   return reader.take();
 }
 
@@ -828,11 +826,29 @@ PartitionOffsets rateLimit(int64_t limit, const PartitionOffsets& from, const Pa
   return out;
 }
 
-std::shared_ptr<const plan::StreamingInput> makeKafkaStreamSource(const plan::Options& options) {
+namespace {
+void rejectSchemaAndPath(const types::DataTypePtr& userSchema, bool hasPath) {
+  if (userSchema) {
+    throw AnalysisError("USER_SPECIFIED_SCHEMA_UNSUPPORTED",
+                        "The Kafka source does not support a user-specified schema: its columns are always key, "
+                        "value, topic, partition, offset, timestamp and timestampType (and headers). Parse the "
+                        "value with from_json.");
+  }
+  if (hasPath) {
+    throw AnalysisError("KAFKA_NO_PATH", "The Kafka source takes no path: name topics with option(\"subscribe\", ..).");
+  }
+}
+}  // namespace
+
+std::shared_ptr<const plan::StreamingInput> makeKafkaStreamSource(const plan::Options& options,
+                                                                  const types::DataTypePtr& userSchema, bool hasPath) {
+  rejectSchemaAndPath(userSchema, hasPath);
   return std::make_shared<KafkaStreamInput>(parseOptions(options, true));
 }
 
-std::shared_ptr<const plan::ScanSource> makeKafkaScan(const plan::Options& options) {
+std::shared_ptr<const plan::ScanSource> makeKafkaScan(const plan::Options& options, const types::DataTypePtr& userSchema,
+                                                      bool hasPath) {
+  rejectSchemaAndPath(userSchema, hasPath);
   return std::make_shared<KafkaScan>(parseOptions(options, false));
 }
 

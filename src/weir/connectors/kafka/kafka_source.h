@@ -26,9 +26,12 @@ PartitionOffsets parseOffsets(std::string_view json, const std::string& what);
 /// capped at the latest offset. `from` holds the start of every partition of `until`.
 PartitionOffsets rateLimit(int64_t limit, const PartitionOffsets& from, const PartitionOffsets& until);
 
-/// readStream().format("kafka").load()
-std::shared_ptr<const plan::StreamingInput> makeKafkaStreamSource(const plan::Options& options);
-/// read().format("kafka").load()
-std::shared_ptr<const plan::ScanSource> makeKafkaScan(const plan::Options& options);
+/// readStream().format("kafka").load(). `userSchema` (from schema(..)) and a path are refused: the
+/// columns are Kafka's, and topics are named by options.
+std::shared_ptr<const plan::StreamingInput> makeKafkaStreamSource(const plan::Options& options,
+                                                                  const types::DataTypePtr& userSchema, bool hasPath);
+/// read().format("kafka").load(), with the same checks.
+std::shared_ptr<const plan::ScanSource> makeKafkaScan(const plan::Options& options, const types::DataTypePtr& userSchema,
+                                                      bool hasPath);
 
 }  // namespace weir::connectors::kafka
