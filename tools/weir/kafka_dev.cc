@@ -16,6 +16,7 @@
 #include "weir/base/clock.h"
 #include "weir/base/error.h"
 #include "weir/connectors/kafka/local_cluster.h"
+#include "weir/connectors/kafka/rdkafka_conf.h"
 
 namespace weir::tools {
 
@@ -96,10 +97,7 @@ int64_t produceEvents(const ProduceOptions& options, const std::atomic<bool>& st
                                                                        {"enable.idempotence", "true"},
                                                                        {"linger.ms", "20"},
                                                                        {"log_level", "3"}}) {
-    if (rd_kafka_conf_set(conf, k, v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      throw InvalidInputError("KAFKA_INVALID_OPTION", errstr);
-    }
+    connectors::kafka::setConf(conf, k, v, false);
   }
   static std::atomic<int64_t> acked{0};
   acked = 0;

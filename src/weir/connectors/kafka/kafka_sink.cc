@@ -9,6 +9,7 @@
 #include "weir/base/error.h"
 #include "weir/base/text.h"
 #include "weir/columnar/column_batch.h"
+#include "weir/connectors/kafka/rdkafka_conf.h"
 
 namespace weir::connectors::kafka {
 
@@ -93,17 +94,10 @@ class Producer {
   explicit Producer(const plan::Options& options) {
     char errstr[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    auto set = [&](const std::string& key, const std::string& value) {
-      if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-        rd_kafka_conf_destroy(conf);
-        throw InvalidInputError("KAFKA_INVALID_OPTION", "The Kafka producer rejected option 'kafka." + key + "' = '" +
-                                                            value + "': " + errstr + ".");
-      }
-    };
-    set("enable.idempotence", "true");
-    set("linger.ms", "5");
+    setConf(conf, "enable.idempotence", "true", false);
+    setConf(conf, "linger.ms", "5", false);
     for (const auto& [key, value] : options.all()) {
-      if (key.rfind("kafka.", 0) == 0) set(key.substr(6), value);
+      if (key.rfind("kafka.", 0) == 0) setConf(conf, key.substr(6), value, true);
     }
     bootstrap_ = options.get("kafka.bootstrap.servers");
     rd_kafka_conf_set_dr_msg_cb(conf, &Producer::onDelivery);

@@ -14,6 +14,7 @@
 #include "weir/base/error.h"
 #include "weir/base/log.h"
 #include "weir/connectors/kafka/kafka_client.h"
+#include "weir/connectors/kafka/rdkafka_conf.h"
 
 namespace weir::connectors::kafka {
 
@@ -81,16 +82,7 @@ class RdKafkaClient : public KafkaClient {
   static rd_kafka_t* newConsumer(const ClientConfig& config) {
     char errstr[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    auto set = [&](const std::string& key, const std::string& value, bool user) {
-      if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-        rd_kafka_conf_destroy(conf);
-        throw InvalidInputError("KAFKA_INVALID_OPTION",
-                                std::string("The Kafka client rejected ") + (user ? "option 'kafka." : "setting '") +
-                                    key + "' = '" + value + "': " + errstr +
-                                    ". Weir passes every kafka.* option to librdkafka; see its CONFIGURATION.md for "
-                                    "the names it knows.");
-      }
-    };
+    auto set = [&](const std::string& key, const std::string& value, bool user) { setConf(conf, key, value, user); };
     // A fetcher that paused because the local queue was full (the query reads in batches, so the
     // queue fills between them) looks again after this long, not librdkafka's default 500 ms.
     set("fetch.error.backoff.ms", "20", false);
