@@ -15,8 +15,8 @@ head -1 "$dir/out" | grep -qx "bootstrap.servers=$bs" || { echo "first line is n
 # The topics exist with their partitions, seen through the forwarded port.
 kcat -L -b "127.0.0.1:$port" -t events | grep -q 'topic "events" with 3 partitions' || { echo "events topic missing"; kcat -L -b "$bs"; exit 1; }
 kcat -L -b "$bs" -t other | grep -q 'topic "other" with 1 partitions' || { echo "other topic missing"; exit 1; }
-# 200 golden events, keyed by their user.
-kcat -C -b "$bs" -t events -o beginning -c 200 -e -q -f '%k %s\n' > "$dir/events"
+# 200 golden events, keyed by their user (kcat waits until the generator has produced them).
+timeout 60 kcat -C -b "$bs" -t events -o beginning -c 200 -q -f '%k %s\n' > "$dir/events"
 n=$(grep -cE '^u[0-9]+ \{"event_id":"[0-9a-f-]{36}","user_id":"u[0-9]+","event_time":"20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z","action":"[a-z]+","value":[0-9.]+\}$' "$dir/events")
 [ "$n" -eq 200 ] || { echo "expected 200 golden events, got $n:"; head -3 "$dir/events"; exit 1; }
 # The key is the event's user.
@@ -31,7 +31,7 @@ for run in 1 2; do
     --start-time 2025-01-01T00:00:00Z > "$dir/out$run" 2>&1 &
   pid=$!
   for _ in $(seq 100); do [ -s "$dir/bs" ] && break; sleep 0.1; done
-  kcat -C -b "$(cat "$dir/bs")" -t r -o beginning -c 100 -e -q -f '%k %s\n' > "$dir/events$run"
+  timeout 60 kcat -C -b "$(cat "$dir/bs")" -t r -o beginning -c 100 -q -f '%k %s\n' > "$dir/events$run"
   kill -INT $pid
   wait $pid
 done
