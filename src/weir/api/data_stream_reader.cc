@@ -6,6 +6,7 @@
 #include "weir/api/session.h"
 #include "weir/base/error.h"
 #include "weir/base/text.h"
+#include "weir/connectors/files/delta_stream_source.h"
 #include "weir/connectors/files/file_stream_source.h"
 #include "weir/connectors/kafka/kafka_source.h"
 #include "weir/connectors/rate/rate_source.h"
@@ -47,11 +48,13 @@ DataFrame DataStreamReader::load() const {
     input = connectors::kafka::makeKafkaStreamSource(options_, schema_ ? *schema_ : nullptr, options_.has("path"));
   } else if (format_ == "json" || format_ == "csv" || format_ == "parquet") {
     input = connectors::makeFileStreamSource(format_, options_.get("path"), schema_ ? *schema_ : nullptr, options_);
+  } else if (format_ == "delta") {
+    input = connectors::makeDeltaStreamSource(options_.get("path"), schema_ ? *schema_ : nullptr, options_);
   } else {
     throw AnalysisError("DATA_SOURCE_NOT_FOUND",
                         "Failed to find the streaming source: " + (format_.empty() ? std::string("(none)") : format_) +
-                            ". Weir reads streams from \"kafka\", \"json\", \"csv\" and \"parquet\" directories, \"rate\" and "
-                            "MemoryStream.");
+                            ". Weir reads streams from \"kafka\", \"delta\" tables, \"json\", \"csv\" and \"parquet\" "
+                            "directories, \"rate\" and MemoryStream.");
   }
   auto p = std::make_shared<plan::LogicalPlan>();
   p->kind = plan::PlanKind::kStreamingRelation;

@@ -349,4 +349,13 @@ std::shared_ptr<const plan::ScanSource> makeDeltaScan(const std::string& tablePa
   return std::make_shared<DeltaScan>(snapshot, snapshot->schema);
 }
 
+std::shared_ptr<const plan::ScanSource> makeDeltaScan(std::shared_ptr<const Snapshot> snapshot) {
+  auto schema = snapshot->schema;
+  return std::make_shared<DeltaScan>(std::move(snapshot), std::move(schema));
+}
+
+AddFile parseFileAction(const nlohmann::json& action, const std::string& logFile) {
+  return addFromJson(action, logFile);
+}
+
 }  // namespace weir::formats::delta

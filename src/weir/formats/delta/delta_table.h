@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "weir/plan/logical_plan.h"
 
 namespace weir::formats::delta {
@@ -48,5 +50,13 @@ Snapshot loadSnapshot(const std::string& tablePath, std::optional<int64_t> versi
 
 /// A batch scan of a snapshot (options: versionAsOf).
 std::shared_ptr<const plan::ScanSource> makeDeltaScan(const std::string& tablePath, const plan::Options& options);
+
+/// A scan of `snapshot->files` (any subset of a version's files, e.g. one streaming batch's) with
+/// `snapshot->schema`, partition values filled in: the per-file reading the batch scan uses.
+std::shared_ptr<const plan::ScanSource> makeDeltaScan(std::shared_ptr<const Snapshot> snapshot);
+
+/// The file of an `add` (or `remove`) action as the snapshot reader reads it (path decoded).
+/// `logFile` names the log file in errors: throws CorruptionError when the action has no path.
+AddFile parseFileAction(const nlohmann::json& action, const std::string& logFile);
 
 }  // namespace weir::formats::delta

@@ -1,0 +1,354 @@
+// The Delta Lake streaming source end to end: a table written in several commits by Weir's batch
+// writer is read as a stream (snapshot first, then new commits), with exact rows per batch, rate
+// limits, restarts from the checkpoint, starting versions and timestamps, and the errors for
+// changes a stream of appends cannot follow.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fcntl.h>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "test_support.h"
+#include "weir/base/time.h"
+#include "weir/formats/delta/delta_log.h"
+#include "weir/weir.h"
+
+namespace weir {
+namespace {
+
+namespace fs = std::filesystem;
+using columnar::Row;
+using columnar::Value;
+using testing::I;
+using testing::S;
+using testing::sorted;
+
+class DeltaStream : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    for (auto& q : spark.streams().active()) q.stop();
+  }
+  std::string path(const std::string& name) const { return dir_.path(name); }
+
+  // Appends rows k = from..to-1 (v = "r<k>") as one commit with one data file.
+  void append(int from, int to, const std::string& table = "t", const std::string& mode = "append") {
+    std::vector<Row> rows;
+    for (int k = from; k < to; ++k) rows.push_back(Row({I(k), S("r" + std::to_string(k))}));
+    spark.createDataFrame(rows, StructType::fromDDL("k BIGINT, v STRING")).write().format("delta").mode(mode).save(path(table));
+    // Files of later commits are newer (the snapshot is read in modification-time order).
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  static std::vector<Row> rowsOf(int from, int to) {
+    std::vector<Row> rows;
+    for (int k = from; k < to; ++k) rows.push_back(Row({I(k), S("r" + std::to_string(k))}));
+    return rows;
+  }
+
+  // Streams the table into foreachBatch until nothing is left (Trigger.AvailableNow by default)
+  // and returns each batch's rows, sorted, by batch id.
+  std::map<int64_t, std::vector<Row>> run(const std::map<std::string, std::string>& options,
+                                          const std::string& checkpoint = "ckpt", Trigger trigger = Trigger::AvailableNow()) {
+    std::map<int64_t, std::vector<Row>> batches;
+    std::mutex mutex;
+    auto reader = spark.readStream().format("delta");
+    for (const auto& [k, v] : options) reader.option(k, v);
+    auto q = reader.load(path("t"))
+                 .writeStream()
+                 .trigger(trigger)
+                 .option("checkpointLocation", path(checkpoint))
+                 .foreachBatch([&](const DataFrame& df, int64_t id) {
+                   auto rows = sorted(df.collect());
+                   std::lock_guard lock(mutex);
+                   batches[id] = rows;
+                 })
+                 .start();
+    EXPECT_TRUE(q.awaitTermination(30000));
+    return batches;
+  }
+
+  // The Delta source's offset (the last line) of offsets/<batch>.
+  nlohmann::json offset(int64_t batch, const std::string& checkpoint = "ckpt") const {
+    std::string text = testing::readFile(path(checkpoint + "/offsets/" + std::to_string(batch)));
+    return nlohmann::json::parse(text.substr(text.rfind('\n') + 1));
+  }
+  std::string tableId() const {
+    std::string text = testing::readFile(path("t/_delta_log/00000000000000000000.json"));
+    auto at = text.find("\"metaData\":{\"id\":\"");
+    return text.substr(at + 18, 36);
+  }
+
+  testing::TestDirectory dir_{"weir-delta-stream-test"};
+  Session spark = Session::builder().appName("delta-stream-test").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+};
+
+TEST_F(DeltaStream, SnapshotFirstThenNewCommitsOneFilePerBatchAndRestart) {
+  append(0, 3);
+  append(3, 5);
+  append(5, 6);
+  auto batches = run({{"maxFilesPerTrigger", "1"}});
+  EXPECT_EQ(batches, (std::map<int64_t, std::vector<Row>>{{0, rowsOf(0, 3)}, {1, rowsOf(3, 5)}, {2, rowsOf(5, 6)}}));
+  // Delta's offsets: positions in the snapshot of version 2, oldest file first.
+  EXPECT_EQ(offset(0), nlohmann::json::parse(R"({"sourceVersion":1,"reservoirId":")" + tableId() +
+                                             R"(","reservoirVersion":2,"index":0,"isStartingVersion":true})"));
+  EXPECT_EQ(offset(2).dump(), R"({"index":2,"isStartingVersion":true,"reservoirId":")" + tableId() +
+                                  R"(","reservoirVersion":2,"sourceVersion":1})");
+  const std::string raw = testing::readFile(path("ckpt/offsets/2"));
+  EXPECT_NE(raw.find(R"({"sourceVersion":1,"reservoirId":")" + tableId() + R"(","reservoirVersion":2,"index":2,"isStartingVersion":true})"),
+            std::string::npos)
+      << raw;
+  // Two more commits: the restart reads only them, one batch each.
+  append(6, 8);
+  append(8, 9);
+  batches = run({{"maxFilesPerTrigger", "1"}});
+  EXPECT_EQ(batches, (std::map<int64_t, std::vector<Row>>{{3, rowsOf(6, 8)}, {4, rowsOf(8, 9)}}));
+  // In a commit the index is the add's position among its actions (commitInfo is 0).
+  EXPECT_EQ(offset(3)["reservoirVersion"], 3);
+  EXPECT_EQ(offset(3)["index"], 1);
+  EXPECT_EQ(offset(3)["isStartingVersion"], false);
+  EXPECT_EQ(offset(4)["reservoirVersion"], 4);
+  // Nothing new: no batch.
+  EXPECT_TRUE(run({{"maxFilesPerTrigger", "1"}}).empty());
+  EXPECT_FALSE(fs::exists(path("ckpt/offsets/5")));
+}
+
+TEST_F(DeltaStream, MemorySinkProgressAndRunningQuery) {
+  append(0, 2);
+  append(2, 3);
+  auto q = spark.readStream()
+               .format("delta")
+               .option("maxFilesPerTrigger", "1")
+               .load(path("t"))
+               .writeStream()
+               .format("memory")
+               .queryName("delta_rows")
+               .option("checkpointLocation", path("ckpt"))
+               .start();
+  q.processAllAvailable();
+  append(3, 6);
+  q.processAllAvailable();
+  EXPECT_EQ(sorted(spark.table("delta_rows").collect()), rowsOf(0, 6));
+  std::vector<int64_t> rowsPerBatch;
+  for (const auto& p : q.recentProgress()) {
+    if (p.numInputRows > 0) rowsPerBatch.push_back(p.numInputRows);
+  }
+  EXPECT_EQ(rowsPerBatch, (std::vector<int64_t>{2, 1, 3}));
+  auto last = q.lastProgress();
+  ASSERT_TRUE(last.has_value());
+  ASSERT_EQ(last->sources.size(), 1u);
+  EXPECT_EQ(last->sources[0].description, "DeltaSource[file:" + path("t") + "]");
+  EXPECT_EQ(last->sources[0].endOffset, last->sources[0].latestOffset);
+  EXPECT_EQ(last->sources[0].metrics.at("numFilesOutstanding"), "0");
+  q.stop();
+}
+
+TEST_F(DeltaStream, RateLimitsAndTriggers) {
+  append(0, 1);
+  append(1, 2);
+  append(2, 3);
+  // maxBytesPerTrigger is soft: every batch reads at least one file.
+  auto batches = run({{"maxBytesPerTrigger", "1"}}, "bytes");
+  EXPECT_EQ(batches, (std::map<int64_t, std::vector<Row>>{{0, rowsOf(0, 1)}, {1, rowsOf(1, 2)}, {2, rowsOf(2, 3)}}));
+  batches = run({{"maxFilesPerTrigger", "2"}}, "files");
+  EXPECT_EQ(batches, (std::map<int64_t, std::vector<Row>>{{0, rowsOf(0, 2)}, {1, rowsOf(2, 3)}}));
+  // Trigger.Once ignores read limits.
+  batches = run({{"maxFilesPerTrigger", "1"}}, "once", Trigger::Once());
+  EXPECT_EQ(batches, (std::map<int64_t, std::vector<Row>>{{0, rowsOf(0, 3)}}));
+  try {
+    run({{"maxFilesPerTrigger", "0"}}, "bad");
+    FAIL();
+  } catch (const InvalidInputError& e) {
+    EXPECT_EQ(e.errorClass(), "INVALID_PARAMETER_VALUE");
+  }
+}
+
+void setCommitTime(const std::string& file, const std::string& timestamp) {
+  const int64_t micros = *base::parseTimestamp(timestamp);
+  struct timespec times[2];
+  times[0].tv_sec = times[1].tv_sec = micros / 1000000;
+  times[0].tv_nsec = times[1].tv_nsec = 0;
+  ASSERT_EQ(::utimensat(AT_FDCWD, file.c_str(), times, 0), 0);
+}
+
+TEST_F(DeltaStream, StartingVersionAndTimestamp) {
+  for (int v = 0; v < 4; ++v) append(v * 10, v * 10 + 2);
+  auto all = [](std::map<int64_t, std::vector<Row>> batches) {
+    std::vector<Row> rows;
+    for (auto& [id, b] : batches) rows.insert(rows.end(), b.begin(), b.end());
+    return sorted(rows);
+  };
+  std::vector<Row> want = rowsOf(20, 22);
+  for (const auto& r : rowsOf(30, 32)) want.push_back(r);
+  EXPECT_EQ(all(run({{"startingVersion", "2"}}, "v2")), want);
+  EXPECT_EQ(offset(0, "v2")["isStartingVersion"], false);
+  for (int v = 0; v < 4; ++v) {
+    setCommitTime(formats::delta::commitFilePath(path("t"), v), "2024-01-0" + std::to_string(v + 1) + " 00:00:00");
+  }
+  EXPECT_EQ(all(run({{"startingTimestamp", "2024-01-02 12:00:00"}}, "ts")), want);
+  EXPECT_EQ(all(run({{"startingTimestamp", "2024-01-01"}}, "ts0")).size(), 8u);
+  // After every commit: only what comes later.
+  EXPECT_TRUE(run({{"startingTimestamp", "2030-01-01"}}, "ts-late").empty());
+  // latest: only commits after the query starts.
+  std::vector<Row> seen;
+  std::mutex mutex;
+  auto q = spark.readStream()
+               .format("delta")
+               .option("startingVersion", "latest")
+               .load(path("t"))
+               .writeStream()
+               .option("checkpointLocation", path("latest"))
+               .foreachBatch([&](const DataFrame& df, int64_t) {
+                 auto rows = df.collect();
+                 std::lock_guard lock(mutex);
+                 seen.insert(seen.end(), rows.begin(), rows.end());
+               })
+               .start();
+  q.processAllAvailable();
+  append(40, 41);
+  q.processAllAvailable();
+  q.stop();
+  EXPECT_EQ(sorted(seen), rowsOf(40, 41));
+  try {
+    run({{"startingVersion", "9"}}, "v9");
+    FAIL();
+  } catch (const StreamingQueryException& e) {
+    EXPECT_EQ(e.causeErrorClass(), "DELTA_VERSION_NOT_FOUND") << e.what();
+  }
+  EXPECT_THROW(run({{"startingVersion", "1"}, {"startingTimestamp", "2024-01-01"}}, "both"), InvalidInputError);
+}
+
+TEST_F(DeltaStream, OverwriteFailsTheQueryUnlessChangeCommitsAreSkipped) {
+  append(0, 2);
+  append(2, 3);
+  EXPECT_EQ(run({}).size(), 1u);
+  append(100, 101, "t", "overwrite");  // version 2: removes the files of 0-2
+  append(3, 4);                        // version 3
+  try {
+    run({});
+    FAIL() << "the overwrite should fail the query";
+  } catch (const StreamingQueryException& e) {
+    EXPECT_EQ(e.causeErrorClass(), "DELTA_SOURCE_TABLE_IGNORE_CHANGES");
+    EXPECT_NE(std::string(e.what()).find("version 2 (WRITE)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("skipChangeCommits"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(path("ckpt/offsets/1")));
+  // skipChangeCommits: version 2 is skipped entirely (its rows too), version 3 is read.
+  EXPECT_EQ(run({{"skipChangeCommits", "true"}}), (std::map<int64_t, std::vector<Row>>{{1, rowsOf(3, 4)}}));
+}
+
+TEST_F(DeltaStream, PureDeletesNeedIgnoreDeletes) {
+  append(0, 2);
+  EXPECT_EQ(run({}).size(), 1u);
+  // Version 1 deletes the only file (what DELETE without a predicate commits).
+  const auto v0 = formats::delta::readCommit(path("t"), 0);
+  ASSERT_EQ(v0.adds.size(), 1u);
+  ASSERT_TRUE(formats::delta::writeCommitFile(
+      path("t"), 1,
+      R"({"commitInfo":{"timestamp":1,"operation":"DELETE"}})" "\n"
+      R"({"remove":{"path":")" + v0.adds[0].file.path + R"(","deletionTimestamp":1,"dataChange":true}})" "\n"));
+  append(5, 6);
+  try {
+    run({});
+    FAIL();
+  } catch (const StreamingQueryException& e) {
+    EXPECT_EQ(e.causeErrorClass(), "DELTA_SOURCE_IGNORE_DELETE");
+    EXPECT_NE(std::string(e.what()).find("version 1 (DELETE)"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(run({{"ignoreDeletes", "true"}}), (std::map<int64_t, std::vector<Row>>{{1, rowsOf(5, 6)}}));
+}
+
+TEST_F(DeltaStream, SchemaChangeFailsNamingTheVersion) {
+  append(0, 2);
+  auto q = spark.readStream()
+               .format("delta")
+               .load(path("t"))
+               .writeStream()
+               .format("memory")
+               .queryName("before")
+               .option("checkpointLocation", path("ckpt"))
+               .start();
+  q.processAllAvailable();
+  spark.createDataFrame({Row({I(7), S("r7"), I(1)})}, StructType::fromDDL("k BIGINT, v STRING, extra BIGINT"))
+      .write().format("delta").mode("append").option("mergeSchema", "true").save(path("t"));
+  try {
+    q.processAllAvailable();
+    FAIL() << "the schema change should stop the query";
+  } catch (const StreamingQueryException& e) {
+    EXPECT_EQ(e.causeErrorClass(), "DELTA_SCHEMA_CHANGED_WITH_VERSION");
+    EXPECT_NE(std::string(e.what()).find("changed in version 1"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(sorted(spark.table("before").collect()), rowsOf(0, 2));
+  // Restarted, the query reads with the new schema and goes on after what it read.
+  EXPECT_EQ(run({}), (std::map<int64_t, std::vector<Row>>{{1, {Row({I(7), S("r7"), I(1)})}}}));
+  // From version 0, whose schema is not the table's now: the same error, naming version 0.
+  try {
+    run({{"startingVersion", "0"}}, "from0");
+    FAIL();
+  } catch (const StreamingQueryException& e) {
+    EXPECT_NE(std::string(e.what()).find("changed in version 0"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(DeltaStream, MissingOrReplacedTable) {
+  try {
+    spark.readStream().format("delta").load(path("nothing"));
+    FAIL();
+  } catch (const AnalysisError& e) {
+    EXPECT_EQ(e.errorClass(), "DELTA_MISSING_DELTA_TABLE");
+  }
+  append(0, 1);
+  auto df = spark.readStream().format("delta").load(path("t"));
+  fs::remove_all(path("t"));
+  auto q = df.writeStream().format("memory").queryName("gone").option("checkpointLocation", path("ckpt")).start();
+  try {
+    q.awaitTermination();
+    FAIL();
+  } catch (const StreamingQueryException& e) {
+    EXPECT_EQ(e.causeErrorClass(), "DELTA_MISSING_DELTA_TABLE") << e.what();
+  }
+  // Created again (a new table id): a checkpoint of the old table is refused.
+  append(0, 1);
+  EXPECT_EQ(run({}, "ckpt2").size(), 1u);
+  fs::remove_all(path("t"));
+  append(5, 6);
+  try {
+    run({}, "ckpt2");
+    FAIL();
+  } catch (const StreamingQueryException& e) {
+    EXPECT_EQ(e.causeErrorClass(), "DIFFERENT_DELTA_TABLE_READ_BY_STREAMING_SOURCE") << e.what();
+  }
+}
+
+TEST_F(DeltaStream, DeltaToDeltaPipeline) {
+  append(0, 3);
+  append(3, 5);
+  auto start = [&] {
+    return spark.readStream()
+        .format("delta")
+        .option("maxFilesPerTrigger", "1")
+        .load(path("t"))
+        .filter(functions::col("k") % 2 == 0)
+        .select(functions::col("k"), functions::upper(functions::col("v")).alias("v"))
+        .writeStream()
+        .format("delta")
+        .trigger(Trigger::AvailableNow())
+        .option("checkpointLocation", path("ckpt"))
+        .start(path("out"));
+  };
+  EXPECT_TRUE(start().awaitTermination(30000));
+  append(5, 9);
+  EXPECT_TRUE(start().awaitTermination(30000));
+  auto rows = sorted(spark.read().format("delta").load(path("out")).collect());
+  EXPECT_EQ(rows, (std::vector<Row>{Row({I(0), S("R0")}), Row({I(2), S("R2")}), Row({I(4), S("R4")}),
+                                    Row({I(6), S("R6")}), Row({I(8), S("R8")})}));
+  // One commit per batch, one batch per source file.
+  EXPECT_TRUE(fs::exists(formats::delta::commitFilePath(path("out"), 2)));
+  EXPECT_FALSE(fs::exists(formats::delta::commitFilePath(path("out"), 3)));
+}
+
+}  // namespace
+}  // namespace weir
