@@ -91,16 +91,8 @@ nlohmann::json statsValue(const Value& v, const DataType& t) {
   }
 }
 
-struct FileOut {
-  std::string relativePath;  // on disk, escaped directories
-  std::map<std::string, std::optional<std::string>> partitionValues;
-  int64_t size = 0;
-  int64_t rows = 0;
-  std::string stats;
-};
-
 // Writes the rows `rows` of `batch` (data columns only) as one Parquet file.
-FileOut writeFile(const std::string& table, const std::string& dir, size_t task, const std::string& uuid,
+DataFile writeFile(const std::string& table, const std::string& dir, size_t task, const std::string& uuid,
                   const std::vector<columnar::ColumnBatch>& batches, const DataTypePtr& dataSchema,
                   const parquet::WriterOptions& options) {
   parquet::FileWriter writer(dataSchema, options);
@@ -134,10 +126,10 @@ FileOut writeFile(const std::string& table, const std::string& dir, size_t task,
   char name[64];
   std::snprintf(name, sizeof name, "part-%05zu-", task);
   const std::string file = std::string(name) + uuid + ".c000." + (codec.empty() ? "" : codec + ".") + "parquet";
-  FileOut out;
-  out.relativePath = dir.empty() ? file : dir + "/" + file;
+  DataFile out;
+  out.path = dir.empty() ? file : dir + "/" + file;
   const std::string bytes = writer.finish();
-  const fs::path full = fs::path(table) / out.relativePath;
+  const fs::path full = fs::path(table) / out.path;
   fs::create_directories(full.parent_path());
   writeFileAtomically(full.string(), bytes);
   out.size = static_cast<int64_t>(bytes.size());
@@ -165,6 +157,94 @@ FileOut writeFile(const std::string& table, const std::string& dir, size_t task,
 }
 
 }  // namespace
+
+std::vector<DataFile> writeDataFiles(const plan::Partitions& data, const DataTypePtr& schema,
+                                     const std::vector<std::string>& partitions, const std::string& table,
+                                     const plan::Options& writeOptions) {
+  std::vector<size_t> dataIdx, partIdx;
+  std::vector<types::Field> dataFields;
+  for (size_t i = 0; i < schema->fields().size(); ++i) {
+    const auto& f = schema->fields()[i];
+    if (std::find(partitions.begin(), partitions.end(), f.name) != partitions.end()) continue;
+    dataIdx.push_back(i);
+    dataFields.push_back(f);
+  }
+  for (const auto& p : partitions) {
+    auto at = schema->fieldIndex(p);
+    if (!at) throw AnalysisError("DELTA_PARTITION_COLUMN_NOT_FOUND", "The partition column `" + p + "` is not in the data.");
+    partIdx.push_back(*at);
+  }
+  const DataTypePtr dataSchema = DataType::structOf(dataFields);
+  parquet::WriterOptions options;
+  options.codec = parquet::codecOption(writeOptions);
+  const std::string uuid = randomUuid();
+  std::vector<std::vector<DataFile>> written(data.size());
+  base::ThreadPool::global().parallelFor(data.size(), [&](size_t task) {
+    // The rendered partition values of each row, and the rows of each distinct tuple.
+    std::map<std::vector<std::optional<std::string>>, std::vector<columnar::ColumnBatch>> groups;
+    for (const auto& batch : data[task]) {
+      if (batch.numRows() == 0) continue;
+      std::vector<columnar::VectorPtr> rendered;
+      for (size_t p : partIdx) rendered.push_back(expr::castVector(batch.column(p), DataType::string()));
+      std::map<std::vector<std::optional<std::string>>, std::vector<uint32_t>> rows;
+      for (size_t r = 0; r < batch.numRows(); ++r) {
+        std::vector<std::optional<std::string>> key;
+        for (const auto& v : rendered) key.push_back(v->isNull(r) ? std::nullopt : std::optional<std::string>(std::string(v->stringAt(r))));
+        rows[key].push_back(static_cast<uint32_t>(r));
+      }
+      for (auto& [key, idx] : rows) {
+        std::vector<columnar::VectorPtr> cols;
+        for (size_t c : dataIdx) cols.push_back(batch.column(c)->gather(idx.data(), idx.size()));
+        groups[key].push_back(columnar::ColumnBatch(dataSchema, std::move(cols), idx.size()));
+      }
+    }
+    for (auto& [key, batches] : groups) {
+      std::string dir;
+      std::map<std::string, std::optional<std::string>> values;
+      for (size_t i = 0; i < partitions.size(); ++i) {
+        dir += (dir.empty() ? "" : "/") + escapePartition(partitions[i]) + "=" +
+               (key[i] ? escapePartition(*key[i]) : std::string("__HIVE_DEFAULT_PARTITION__"));
+        values[partitions[i]] = key[i];
+      }
+      DataFile f = writeFile(table, dir, task, uuid, batches, dataSchema, options);
+      f.partitionValues = std::move(values);
+      written[task].push_back(std::move(f));
+    }
+  });
+
+  std::vector<DataFile> out;
+  for (auto& task : written) {
+    for (auto& f : task) out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::string addAction(const DataFile& f, int64_t modificationTime, bool dataChange) {
+  ordered_json a;
+  a["path"] = uriEncode(f.path);
+  ordered_json pv = ordered_json::object();
+  for (const auto& [k, v] : f.partitionValues) pv[k] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+  a["partitionValues"] = pv;
+  a["size"] = f.size;
+  a["modificationTime"] = modificationTime;
+  a["dataChange"] = dataChange;
+  a["stats"] = f.stats;
+  return ordered_json({{"add", a}}).dump();
+}
+
+std::string removeAction(const AddFile& f, int64_t deletionTimestamp, bool dataChange) {
+  ordered_json r;
+  r["path"] = uriEncode(f.path);
+  r["deletionTimestamp"] = deletionTimestamp;
+  r["dataChange"] = dataChange;
+  r["extendedFileMetadata"] = true;
+  ordered_json pv = ordered_json::object();
+  for (const auto& [k, v] : f.partitionValues) pv[k] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+  r["partitionValues"] = pv;
+  r["size"] = f.size;
+  if (f.stats) r["stats"] = *f.stats;
+  return ordered_json({{"remove", r}}).dump();
+}
 
 int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, const WriteRequest& request) {
   const std::string& table = request.tablePath;
@@ -260,53 +340,7 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
   }
   if (current && current->partitionColumns != partitions) newMetadata = true;
 
-  // Data files: per task, rows grouped by their partition values.
-  std::vector<size_t> dataIdx, partIdx;
-  std::vector<types::Field> dataFields;
-  for (size_t i = 0; i < schema->fields().size(); ++i) {
-    const auto& f = schema->fields()[i];
-    if (std::find(partitions.begin(), partitions.end(), f.name) != partitions.end()) continue;
-    dataIdx.push_back(i);
-    dataFields.push_back(f);
-  }
-  for (const auto& p : partitions) partIdx.push_back(*schema->fieldIndex(p));
-  const DataTypePtr dataSchema = DataType::structOf(dataFields);
-  parquet::WriterOptions options;
-  options.codec = parquet::codecOption(request.options);
-  const std::string uuid = randomUuid();
-  std::vector<std::vector<FileOut>> written(data.size());
-  base::ThreadPool::global().parallelFor(data.size(), [&](size_t task) {
-    // The rendered partition values of each row, and the rows of each distinct tuple.
-    std::map<std::vector<std::optional<std::string>>, std::vector<columnar::ColumnBatch>> groups;
-    for (const auto& batch : data[task]) {
-      if (batch.numRows() == 0) continue;
-      std::vector<columnar::VectorPtr> rendered;
-      for (size_t p : partIdx) rendered.push_back(expr::castVector(batch.column(p), DataType::string()));
-      std::map<std::vector<std::optional<std::string>>, std::vector<uint32_t>> rows;
-      for (size_t r = 0; r < batch.numRows(); ++r) {
-        std::vector<std::optional<std::string>> key;
-        for (const auto& v : rendered) key.push_back(v->isNull(r) ? std::nullopt : std::optional<std::string>(std::string(v->stringAt(r))));
-        rows[key].push_back(static_cast<uint32_t>(r));
-      }
-      for (auto& [key, idx] : rows) {
-        std::vector<columnar::VectorPtr> cols;
-        for (size_t c : dataIdx) cols.push_back(batch.column(c)->gather(idx.data(), idx.size()));
-        groups[key].push_back(columnar::ColumnBatch(dataSchema, std::move(cols), idx.size()));
-      }
-    }
-    for (auto& [key, batches] : groups) {
-      std::string dir;
-      std::map<std::string, std::optional<std::string>> values;
-      for (size_t i = 0; i < partitions.size(); ++i) {
-        dir += (dir.empty() ? "" : "/") + escapePartition(partitions[i]) + "=" +
-               (key[i] ? escapePartition(*key[i]) : std::string("__HIVE_DEFAULT_PARTITION__"));
-        values[partitions[i]] = key[i];
-      }
-      FileOut f = writeFile(table, dir, task, uuid, batches, dataSchema, options);
-      f.partitionValues = std::move(values);
-      written[task].push_back(std::move(f));
-    }
-  });
+  const std::vector<DataFile> files = writeDataFiles(data, schema, partitions, table, request.options);
 
   // The commit, created only if its version does not exist yet.
   int64_t committed = -1;
@@ -315,12 +349,10 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
     const int64_t now = base::systemClock()->nowMs();
     std::string commit;
     int64_t numFiles = 0, numRows = 0, numBytes = 0;
-    for (const auto& task : written) {
-      for (const auto& f : task) {
-        ++numFiles;
-        numRows += f.rows;
-        numBytes += f.size;
-      }
+    for (const auto& f : files) {
+      ++numFiles;
+      numRows += f.rows;
+      numBytes += f.size;
     }
     ordered_json info;
     info["timestamp"] = now;
@@ -363,33 +395,9 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
       commit += ordered_json({{"metaData", meta}}).dump() + "\n";
     }
     if (current && mode == "overwrite") {
-      for (const auto& f : current->files) {
-        ordered_json r;
-        r["path"] = uriEncode(f.path);
-        r["deletionTimestamp"] = now;
-        r["dataChange"] = true;
-        r["extendedFileMetadata"] = true;
-        ordered_json pv = ordered_json::object();
-        for (const auto& [k, v] : f.partitionValues) pv[k] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-        r["partitionValues"] = pv;
-        r["size"] = f.size;
-        commit += ordered_json({{"remove", r}}).dump() + "\n";
-      }
+      for (const auto& f : current->files) commit += removeAction(f, now, true) + "\n";
     }
-    for (const auto& task : written) {
-      for (const auto& f : task) {
-        ordered_json a;
-        a["path"] = uriEncode(f.relativePath);
-        ordered_json pv = ordered_json::object();
-        for (const auto& [k, v] : f.partitionValues) pv[k] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-        a["partitionValues"] = pv;
-        a["size"] = f.size;
-        a["modificationTime"] = now;
-        a["dataChange"] = true;
-        a["stats"] = f.stats;
-        commit += ordered_json({{"add", a}}).dump() + "\n";
-      }
-    }
+    for (const auto& f : files) commit += addAction(f, now, true) + "\n";
     const std::string commitPath = (fs::path(table) / "_delta_log" / (versionFileName(version) + ".json")).string();
     if (fsys->writeAtomic(commitPath, commit, false)) {
       committed = version;
@@ -415,19 +423,20 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
     current = std::move(winner);
     newMetadata = false;
   }
-  const int64_t version = committed;
+  checkpointIfDue(table, committed, current ? current->configuration : std::map<std::string, std::string>{});
+  return committed;
+}
+
+void checkpointIfDue(const std::string& tablePath, int64_t version, const std::map<std::string, std::string>& configuration) {
   int64_t interval = 10;
-  if (current) {
-    auto it = current->configuration.find("delta.checkpointInterval");
-    if (it != current->configuration.end()) {
-      try {
-        interval = std::max<int64_t>(1, std::stoll(it->second));
-      } catch (const std::exception&) {
-      }
+  auto it = configuration.find("delta.checkpointInterval");
+  if (it != configuration.end()) {
+    try {
+      interval = std::max<int64_t>(1, std::stoll(it->second));
+    } catch (const std::exception&) {
     }
   }
-  if (version > 0 && version % interval == 0) writeCheckpoint(table, version);
-  return version;
+  if (version > 0 && version % interval == 0) writeCheckpoint(tablePath, version);
 }
 
 }  // namespace weir::formats::delta

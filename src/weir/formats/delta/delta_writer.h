@@ -3,9 +3,12 @@
 // exist yet (so two writers never both commit a version). New tables use protocol (1, 2).
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "weir/formats/delta/delta_table.h"
 #include "weir/plan/logical_plan.h"
 
 namespace weir::formats::delta {
@@ -30,9 +33,34 @@ struct WriteRequest {
 /// mode "ignore" left an existing table alone or the transaction was already committed.
 int64_t writeTable(const plan::Partitions& data, const types::DataTypePtr& schema, const WriteRequest& request);
 
+/// A data file written for a commit (not yet in the log).
+struct DataFile {
+  std::string path;  // relative to the table root, as on disk (partition directories escaped)
+  std::map<std::string, std::optional<std::string>> partitionValues;
+  int64_t size = 0;
+  int64_t rows = 0;
+  std::string stats;  // add.stats JSON
+};
+
+/// Writes `data` (of `schema`, partition columns included) as Parquet files under the table: one
+/// file per task (input partition) and partition value, with statistics. Options: compression.
+/// Nothing is committed; a caller that does not commit leaves the files unreferenced.
+std::vector<DataFile> writeDataFiles(const plan::Partitions& data, const types::DataTypePtr& schema,
+                                     const std::vector<std::string>& partitionColumns, const std::string& tablePath,
+                                     const plan::Options& options);
+
+/// The log line of an `add` action for `file`.
+std::string addAction(const DataFile& file, int64_t modificationTime, bool dataChange);
+/// The log line of a `remove` action for `file` (extendedFileMetadata: partition values and size).
+std::string removeAction(const AddFile& file, int64_t deletionTimestamp, bool dataChange);
+
 /// Writes the classic checkpoint of `version` (protocol, metaData, txn and add rows) and
 /// _last_checkpoint. writeTable calls it after every commit whose version is a multiple of the
 /// table's delta.checkpointInterval (10 by default).
 void writeCheckpoint(const std::string& tablePath, int64_t version);
+
+/// Writes the checkpoint of `version` when it is a multiple of the table's
+/// delta.checkpointInterval (in `configuration`; 10 by default). Every committer calls it.
+void checkpointIfDue(const std::string& tablePath, int64_t version, const std::map<std::string, std::string>& configuration);
 
 }  // namespace weir::formats::delta
