@@ -8,14 +8,18 @@
 #include <chrono>
 #include <fcntl.h>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "test_support.h"
 #include "weir/base/time.h"
+#include "weir/formats/delta/delta_commands.h"
 #include "weir/formats/delta/delta_log.h"
+#include "weir/formats/delta/delta_table.h"
 #include "weir/weir.h"
 
 namespace weir {
@@ -27,6 +31,17 @@ using columnar::Value;
 using testing::I;
 using testing::S;
 using testing::sorted;
+
+void setModificationTime(const std::string& file, int64_t seconds) {
+  struct timespec times[2];
+  times[0].tv_sec = times[1].tv_sec = seconds;
+  times[0].tv_nsec = times[1].tv_nsec = 0;
+  ASSERT_EQ(::utimensat(AT_FDCWD, file.c_str(), times, 0), 0) << file;
+}
+
+void setCommitTime(const std::string& file, const std::string& timestamp) {
+  setModificationTime(file, *base::parseTimestamp(timestamp) / 1000000);
+}
 
 class DeltaStream : public ::testing::Test {
  protected:
@@ -166,13 +181,6 @@ TEST_F(DeltaStream, RateLimitsAndTriggers) {
   }
 }
 
-void setCommitTime(const std::string& file, const std::string& timestamp) {
-  const int64_t micros = *base::parseTimestamp(timestamp);
-  struct timespec times[2];
-  times[0].tv_sec = times[1].tv_sec = micros / 1000000;
-  times[0].tv_nsec = times[1].tv_nsec = 0;
-  ASSERT_EQ(::utimensat(AT_FDCWD, file.c_str(), times, 0), 0);
-}
 
 TEST_F(DeltaStream, StartingVersionAndTimestamp) {
   for (int v = 0; v < 4; ++v) append(v * 10, v * 10 + 2);
@@ -348,6 +356,239 @@ TEST_F(DeltaStream, DeltaToDeltaPipeline) {
   // One commit per batch, one batch per source file.
   EXPECT_TRUE(fs::exists(formats::delta::commitFilePath(path("out"), 2)));
   EXPECT_FALSE(fs::exists(formats::delta::commitFilePath(path("out"), 3)));
+}
+
+// ----- the table commands (weir delta history|describe|vacuum|optimize)
+
+namespace delta = formats::delta;
+
+delta::OptimizeOptions optimizeOptions(const std::string& where, int64_t target = int64_t{1} << 30,
+                                       std::function<void()> beforeCommit = nullptr) {
+  delta::OptimizeOptions o;
+  o.where = where;
+  o.targetSizeBytes = target;
+  o.beforeCommit = std::move(beforeCommit);
+  return o;
+}
+
+delta::VacuumOptions vacuumOptions(bool dryRun, std::optional<double> retainHours = std::nullopt,
+                                   std::optional<int64_t> nowMs = std::nullopt) {
+  delta::VacuumOptions o;
+  o.dryRun = dryRun;
+  o.retainHours = retainHours;
+  o.nowMs = nowMs;
+  return o;
+}
+
+class DeltaCommands : public DeltaStream {
+ protected:
+  // Appends one file per partition: rows (p, k) for k in [from, to), p = "a" for even k, else "b".
+  void appendPartitioned(int from, int to) {
+    std::vector<Row> rows;
+    for (int k = from; k < to; ++k) rows.push_back(Row({S(k % 2 ? "b" : "a"), I(k)}));
+    spark.createDataFrame(rows, StructType::fromDDL("p STRING, k BIGINT"))
+        .write().format("delta").mode("append").partitionBy({"p"}).save(path("t"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  std::vector<Row> tableRows() { return sorted(spark.read().format("delta").load(path("t")).collect()); }
+  static std::vector<Row> partitionedRows(int from, int to) {
+    std::vector<Row> rows;
+    for (int k = from; k < to; ++k) rows.push_back(Row({S(k % 2 ? "b" : "a"), I(k)}));
+    return sorted(rows);
+  }
+  std::vector<std::string> commitLines(int64_t version) {
+    std::vector<std::string> out;
+    std::istringstream in(testing::readFile(delta::commitFilePath(path("t"), version)));
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  }
+};
+
+TEST_F(DeltaCommands, OptimizeCompactsEachPartitionKeepingTheRows) {
+  for (int i = 0; i < 4; ++i) appendPartitioned(i * 10, i * 10 + 4);
+  ASSERT_EQ(delta::loadSnapshot(path("t")).files.size(), 8u);
+  // A stream read everything before the compaction.
+  std::vector<Row> streamed;
+  for (auto& [id, rows] : run({}, "ckpt")) streamed.insert(streamed.end(), rows.begin(), rows.end());
+  const auto before = tableRows();
+  EXPECT_EQ(sorted(streamed), before);
+
+  auto result = delta::optimizeTable(path("t"), {});
+  EXPECT_EQ(result.version, 4);
+  EXPECT_EQ(result.numFilesRemoved, 8);
+  EXPECT_EQ(result.numFilesAdded, 2);
+  EXPECT_EQ(result.partitionsOptimized, 2);
+  EXPECT_EQ(tableRows(), before);
+  const auto snapshot = delta::loadSnapshot(path("t"));
+  ASSERT_EQ(snapshot.files.size(), 2u);
+  int64_t added = 0;
+  for (const auto& f : snapshot.files) added += f.size;
+  EXPECT_EQ(added, result.numBytesAdded);
+  // The commit: commitInfo OPTIMIZE, 8 removes and 2 adds, all dataChange=false.
+  const auto lines = commitLines(4);
+  ASSERT_EQ(lines.size(), 11u);
+  auto info = nlohmann::json::parse(lines[0])["commitInfo"];
+  EXPECT_EQ(info["operation"], "OPTIMIZE");
+  EXPECT_EQ(info["operationMetrics"]["numRemovedFiles"], "8");
+  EXPECT_EQ(info["operationMetrics"]["numAddedFiles"], "2");
+  for (size_t i = 1; i < lines.size(); ++i) {
+    auto a = nlohmann::json::parse(lines[i]);
+    const auto& action = i <= 8 ? a["remove"] : a["add"];
+    EXPECT_EQ(action["dataChange"], false) << lines[i];
+  }
+  // The stream passes over the compaction: no error, no row twice; then reads the next append.
+  std::vector<Row> after;
+  for (auto& [id, rows] : run({}, "ckpt")) after.insert(after.end(), rows.begin(), rows.end());
+  EXPECT_TRUE(after.empty());
+  appendPartitioned(100, 102);
+  after.clear();
+  for (auto& [id, rows] : run({}, "ckpt")) after.insert(after.end(), rows.begin(), rows.end());
+  EXPECT_EQ(sorted(after), partitionedRows(100, 102));
+
+  // Only partition a: its compacted file and the two new ones become one file; b keeps its 2+1.
+  appendPartitioned(200, 202);
+  result = delta::optimizeTable(path("t"), optimizeOptions("p = 'a'"));
+  EXPECT_EQ(result.numFilesRemoved, 3);
+  EXPECT_EQ(result.numFilesAdded, 1);
+  size_t filesOfB = 0;
+  for (const auto& f : delta::loadSnapshot(path("t")).files) {
+    if (f.partitionValues.at("p") == std::optional<std::string>("b")) ++filesOfB;
+  }
+  EXPECT_EQ(filesOfB, 3u);
+  EXPECT_EQ(delta::loadSnapshot(path("t")).files.size(), 4u);
+  std::vector<Row> want = before;
+  for (const auto& r : partitionedRows(100, 102)) want.push_back(r);
+  for (const auto& r : partitionedRows(200, 202)) want.push_back(r);
+  EXPECT_EQ(tableRows(), sorted(want));
+  // Files at or above the target are left alone; nothing to do commits nothing.
+  EXPECT_EQ(delta::optimizeTable(path("t"), optimizeOptions("", 1)).version, -1);
+  try {
+    delta::optimizeTable(path("t"), optimizeOptions("k = 1"));
+    FAIL();
+  } catch (const InvalidInputError& e) {
+    EXPECT_EQ(e.errorClass(), "DELTA_OPTIMIZE_NON_PARTITION_FILTER");
+  }
+}
+
+TEST_F(DeltaCommands, OptimizeUnderConcurrentCommits) {
+  append(0, 2);
+  append(2, 4);
+  append(4, 6);
+  // An append committed while OPTIMIZE runs: both land.
+  auto result = delta::optimizeTable(path("t"), optimizeOptions("", int64_t{1} << 30, [&] { append(6, 7); }));
+  EXPECT_EQ(result.version, 4);
+  EXPECT_EQ(sorted(spark.read().format("delta").load(path("t")).collect()), rowsOf(0, 7));
+  EXPECT_EQ(delta::loadSnapshot(path("t")).files.size(), 2u);
+  // An overwrite removing the files OPTIMIZE compacts: OPTIMIZE fails and commits nothing.
+  append(7, 8);
+  size_t parquetFiles = 0;
+  auto countParquet = [&] {
+    size_t n = 0;
+    for (const auto& e : fs::directory_iterator(path("t"))) n += e.path().extension() == ".parquet";
+    return n;
+  };
+  try {
+    delta::optimizeTable(path("t"), optimizeOptions("", int64_t{1} << 30, [&] {
+                           append(100, 101, "t", "overwrite");
+                           parquetFiles = countParquet();
+                         }));
+    FAIL();
+  } catch (const UnsupportedOperationError& e) {
+    EXPECT_EQ(e.errorClass(), "DELTA_CONCURRENT_DELETE_READ");
+    EXPECT_NE(std::string(e.what()).find("version 6"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(countParquet(), parquetFiles - 1);  // its new file deleted
+  EXPECT_FALSE(fs::exists(delta::commitFilePath(path("t"), 7)));
+  EXPECT_EQ(sorted(spark.read().format("delta").load(path("t")).collect()), rowsOf(100, 101));
+}
+
+TEST_F(DeltaCommands, VacuumDeletesOnlyUnneededOldFiles) {
+  append(0, 2);
+  append(2, 4);
+  append(10, 11, "t", "overwrite");  // version 2 removes the first two files now
+  const auto v0 = delta::readCommit(path("t"), 0).adds.at(0).file.path;
+  const auto v1 = delta::readCommit(path("t"), 1).adds.at(0).file.path;
+  const auto live = delta::loadSnapshot(path("t")).files.at(0).path;
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t tenDaysAgo = now - 10 * 86400;
+  for (const auto& f : {v0, v1, live}) setModificationTime(path("t/" + f), tenDaysAgo);
+  fs::create_directories(path("t/old=1"));
+  fs::create_directories(path("t/_tmp"));
+  for (const auto& f : {"stray.parquet", "old=1/stray2.parquet", "fresh.parquet", "_tmp/x.parquet", ".hidden.parquet"}) {
+    std::ofstream(path("t/") + f) << "x";
+    if (std::string(f) != "fresh.parquet") setModificationTime(path("t/") + f, tenDaysAgo);
+  }
+  // Within the 7-day retention of the removes, their files stay; untracked old files go.
+  auto result = delta::vacuumTable(path("t"), vacuumOptions(true));
+  EXPECT_EQ(result.files, (std::vector<std::string>{"old=1/stray2.parquet", "stray.parquet"}));
+  EXPECT_EQ(result.bytes, 2);
+  EXPECT_TRUE(fs::exists(path("t/stray.parquet")));
+  try {
+    delta::vacuumTable(path("t"), vacuumOptions(false, 1));
+    FAIL();
+  } catch (const InvalidInputError& e) {
+    EXPECT_EQ(e.errorClass(), "DELTA_VACUUM_RETENTION_PERIOD_TOO_SHORT");
+  }
+  // Eight days later the removes have expired too.
+  const int64_t later = (now + 8 * 86400) * 1000;
+  result = delta::vacuumTable(path("t"), vacuumOptions(true, std::nullopt, later));
+  std::vector<std::string> want = {v0, v1, "fresh.parquet", "old=1/stray2.parquet", "stray.parquet"};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(result.files, want);
+  result = delta::vacuumTable(path("t"), vacuumOptions(false, 168, later));
+  EXPECT_EQ(result.files, want);
+  EXPECT_EQ(result.directoriesRemoved, 1);  // old=1
+  for (const auto& f : want) EXPECT_FALSE(fs::exists(path("t/" + f))) << f;
+  EXPECT_TRUE(fs::exists(path("t/" + live)));
+  EXPECT_TRUE(fs::exists(path("t/_tmp/x.parquet")));
+  EXPECT_TRUE(fs::exists(path("t/.hidden.parquet")));
+  EXPECT_EQ(sorted(spark.read().format("delta").load(path("t")).collect()), rowsOf(10, 11));
+  // Logged as Delta logs it, and the history shows it.
+  std::vector<std::string> operations;
+  for (const auto& e : delta::tableHistory(path("t"))) operations.push_back(e.operation);
+  EXPECT_EQ(operations, (std::vector<std::string>{"VACUUM END", "VACUUM START", "WRITE", "WRITE", "WRITE"}));
+  const auto start = delta::tableHistory(path("t"), 2).back();
+  EXPECT_EQ(start.operationMetrics["numFilesToDelete"], "5");
+  EXPECT_EQ(start.operationParameters["specifiedRetentionMillis"], 168 * 3600 * 1000);
+  // A stream over the table passes the VACUUM commits.
+  for (const auto& [id, rows] : run({{"startingVersion", "3"}}, "vacuum-stream")) EXPECT_TRUE(rows.empty()) << id;
+}
+
+TEST_F(DeltaCommands, HistoryAndDescribe) {
+  appendPartitioned(0, 3);
+  appendPartitioned(3, 6);
+  delta::optimizeTable(path("t"), {});
+  auto history = delta::tableHistory(path("t"));
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0].version, 2);
+  EXPECT_EQ(history[0].operation, "OPTIMIZE");
+  EXPECT_EQ(history[0].readVersion, std::optional<int64_t>(1));
+  EXPECT_EQ(history[1].operation, "WRITE");
+  EXPECT_EQ(history[1].operationParameters["mode"], "Append");
+  EXPECT_EQ(history[1].operationMetrics["numOutputRows"], "3");
+  EXPECT_EQ(history[1].operationMetrics["numFiles"], "2");
+  EXPECT_EQ(history[2].version, 0);
+  EXPECT_EQ(delta::tableHistory(path("t"), 1).size(), 1u);
+  const std::string text = delta::formatHistory(history);
+  EXPECT_EQ(text.substr(0, text.find('\n')).substr(0, 18), "version  timestamp");
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4);
+  EXPECT_NE(text.find("OPTIMIZE"), std::string::npos);
+
+  auto detail = delta::describeTable(path("t"));
+  EXPECT_EQ(detail.location, path("t"));
+  EXPECT_EQ(detail.id, tableId());
+  EXPECT_EQ(detail.version, 2);
+  EXPECT_EQ(detail.numFiles, 2);
+  int64_t size = 0;
+  for (const auto& f : delta::loadSnapshot(path("t")).files) size += f.size;
+  EXPECT_EQ(detail.sizeInBytes, size);
+  EXPECT_EQ(detail.partitionColumns, std::vector<std::string>{"p"});
+  const std::string shown = delta::formatDetail(detail);
+  EXPECT_NE(shown.find("partitionColumns:  [p]\n"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("protocol:          minReaderVersion 1, minWriterVersion 2\n"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("schema:\nroot\n |-- p: string (nullable = true)\n |-- k: long (nullable = true)\n"),
+            std::string::npos)
+      << shown;
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The weir command: golden events, a local Kafka broker for development (kafka-dev).
+// The weir command: golden events, a local Kafka broker for development (kafka-dev), Delta table
+// commands (delta history|describe|vacuum|optimize; their logic is in formats/delta/delta_commands).
 #include <CLI/CLI.hpp>
 
 #include <fstream>
@@ -7,6 +8,7 @@
 #include "event_generator.h"
 #include "kafka_dev.h"
 #include "weir/base/time.h"
+#include "weir/formats/delta/delta_commands.h"
 #include "weir/weir.h"
 
 int main(int argc, char** argv) {
@@ -55,6 +57,34 @@ int main(int argc, char** argv) {
                        "Fraction of events 20 minutes late (behind a 10 minute watermark)")
       ->default_val(0.001)->check(CLI::Range(0.0, 1.0));
 
+  auto* delta = app.add_subcommand("delta", "Delta table commands: history, describe, vacuum, optimize");
+  delta->require_subcommand(1);
+  std::string table;
+  auto* history = delta->add_subcommand("history", "The table's commits, newest first");
+  size_t historyLimit = 0;
+  history->add_option("PATH", table, "The table's directory")->required();
+  history->add_option("--limit", historyLimit, "Show at most N commits");
+  auto* describe = delta->add_subcommand("describe", "Location, id, protocol, schema, partitioning, files and size");
+  describe->add_option("PATH", table, "The table's directory")->required();
+  auto* vacuum = delta->add_subcommand(
+      "vacuum", "Delete files the table no longer references and no version within the retention needs");
+  vacuum->add_option("PATH", table, "The table's directory")->required();
+  double retainHours = -1;
+  weir::formats::delta::VacuumOptions vacuumOptions;
+  vacuum->add_option("--retain-hours", retainHours,
+                     "Keep what versions of the last H hours need (default: the table's "
+                     "delta.deletedFileRetentionDuration, 168)")
+      ->check(CLI::NonNegativeNumber);
+  vacuum->add_flag("--dry-run", vacuumOptions.dryRun, "List the files that would be deleted, delete nothing");
+  vacuum->add_flag("--force", vacuumOptions.force, "Allow a retention below the table's (retentionDurationCheck off)");
+  auto* optimize = delta->add_subcommand("optimize", "Compact small files per partition (bin-packing) in one commit");
+  optimize->add_option("PATH", table, "The table's directory")->required();
+  weir::formats::delta::OptimizeOptions optimizeOptions;
+  optimize->add_option("--where", optimizeOptions.where, "Only partitions matching 'col=value [AND col2=value2]'");
+  optimize->add_option("--target-size", optimizeOptions.targetSizeBytes,
+                       "Compact files smaller than BYTES into files of about BYTES (default 1 GiB)")
+      ->check(CLI::PositiveNumber);
+
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -69,6 +99,37 @@ int main(int argc, char** argv) {
         dev.produce.startMicros = *micros;
       }
       return weir::tools::runKafkaDev(dev);
+    }
+    if (*history) {
+      std::cout << weir::formats::delta::formatHistory(weir::formats::delta::tableHistory(table, historyLimit));
+      return 0;
+    }
+    if (*describe) {
+      std::cout << weir::formats::delta::formatDetail(weir::formats::delta::describeTable(table));
+      return 0;
+    }
+    if (*vacuum) {
+      if (retainHours >= 0) vacuumOptions.retainHours = retainHours;
+      auto result = weir::formats::delta::vacuumTable(table, vacuumOptions);
+      for (const auto& f : result.files) std::cout << f << "\n";
+      std::cout << (result.dryRun ? "Found " : "Deleted ") << result.files.size() << " files (" << result.bytes
+                << " bytes)" << (result.dryRun ? " to delete" : "") << " older than " << result.retainHours
+                << " hours and not needed by the table";
+      if (!result.dryRun) std::cout << "; removed " << result.directoriesRemoved << " empty directories";
+      std::cout << std::endl;
+      return 0;
+    }
+    if (*optimize) {
+      auto result = weir::formats::delta::optimizeTable(table, optimizeOptions);
+      if (result.version < 0) {
+        std::cout << "Nothing to compact: no partition has two files smaller than " << optimizeOptions.targetSizeBytes
+                  << " bytes" << std::endl;
+      } else {
+        std::cout << "Committed version " << result.version << ": removed " << result.numFilesRemoved << " files ("
+                  << result.numBytesRemoved << " bytes), added " << result.numFilesAdded << " files ("
+                  << result.numBytesAdded << " bytes) in " << result.partitionsOptimized << " partitions" << std::endl;
+      }
+      return 0;
     }
     if (*generate && !produce.bootstrap.empty()) {
       produce.count = count;
