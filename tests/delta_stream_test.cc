@@ -591,5 +591,24 @@ TEST_F(DeltaCommands, HistoryAndDescribe) {
       << shown;
 }
 
+TEST_F(DeltaCommands, TablesWithFeaturesTheCommandsDoNotHandleAreRefused) {
+  append(0, 1);
+  append(1, 2);
+  ASSERT_TRUE(delta::writeCommitFile(
+      path("t"), 2,
+      R"({"protocol":{"minReaderVersion":1,"minWriterVersion":7,"writerFeatures":["domainMetadata","rowTracking"]}})" "\n"));
+  for (int i = 0; i < 2; ++i) {
+    try {
+      if (i == 0) delta::optimizeTable(path("t"), {});
+      else delta::vacuumTable(path("t"), vacuumOptions(false));
+      FAIL();
+    } catch (const UnsupportedOperationError& e) {
+      EXPECT_EQ(e.errorClass(), "DELTA_UNSUPPORTED_FEATURES");
+      EXPECT_NE(std::string(e.what()).find("[rowTracking]"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_FALSE(fs::exists(delta::commitFilePath(path("t"), 3)));
+}
+
 }  // namespace
 }  // namespace weir

@@ -68,6 +68,32 @@ std::string renderList(const std::vector<std::string>& v) {
   return out + "]";
 }
 
+// VACUUM and OPTIMIZE only know plain tables: deletion vector files are not data files vacuum
+// could tell apart, and a rewrite would have to carry vectors, physical column names, row ids or
+// in-commit timestamps. Tables using those are refused rather than damaged.
+void checkCommandSupported(const Snapshot& s, const std::string& command) {
+  static const std::vector<std::string> kUnsupported = {"deletionVectors", "columnMapping", "rowTracking",
+                                                        "inCommitTimestamp", "v2Checkpoint", "clustering",
+                                                        "icebergCompatV1", "icebergCompatV2"};
+  std::vector<std::string> found;
+  for (const auto& f : kUnsupported) {
+    const bool reader = std::find(s.readerFeatures.begin(), s.readerFeatures.end(), f) != s.readerFeatures.end();
+    const bool writer = std::find(s.writerFeatures.begin(), s.writerFeatures.end(), f) != s.writerFeatures.end();
+    if (reader || writer) found.push_back(f);
+  }
+  auto mode = s.configuration.find("delta.columnMapping.mode");
+  if (mode != s.configuration.end() && mode->second != "none" &&
+      std::find(found.begin(), found.end(), "columnMapping") == found.end()) {
+    found.push_back("columnMapping");
+  }
+  if (!found.empty()) {
+    throw UnsupportedOperationError("DELTA_UNSUPPORTED_FEATURES",
+                                    command + " of the Delta table " + s.tablePath + " is not supported: it uses " +
+                                        renderList(found) + ", which Weir's " + command + " does not handle yet. Run " +
+                                        command + " with another Delta engine.");
+  }
+}
+
 }  // namespace
 
 // ----- history
@@ -181,6 +207,7 @@ std::string formatDetail(const TableDetail& d) {
 
 VacuumResult vacuumTable(const std::string& tablePath, const VacuumOptions& options) {
   const Snapshot s = loadSnapshot(tablePath);
+  checkCommandSupported(s, "VACUUM");
   const std::string root = absoluteTable(tablePath);
   int64_t tableRetentionMs = 7LL * 24 * 3600 * 1000;
   auto configured = s.configuration.find("delta.deletedFileRetentionDuration");
@@ -320,6 +347,7 @@ OptimizeResult optimizeTable(const std::string& tablePath, const OptimizeOptions
     throw InvalidInputError("INVALID_PARAMETER_VALUE", "OPTIMIZE's target file size must be positive.");
   }
   auto snapshot = std::make_shared<Snapshot>(loadSnapshot(tablePath));
+  checkCommandSupported(*snapshot, "OPTIMIZE");
   const auto filter = parsePartitionFilter(options.where, snapshot->partitionColumns);
   // Small files by partition, oldest first.
   std::map<std::map<std::string, std::optional<std::string>>, std::vector<AddFile>> byPartition;
