@@ -2,11 +2,11 @@
 // writer is read as a stream (snapshot first, then new commits), with exact rows per batch, rate
 // limits, restarts from the checkpoint, starting versions and timestamps, and the errors for
 // changes a stream of appends cannot follow.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <chrono>
-#include <fcntl.h>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -51,10 +51,15 @@ class DeltaStream : public ::testing::Test {
   std::string path(const std::string& name) const { return dir_.path(name); }
 
   // Appends rows k = from..to-1 (v = "r<k>") as one commit with one data file.
-  void append(int from, int to, const std::string& table = "t", const std::string& mode = "append") {
+  void append(int from, int to, const std::string& table = "t",
+              const std::string& mode = "append") {
     std::vector<Row> rows;
     for (int k = from; k < to; ++k) rows.push_back(Row({I(k), S("r" + std::to_string(k))}));
-    spark.createDataFrame(rows, StructType::fromDDL("k BIGINT, v STRING")).write().format("delta").mode(mode).save(path(table));
+    spark.createDataFrame(rows, StructType::fromDDL("k BIGINT, v STRING"))
+        .write()
+        .format("delta")
+        .mode(mode)
+        .save(path(table));
     // Files of later commits are newer (the snapshot is read in modification-time order).
     std::this_thread::sleep_for(std::chrono::milliseconds(3));
   }
@@ -67,7 +72,8 @@ class DeltaStream : public ::testing::Test {
   // Streams the table into foreachBatch until nothing is left (Trigger.AvailableNow by default)
   // and returns each batch's rows, sorted, by batch id.
   std::map<int64_t, std::vector<Row>> run(const std::map<std::string, std::string>& options,
-                                          const std::string& checkpoint = "ckpt", Trigger trigger = Trigger::AvailableNow()) {
+                                          const std::string& checkpoint = "ckpt",
+                                          Trigger trigger = Trigger::AvailableNow()) {
     std::map<int64_t, std::vector<Row>> batches;
     std::mutex mutex;
     auto reader = spark.readStream().format("delta");
@@ -98,7 +104,10 @@ class DeltaStream : public ::testing::Test {
   }
 
   testing::TestDirectory dir_{"weir-delta-stream-test"};
-  Session spark = Session::builder().appName("delta-stream-test").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+  Session spark = Session::builder()
+                      .appName("delta-stream-test")
+                      .config("spark.sql.shuffle.partitions", "2")
+                      .getOrCreate();
 };
 
 TEST_F(DeltaStream, SnapshotFirstThenNewCommitsOneFilePerBatchAndRestart) {
@@ -106,14 +115,17 @@ TEST_F(DeltaStream, SnapshotFirstThenNewCommitsOneFilePerBatchAndRestart) {
   append(3, 5);
   append(5, 6);
   auto batches = run({{"maxFilesPerTrigger", "1"}});
-  EXPECT_EQ(batches, (std::map<int64_t, std::vector<Row>>{{0, rowsOf(0, 3)}, {1, rowsOf(3, 5)}, {2, rowsOf(5, 6)}}));
+  EXPECT_EQ(batches, (std::map<int64_t, std::vector<Row>>{
+                         {0, rowsOf(0, 3)}, {1, rowsOf(3, 5)}, {2, rowsOf(5, 6)}}));
   // Delta's offsets: positions in the snapshot of version 2, oldest file first.
-  EXPECT_EQ(offset(0), nlohmann::json::parse(R"({"sourceVersion":1,"reservoirId":")" + tableId() +
-                                             R"(","reservoirVersion":2,"index":0,"isStartingVersion":true})"));
+  EXPECT_EQ(offset(0),
+            nlohmann::json::parse(R"({"sourceVersion":1,"reservoirId":")" + tableId() +
+                                  R"(","reservoirVersion":2,"index":0,"isStartingVersion":true})"));
   EXPECT_EQ(offset(2).dump(), R"({"index":2,"isStartingVersion":true,"reservoirId":")" + tableId() +
                                   R"(","reservoirVersion":2,"sourceVersion":1})");
   const std::string raw = testing::readFile(path("ckpt/offsets/2"));
-  EXPECT_NE(raw.find(R"({"sourceVersion":1,"reservoirId":")" + tableId() + R"(","reservoirVersion":2,"index":2,"isStartingVersion":true})"),
+  EXPECT_NE(raw.find(R"({"sourceVersion":1,"reservoirId":")" + tableId() +
+                     R"(","reservoirVersion":2,"index":2,"isStartingVersion":true})"),
             std::string::npos)
       << raw;
   // Two more commits: the restart reads only them, one batch each.
@@ -129,6 +141,16 @@ TEST_F(DeltaStream, SnapshotFirstThenNewCommitsOneFilePerBatchAndRestart) {
   // Nothing new: no batch.
   EXPECT_TRUE(run({{"maxFilesPerTrigger", "1"}}).empty());
   EXPECT_FALSE(fs::exists(path("ckpt/offsets/5")));
+  // Batch 2 (the last file of the snapshot) lost its commit record: the restart reads exactly
+  // its file again, then the batches after it are not repeated.
+  fs::remove(path("ckpt/commits/4"));
+  fs::remove(path("ckpt/commits/3"));
+  fs::remove(path("ckpt/offsets/4"));
+  fs::remove(path("ckpt/offsets/3"));
+  fs::remove(path("ckpt/commits/2"));
+  batches = run({{"maxFilesPerTrigger", "1"}});
+  EXPECT_EQ(batches, (std::map<int64_t, std::vector<Row>>{
+                         {2, rowsOf(5, 6)}, {3, rowsOf(6, 8)}, {4, rowsOf(8, 9)}}));
 }
 
 TEST_F(DeltaStream, MemorySinkProgressAndRunningQuery) {
@@ -167,7 +189,8 @@ TEST_F(DeltaStream, RateLimitsAndTriggers) {
   append(2, 3);
   // maxBytesPerTrigger is soft: every batch reads at least one file.
   auto batches = run({{"maxBytesPerTrigger", "1"}}, "bytes");
-  EXPECT_EQ(batches, (std::map<int64_t, std::vector<Row>>{{0, rowsOf(0, 1)}, {1, rowsOf(1, 2)}, {2, rowsOf(2, 3)}}));
+  EXPECT_EQ(batches, (std::map<int64_t, std::vector<Row>>{
+                         {0, rowsOf(0, 1)}, {1, rowsOf(1, 2)}, {2, rowsOf(2, 3)}}));
   batches = run({{"maxFilesPerTrigger", "2"}}, "files");
   EXPECT_EQ(batches, (std::map<int64_t, std::vector<Row>>{{0, rowsOf(0, 2)}, {1, rowsOf(2, 3)}}));
   // Trigger.Once ignores read limits.
@@ -181,7 +204,6 @@ TEST_F(DeltaStream, RateLimitsAndTriggers) {
   }
 }
 
-
 TEST_F(DeltaStream, StartingVersionAndTimestamp) {
   for (int v = 0; v < 4; ++v) append(v * 10, v * 10 + 2);
   auto all = [](std::map<int64_t, std::vector<Row>> batches) {
@@ -194,7 +216,8 @@ TEST_F(DeltaStream, StartingVersionAndTimestamp) {
   EXPECT_EQ(all(run({{"startingVersion", "2"}}, "v2")), want);
   EXPECT_EQ(offset(0, "v2")["isStartingVersion"], false);
   for (int v = 0; v < 4; ++v) {
-    setCommitTime(formats::delta::commitFilePath(path("t"), v), "2024-01-0" + std::to_string(v + 1) + " 00:00:00");
+    setCommitTime(formats::delta::commitFilePath(path("t"), v),
+                  "2024-01-0" + std::to_string(v + 1) + " 00:00:00");
   }
   EXPECT_EQ(all(run({{"startingTimestamp", "2024-01-02 12:00:00"}}, "ts")), want);
   EXPECT_EQ(all(run({{"startingTimestamp", "2024-01-01"}}, "ts0")).size(), 8u);
@@ -226,7 +249,8 @@ TEST_F(DeltaStream, StartingVersionAndTimestamp) {
   } catch (const StreamingQueryException& e) {
     EXPECT_EQ(e.causeErrorClass(), "DELTA_VERSION_NOT_FOUND") << e.what();
   }
-  EXPECT_THROW(run({{"startingVersion", "1"}, {"startingTimestamp", "2024-01-01"}}, "both"), InvalidInputError);
+  EXPECT_THROW(run({{"startingVersion", "1"}, {"startingTimestamp", "2024-01-01"}}, "both"),
+               InvalidInputError);
 }
 
 TEST_F(DeltaStream, OverwriteFailsTheQueryUnlessChangeCommitsAreSkipped) {
@@ -245,7 +269,8 @@ TEST_F(DeltaStream, OverwriteFailsTheQueryUnlessChangeCommitsAreSkipped) {
   }
   EXPECT_FALSE(fs::exists(path("ckpt/offsets/1")));
   // skipChangeCommits: version 2 is skipped entirely (its rows too), version 3 is read.
-  EXPECT_EQ(run({{"skipChangeCommits", "true"}}), (std::map<int64_t, std::vector<Row>>{{1, rowsOf(3, 4)}}));
+  EXPECT_EQ(run({{"skipChangeCommits", "true"}}),
+            (std::map<int64_t, std::vector<Row>>{{1, rowsOf(3, 4)}}));
 }
 
 TEST_F(DeltaStream, PureDeletesNeedIgnoreDeletes) {
@@ -254,10 +279,14 @@ TEST_F(DeltaStream, PureDeletesNeedIgnoreDeletes) {
   // Version 1 deletes the only file (what DELETE without a predicate commits).
   const auto v0 = formats::delta::readCommit(path("t"), 0);
   ASSERT_EQ(v0.adds.size(), 1u);
-  ASSERT_TRUE(formats::delta::writeCommitFile(
-      path("t"), 1,
-      R"({"commitInfo":{"timestamp":1,"operation":"DELETE"}})" "\n"
-      R"({"remove":{"path":")" + v0.adds[0].file.path + R"(","deletionTimestamp":1,"dataChange":true}})" "\n"));
+  ASSERT_TRUE(
+      formats::delta::writeCommitFile(path("t"), 1,
+                                      R"({"commitInfo":{"timestamp":1,"operation":"DELETE"}})"
+                                      "\n"
+                                      R"({"remove":{"path":")" +
+                                          v0.adds[0].file.path +
+                                          R"(","deletionTimestamp":1,"dataChange":true}})"
+                                          "\n"));
   append(5, 6);
   try {
     run({});
@@ -266,7 +295,8 @@ TEST_F(DeltaStream, PureDeletesNeedIgnoreDeletes) {
     EXPECT_EQ(e.causeErrorClass(), "DELTA_SOURCE_IGNORE_DELETE");
     EXPECT_NE(std::string(e.what()).find("version 1 (DELETE)"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(run({{"ignoreDeletes", "true"}}), (std::map<int64_t, std::vector<Row>>{{1, rowsOf(5, 6)}}));
+  EXPECT_EQ(run({{"ignoreDeletes", "true"}}),
+            (std::map<int64_t, std::vector<Row>>{{1, rowsOf(5, 6)}}));
 }
 
 TEST_F(DeltaStream, SchemaChangeFailsNamingTheVersion) {
@@ -280,8 +310,14 @@ TEST_F(DeltaStream, SchemaChangeFailsNamingTheVersion) {
                .option("checkpointLocation", path("ckpt"))
                .start();
   q.processAllAvailable();
-  spark.createDataFrame({Row({I(7), S("r7"), I(1)})}, StructType::fromDDL("k BIGINT, v STRING, extra BIGINT"))
-      .write().format("delta").mode("append").option("mergeSchema", "true").save(path("t"));
+  spark
+      .createDataFrame({Row({I(7), S("r7"), I(1)})},
+                       StructType::fromDDL("k BIGINT, v STRING, extra BIGINT"))
+      .write()
+      .format("delta")
+      .mode("append")
+      .option("mergeSchema", "true")
+      .save(path("t"));
   try {
     q.processAllAvailable();
     FAIL() << "the schema change should stop the query";
@@ -311,7 +347,11 @@ TEST_F(DeltaStream, MissingOrReplacedTable) {
   append(0, 1);
   auto df = spark.readStream().format("delta").load(path("t"));
   fs::remove_all(path("t"));
-  auto q = df.writeStream().format("memory").queryName("gone").option("checkpointLocation", path("ckpt")).start();
+  auto q = df.writeStream()
+               .format("memory")
+               .queryName("gone")
+               .option("checkpointLocation", path("ckpt"))
+               .start();
   try {
     q.awaitTermination();
     FAIL();
@@ -351,8 +391,9 @@ TEST_F(DeltaStream, DeltaToDeltaPipeline) {
   append(5, 9);
   EXPECT_TRUE(start().awaitTermination(30000));
   auto rows = sorted(spark.read().format("delta").load(path("out")).collect());
-  EXPECT_EQ(rows, (std::vector<Row>{Row({I(0), S("R0")}), Row({I(2), S("R2")}), Row({I(4), S("R4")}),
-                                    Row({I(6), S("R6")}), Row({I(8), S("R8")})}));
+  EXPECT_EQ(rows,
+            (std::vector<Row>{Row({I(0), S("R0")}), Row({I(2), S("R2")}), Row({I(4), S("R4")}),
+                              Row({I(6), S("R6")}), Row({I(8), S("R8")})}));
   // One commit per batch, one batch per source file.
   EXPECT_TRUE(fs::exists(formats::delta::commitFilePath(path("out"), 2)));
   EXPECT_FALSE(fs::exists(formats::delta::commitFilePath(path("out"), 3)));
@@ -387,10 +428,16 @@ class DeltaCommands : public DeltaStream {
     std::vector<Row> rows;
     for (int k = from; k < to; ++k) rows.push_back(Row({S(k % 2 ? "b" : "a"), I(k)}));
     spark.createDataFrame(rows, StructType::fromDDL("p STRING, k BIGINT"))
-        .write().format("delta").mode("append").partitionBy({"p"}).save(path("t"));
+        .write()
+        .format("delta")
+        .mode("append")
+        .partitionBy({"p"})
+        .save(path("t"));
     std::this_thread::sleep_for(std::chrono::milliseconds(3));
   }
-  std::vector<Row> tableRows() { return sorted(spark.read().format("delta").load(path("t")).collect()); }
+  std::vector<Row> tableRows() {
+    return sorted(spark.read().format("delta").load(path("t")).collect());
+  }
   static std::vector<Row> partitionedRows(int from, int to) {
     std::vector<Row> rows;
     for (int k = from; k < to; ++k) rows.push_back(Row({S(k % 2 ? "b" : "a"), I(k)}));
@@ -409,7 +456,8 @@ TEST_F(DeltaCommands, OptimizeCompactsEachPartitionKeepingTheRows) {
   ASSERT_EQ(delta::loadSnapshot(path("t")).files.size(), 8u);
   // A stream read everything before the compaction.
   std::vector<Row> streamed;
-  for (auto& [id, rows] : run({}, "ckpt")) streamed.insert(streamed.end(), rows.begin(), rows.end());
+  for (auto& [id, rows] : run({}, "ckpt"))
+    streamed.insert(streamed.end(), rows.begin(), rows.end());
   const auto before = tableRows();
   EXPECT_EQ(sorted(streamed), before);
 
@@ -475,7 +523,8 @@ TEST_F(DeltaCommands, OptimizeUnderConcurrentCommits) {
   append(2, 4);
   append(4, 6);
   // An append committed while OPTIMIZE runs: both land.
-  auto result = delta::optimizeTable(path("t"), optimizeOptions("", int64_t{1} << 30, [&] { append(6, 7); }));
+  auto result =
+      delta::optimizeTable(path("t"), optimizeOptions("", int64_t{1} << 30, [&] { append(6, 7); }));
   EXPECT_EQ(result.version, 4);
   EXPECT_EQ(sorted(spark.read().format("delta").load(path("t")).collect()), rowsOf(0, 7));
   EXPECT_EQ(delta::loadSnapshot(path("t")).files.size(), 2u);
@@ -509,12 +558,15 @@ TEST_F(DeltaCommands, VacuumDeletesOnlyUnneededOldFiles) {
   const auto v0 = delta::readCommit(path("t"), 0).adds.at(0).file.path;
   const auto v1 = delta::readCommit(path("t"), 1).adds.at(0).file.path;
   const auto live = delta::loadSnapshot(path("t")).files.at(0).path;
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   const int64_t tenDaysAgo = now - 10 * 86400;
   for (const auto& f : {v0, v1, live}) setModificationTime(path("t/" + f), tenDaysAgo);
   fs::create_directories(path("t/old=1"));
   fs::create_directories(path("t/_tmp"));
-  for (const auto& f : {"stray.parquet", "old=1/stray2.parquet", "fresh.parquet", "_tmp/x.parquet", ".hidden.parquet"}) {
+  for (const auto& f : {"stray.parquet", "old=1/stray2.parquet", "fresh.parquet", "_tmp/x.parquet",
+                        ".hidden.parquet"}) {
     std::ofstream(path("t/") + f) << "x";
     if (std::string(f) != "fresh.parquet") setModificationTime(path("t/") + f, tenDaysAgo);
   }
@@ -532,7 +584,8 @@ TEST_F(DeltaCommands, VacuumDeletesOnlyUnneededOldFiles) {
   // Eight days later the removes have expired too.
   const int64_t later = (now + 8 * 86400) * 1000;
   result = delta::vacuumTable(path("t"), vacuumOptions(true, std::nullopt, later));
-  std::vector<std::string> want = {v0, v1, "fresh.parquet", "old=1/stray2.parquet", "stray.parquet"};
+  std::vector<std::string> want = {v0, v1, "fresh.parquet", "old=1/stray2.parquet",
+                                   "stray.parquet"};
   std::sort(want.begin(), want.end());
   EXPECT_EQ(result.files, want);
   result = delta::vacuumTable(path("t"), vacuumOptions(false, 168, later));
@@ -546,12 +599,14 @@ TEST_F(DeltaCommands, VacuumDeletesOnlyUnneededOldFiles) {
   // Logged as Delta logs it, and the history shows it.
   std::vector<std::string> operations;
   for (const auto& e : delta::tableHistory(path("t"))) operations.push_back(e.operation);
-  EXPECT_EQ(operations, (std::vector<std::string>{"VACUUM END", "VACUUM START", "WRITE", "WRITE", "WRITE"}));
+  EXPECT_EQ(operations,
+            (std::vector<std::string>{"VACUUM END", "VACUUM START", "WRITE", "WRITE", "WRITE"}));
   const auto start = delta::tableHistory(path("t"), 2).back();
   EXPECT_EQ(start.operationMetrics["numFilesToDelete"], "5");
   EXPECT_EQ(start.operationParameters["specifiedRetentionMillis"], 168 * 3600 * 1000);
   // A stream over the table passes the VACUUM commits.
-  for (const auto& [id, rows] : run({{"startingVersion", "3"}}, "vacuum-stream")) EXPECT_TRUE(rows.empty()) << id;
+  for (const auto& [id, rows] : run({{"startingVersion", "3"}}, "vacuum-stream"))
+    EXPECT_TRUE(rows.empty()) << id;
 }
 
 TEST_F(DeltaCommands, HistoryAndDescribe) {
@@ -585,9 +640,13 @@ TEST_F(DeltaCommands, HistoryAndDescribe) {
   EXPECT_EQ(detail.partitionColumns, std::vector<std::string>{"p"});
   const std::string shown = delta::formatDetail(detail);
   EXPECT_NE(shown.find("partitionColumns:  [p]\n"), std::string::npos) << shown;
-  EXPECT_NE(shown.find("protocol:          minReaderVersion 1, minWriterVersion 2\n"), std::string::npos) << shown;
-  EXPECT_NE(shown.find("schema:\nroot\n |-- p: string (nullable = true)\n |-- k: long (nullable = true)\n"),
+  EXPECT_NE(shown.find("protocol:          minReaderVersion 1, minWriterVersion 2\n"),
             std::string::npos)
+      << shown;
+  EXPECT_NE(
+      shown.find(
+          "schema:\nroot\n |-- p: string (nullable = true)\n |-- k: long (nullable = true)\n"),
+      std::string::npos)
       << shown;
 }
 
@@ -596,11 +655,14 @@ TEST_F(DeltaCommands, TablesWithFeaturesTheCommandsDoNotHandleAreRefused) {
   append(1, 2);
   ASSERT_TRUE(delta::writeCommitFile(
       path("t"), 2,
-      R"({"protocol":{"minReaderVersion":1,"minWriterVersion":7,"writerFeatures":["domainMetadata","rowTracking"]}})" "\n"));
+      R"({"protocol":{"minReaderVersion":1,"minWriterVersion":7,"writerFeatures":["domainMetadata","rowTracking"]}})"
+      "\n"));
   for (int i = 0; i < 2; ++i) {
     try {
-      if (i == 0) delta::optimizeTable(path("t"), {});
-      else delta::vacuumTable(path("t"), vacuumOptions(false));
+      if (i == 0)
+        delta::optimizeTable(path("t"), {});
+      else
+        delta::vacuumTable(path("t"), vacuumOptions(false));
       FAIL();
     } catch (const UnsupportedOperationError& e) {
       EXPECT_EQ(e.errorClass(), "DELTA_UNSUPPORTED_FEATURES");

@@ -50,25 +50,29 @@ int64_t parseByteSize(const std::string& text) {
   size_t digits = 0;
   while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
   const std::string unit = s.substr(digits);
-  static const std::map<std::string, int64_t> kUnits = {{"", 1},          {"b", 1},          {"k", 1LL << 10},
-                                                        {"kb", 1LL << 10}, {"m", 1LL << 20}, {"mb", 1LL << 20},
-                                                        {"g", 1LL << 30}, {"gb", 1LL << 30}, {"t", 1LL << 40},
-                                                        {"tb", 1LL << 40}};
+  static const std::map<std::string, int64_t> kUnits = {
+      {"", 1},           {"b", 1},         {"k", 1LL << 10},  {"kb", 1LL << 10}, {"m", 1LL << 20},
+      {"mb", 1LL << 20}, {"g", 1LL << 30}, {"gb", 1LL << 30}, {"t", 1LL << 40},  {"tb", 1LL << 40}};
   auto it = kUnits.find(unit);
   int64_t n = 0;
-  if (digits > 0 && digits <= 15 && it != kUnits.end()) n = std::stoll(s.substr(0, digits)) * it->second;
+  if (digits > 0 && digits <= 15 && it != kUnits.end())
+    n = std::stoll(s.substr(0, digits)) * it->second;
   if (n <= 0) {
-    throw InvalidInputError("INVALID_PARAMETER_VALUE", "Invalid value '" + text + "' for option 'maxBytesPerTrigger': "
-                                                       "must be a positive size such as 1048576, 512m or 1g.");
+    throw InvalidInputError("INVALID_PARAMETER_VALUE",
+                            "Invalid value '" + text +
+                                "' for option 'maxBytesPerTrigger': "
+                                "must be a positive size such as 1048576, 512m or 1g.");
   }
   return n;
 }
 
 class DeltaStreamSource : public connector::Source {
  public:
-  DeltaStreamSource(DeltaSourceOptions options, std::shared_ptr<const delta::Snapshot> table, std::string description,
-                    const connector::SourceContext& context)
-      : options_(std::move(options)), table_(std::move(table)), description_(std::move(description)),
+  DeltaStreamSource(DeltaSourceOptions options, std::shared_ptr<const delta::Snapshot> table,
+                    std::string description, const connector::SourceContext& context)
+      : options_(std::move(options)),
+        table_(std::move(table)),
+        description_(std::move(description)),
         context_(context) {}
 
   std::string describe() const override { return description_; }
@@ -86,7 +90,9 @@ class DeltaStreamSource : public connector::Source {
     const Position end = walk(from, cap, [&](const delta::AddFile& f) {
       if (limited && files >= options_.maxFilesPerTrigger) return false;
       // A soft limit: the file that crosses it is still read, and a batch always has one file.
-      if (limited && options_.maxBytesPerTrigger > 0 && files > 0 && bytes >= options_.maxBytesPerTrigger) return false;
+      if (limited && options_.maxBytesPerTrigger > 0 && files > 0 &&
+          bytes >= options_.maxBytesPerTrigger)
+        return false;
       ++files;
       bytes += f.size;
       return true;
@@ -114,12 +120,14 @@ class DeltaStreamSource : public connector::Source {
             {"numFilesOutstanding", std::to_string(outstandingFiles_)}};
   }
 
-  plan::Partitions getBatch(const std::optional<connector::Offset>& start, const connector::Offset& end) override {
+  plan::Partitions getBatch(const std::optional<connector::Offset>& start,
+                            const connector::Offset& end) override {
     const Position to = parse(end);
     const Position from = start ? parse(*start) : initialPosition(to.version);
     auto batch = std::make_shared<delta::Snapshot>(*table_);
     batch->version = to.version;
-    walk(from, to.version, [&](const delta::AddFile&) { return true; }, &to, &batch->files);
+    walk(
+        from, to.version, [&](const delta::AddFile&) { return true; }, &to, &batch->files);
     if (batch->files.empty()) return {};
     return delta::makeDeltaScan(batch)->read();
   }
@@ -179,14 +187,21 @@ class DeltaStreamSource : public connector::Source {
     if (!fs.exists(file)) {
       Position p;
       switch (options_.start) {
-        case DeltaSourceOptions::Start::kSnapshot: p = {cap, -1, true}; break;
-        case DeltaSourceOptions::Start::kLatest: p = {delta::latestVersion(options_.path) + 1, -1, false}; break;
+        case DeltaSourceOptions::Start::kSnapshot:
+          p = {cap, -1, true};
+          break;
+        case DeltaSourceOptions::Start::kLatest:
+          p = {delta::latestVersion(options_.path) + 1, -1, false};
+          break;
         case DeltaSourceOptions::Start::kVersion: {
           const int64_t latest = delta::latestVersion(options_.path);
           if (options_.startingVersion > latest) {
             throw AnalysisError("DELTA_VERSION_NOT_FOUND",
-                                "startingVersion " + std::to_string(options_.startingVersion) + " is past the latest "
-                                "version " + std::to_string(latest) + " of the Delta table " + options_.path +
+                                "startingVersion " + std::to_string(options_.startingVersion) +
+                                    " is past the latest "
+                                    "version " +
+                                    std::to_string(latest) + " of the Delta table " +
+                                    options_.path +
                                     ". Use a version from the table's history, or \"latest\".");
           }
           p = {options_.startingVersion, -1, false};
@@ -207,9 +222,10 @@ class DeltaStreamSource : public connector::Source {
     }
     const std::string text = fs.read(file);
     if (text.rfind("v1\n", 0) != 0) {
-      throw CorruptionError("CHECKPOINT_CORRUPT", "The Delta source's start file " + file +
-                                                      " is corrupt or of a newer version. Restore it, or use a new "
-                                                      "checkpointLocation.");
+      throw CorruptionError("CHECKPOINT_CORRUPT",
+                            "The Delta source's start file " + file +
+                                " is corrupt or of a newer version. Restore it, or use a new "
+                                "checkpointLocation.");
     }
     initial_ = parse(text.substr(3));
     return *initial_;
@@ -220,9 +236,10 @@ class DeltaStreamSource : public connector::Source {
     if (snapshotVersion_ != version) {
       auto snapshot = delta::loadSnapshot(options_.path, version);
       snapshotFiles_ = std::move(snapshot.files);
-      std::stable_sort(snapshotFiles_.begin(), snapshotFiles_.end(), [](const auto& a, const auto& b) {
-        return std::tie(a.modificationTime, a.path) < std::tie(b.modificationTime, b.path);
-      });
+      std::stable_sort(
+          snapshotFiles_.begin(), snapshotFiles_.end(), [](const auto& a, const auto& b) {
+            return std::tie(a.modificationTime, a.path) < std::tie(b.modificationTime, b.path);
+          });
       snapshotVersion_ = version;
     }
     return snapshotFiles_;
@@ -241,10 +258,13 @@ class DeltaStreamSource : public connector::Source {
       if (schema->sql() != table_->schema->sql()) {
         throw UnsupportedOperationError(
             "DELTA_SCHEMA_CHANGED_WITH_VERSION",
-            "The schema of the Delta table " + options_.path + " changed in version " + std::to_string(version) +
-                " from " + table_->schema->sql() + " to " + schema->sql() + ", which the streaming query read "
+            "The schema of the Delta table " + options_.path + " changed in version " +
+                std::to_string(version) + " from " + table_->schema->sql() + " to " +
+                schema->sql() +
+                ", which the streaming query read "
                 "with the first. Restart the query to read with the new schema (from version " +
-                std::to_string(version) + " on, with startingVersion and a new checkpoint if the old one cannot "
+                std::to_string(version) +
+                " on, with startingVersion and a new checkpoint if the old one cannot "
                 "go on).");
       }
     }
@@ -252,28 +272,34 @@ class DeltaStreamSource : public connector::Source {
     for (const auto& a : c.adds) {
       if (a.dataChange) adds.push_back(a);
     }
-    const bool removesData = std::any_of(c.removes.begin(), c.removes.end(), [](const auto& r) { return r.dataChange; });
+    const bool removesData =
+        std::any_of(c.removes.begin(), c.removes.end(), [](const auto& r) { return r.dataChange; });
     if (removesData && !options_.skipChangeCommits) {
       if (adds.empty() && (options_.ignoreDeletes || options_.ignoreChanges)) {
         adds.clear();
       } else if (!options_.ignoreChanges) {
         const std::string operation =
-            c.commitInfo && c.commitInfo->contains("operation") && (*c.commitInfo)["operation"].is_string()
+            c.commitInfo && c.commitInfo->contains("operation") &&
+                    (*c.commitInfo)["operation"].is_string()
                 ? " (" + (*c.commitInfo)["operation"].get<std::string>() + ")"
                 : "";
         if (adds.empty()) {
           throw UnsupportedOperationError(
               "DELTA_SOURCE_IGNORE_DELETE",
-              "Detected deleted data in version " + std::to_string(version) + operation + " of the Delta table " +
-                  options_.path + ", which a stream of appends cannot follow. To skip commits that delete or "
-                  "rewrite data, set the option skipChangeCommits to true (or ignoreDeletes for commits that only "
+              "Detected deleted data in version " + std::to_string(version) + operation +
+                  " of the Delta table " + options_.path +
+                  ", which a stream of appends cannot follow. To skip commits that delete or "
+                  "rewrite data, set the option skipChangeCommits to true (or ignoreDeletes for "
+                  "commits that only "
                   "delete whole files).");
         }
         throw UnsupportedOperationError(
             "DELTA_SOURCE_TABLE_IGNORE_CHANGES",
-            "Detected a data update (an update, delete, merge or overwrite) in version " + std::to_string(version) +
-                operation + " of the Delta table " + options_.path + ", which a stream of appends cannot follow. "
-                "To skip such commits, set the option skipChangeCommits to true; to read the table as it is now, "
+            "Detected a data update (an update, delete, merge or overwrite) in version " +
+                std::to_string(version) + operation + " of the Delta table " + options_.path +
+                ", which a stream of appends cannot follow. "
+                "To skip such commits, set the option skipChangeCommits to true; to read the table "
+                "as it is now, "
                 "restart the query with a new checkpoint.");
       }
     } else if (removesData) {
@@ -294,23 +320,29 @@ class DeltaStreamSource : public connector::Source {
 
   Position parse(const connector::Offset& offset) const {
     auto j = nlohmann::json::parse(offset, nullptr, false);
-    if (!j.is_object() || !j.contains("reservoirVersion") || !j["reservoirVersion"].is_number_integer() ||
-        !j.contains("index") || !j["index"].is_number_integer() || !j.contains("sourceVersion") ||
+    if (!j.is_object() || !j.contains("reservoirVersion") ||
+        !j["reservoirVersion"].is_number_integer() || !j.contains("index") ||
+        !j["index"].is_number_integer() || !j.contains("sourceVersion") ||
         !j["sourceVersion"].is_number_integer()) {
-      throw CorruptionError("CHECKPOINT_CORRUPT", "A Delta source offset must be {\"sourceVersion\":1,\"reservoirId\":"
-                                                  "..,\"reservoirVersion\":V,\"index\":I,\"isStartingVersion\":b}, but "
-                                                  "the checkpoint holds " + offset + ". Use a new checkpointLocation.");
+      throw CorruptionError("CHECKPOINT_CORRUPT",
+                            "A Delta source offset must be {\"sourceVersion\":1,\"reservoirId\":"
+                            "..,\"reservoirVersion\":V,\"index\":I,\"isStartingVersion\":b}, but "
+                            "the checkpoint holds " +
+                                offset + ". Use a new checkpointLocation.");
     }
     if (j["sourceVersion"].get<int64_t>() != 1) {
-      throw CorruptionError("CHECKPOINT_UNSUPPORTED_VERSION",
-                            "The Delta source offset " + offset + " has sourceVersion " + j["sourceVersion"].dump() +
-                                "; this Weir reads version 1. Upgrade Weir, or use a new checkpointLocation.");
+      throw CorruptionError(
+          "CHECKPOINT_UNSUPPORTED_VERSION",
+          "The Delta source offset " + offset + " has sourceVersion " + j["sourceVersion"].dump() +
+              "; this Weir reads version 1. Upgrade Weir, or use a new checkpointLocation.");
     }
     const std::string id = j.value("reservoirId", std::string());
     if (id != table_->tableId) {
       throw AnalysisError("DIFFERENT_DELTA_TABLE_READ_BY_STREAMING_SOURCE",
-                          "The streaming query was reading the Delta table with id " + id + ", but the table at " +
-                              options_.path + " now has id " + table_->tableId + " (deleted and created again?). "
+                          "The streaming query was reading the Delta table with id " + id +
+                              ", but the table at " + options_.path + " now has id " +
+                              table_->tableId +
+                              " (deleted and created again?). "
                               "Use a new checkpointLocation to read the new table from its start.");
     }
     Position p;
@@ -321,7 +353,8 @@ class DeltaStreamSource : public connector::Source {
   }
 
   DeltaSourceOptions options_;
-  std::shared_ptr<const delta::Snapshot> table_;  // the table when the query was defined, without its files
+  std::shared_ptr<const delta::Snapshot>
+      table_;  // the table when the query was defined, without its files
   std::string description_;
   connector::SourceContext context_;
   std::optional<int64_t> cap_;  // Trigger.AvailableNow: the last version to read
@@ -339,7 +372,8 @@ class DeltaStreamInput : public connector::SourceProvider {
       : options_(std::move(options)), table_(std::move(table)) {}
   types::DataTypePtr schema() const override { return table_->schema; }
   std::string describe() const override { return "DeltaSource[file:" + options_.path + "]"; }
-  std::unique_ptr<connector::Source> createSource(const connector::SourceContext& context) const override {
+  std::unique_ptr<connector::Source> createSource(
+      const connector::SourceContext& context) const override {
     return std::make_unique<DeltaStreamSource>(options_, table_, describe(), context);
   }
 
@@ -352,17 +386,17 @@ bool boolOption(const std::string& key, const std::string& value) {
   const std::string v = base::asciiLower(value);
   if (v == "true") return true;
   if (v == "false") return false;
-  throw InvalidInputError("INVALID_PARAMETER_VALUE", "Invalid value '" + value + "' for option '" + key +
-                                                         "': must be true or false.");
+  throw InvalidInputError("INVALID_PARAMETER_VALUE", "Invalid value '" + value + "' for option '" +
+                                                         key + "': must be true or false.");
 }
 
 }  // namespace
 
-std::shared_ptr<const connector::SourceProvider> makeDeltaStreamSource(const std::string& path,
-                                                                       types::DataTypePtr userSchema,
-                                                                       const plan::Options& options) {
+std::shared_ptr<const connector::SourceProvider> makeDeltaStreamSource(
+    const std::string& path, types::DataTypePtr userSchema, const plan::Options& options) {
   if (path.empty()) {
-    throw InvalidInputError("INVALID_PARAMETER_VALUE", "The Delta source needs the table's path: load(\"/table\").");
+    throw InvalidInputError("INVALID_PARAMETER_VALUE",
+                            "The Delta source needs the table's path: load(\"/table\").");
   }
   DeltaSourceOptions o;
   o.path = std::filesystem::absolute(path).lexically_normal().string();
@@ -376,8 +410,10 @@ std::shared_ptr<const connector::SourceProvider> makeDeltaStreamSource(const std
       } catch (const std::exception&) {
       }
       if (n <= 0) {
-        throw InvalidInputError("INVALID_PARAMETER_VALUE",
-                                "Invalid value '" + v + "' for option 'maxFilesPerTrigger': must be a positive integer.");
+        throw InvalidInputError(
+            "INVALID_PARAMETER_VALUE",
+            "Invalid value '" + v +
+                "' for option 'maxFilesPerTrigger': must be a positive integer.");
       }
       o.maxFilesPerTrigger = n;
     } else if (k == "maxbytespertrigger") {
@@ -395,8 +431,10 @@ std::shared_ptr<const connector::SourceProvider> makeDeltaStreamSource(const std
         } catch (const std::exception&) {
         }
         if (n < 0) {
-          throw InvalidInputError("INVALID_PARAMETER_VALUE", "Invalid value '" + v + "' for option 'startingVersion': "
-                                                             "must be a table version (0, 1, ...) or \"latest\".");
+          throw InvalidInputError("INVALID_PARAMETER_VALUE",
+                                  "Invalid value '" + v +
+                                      "' for option 'startingVersion': "
+                                      "must be a table version (0, 1, ...) or \"latest\".");
         }
         o.start = DeltaSourceOptions::Start::kVersion;
         o.startingVersion = n;
@@ -405,9 +443,11 @@ std::shared_ptr<const connector::SourceProvider> makeDeltaStreamSource(const std
       timestamp = true;
       auto micros = base::parseTimestamp(v);
       if (!micros) {
-        throw InvalidInputError("INVALID_PARAMETER_VALUE", "Invalid value '" + v + "' for option 'startingTimestamp': "
-                                                           "must be a timestamp such as 2025-01-01 or "
-                                                           "2025-01-01T10:00:00Z.");
+        throw InvalidInputError("INVALID_PARAMETER_VALUE",
+                                "Invalid value '" + v +
+                                    "' for option 'startingTimestamp': "
+                                    "must be a timestamp such as 2025-01-01 or "
+                                    "2025-01-01T10:00:00Z.");
       }
       o.start = DeltaSourceOptions::Start::kTimestamp;
       o.startingTimestampMs = *micros / 1000;
@@ -421,18 +461,21 @@ std::shared_ptr<const connector::SourceProvider> makeDeltaStreamSource(const std
     }
   }
   if (version && timestamp) {
-    throw InvalidInputError("DELTA_STARTING_VERSION_AND_TIMESTAMP_BOTH_SET",
-                            "Set either startingVersion or startingTimestamp for the Delta source, not both.");
+    throw InvalidInputError(
+        "DELTA_STARTING_VERSION_AND_TIMESTAMP_BOTH_SET",
+        "Set either startingVersion or startingTimestamp for the Delta source, not both.");
   }
   auto snapshot = delta::loadSnapshot(o.path);
   if (userSchema && userSchema->sql() != snapshot.schema->sql()) {
     throw AnalysisError("DELTA_SCHEMA_MISMATCH",
-                        "The schema given to readStream " + userSchema->sql() + " differs from the Delta table's " +
-                            snapshot.schema->sql() + ". Leave .schema(...) out: the Delta source reads the table's.");
+                        "The schema given to readStream " + userSchema->sql() +
+                            " differs from the Delta table's " + snapshot.schema->sql() +
+                            ". Leave .schema(...) out: the Delta source reads the table's.");
   }
   snapshot.files.clear();
   snapshot.files.shrink_to_fit();
-  return std::make_shared<DeltaStreamInput>(o, std::make_shared<const delta::Snapshot>(std::move(snapshot)));
+  return std::make_shared<DeltaStreamInput>(
+      o, std::make_shared<const delta::Snapshot>(std::move(snapshot)));
 }
 
 }  // namespace weir::connectors

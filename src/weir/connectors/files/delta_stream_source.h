@@ -12,12 +12,11 @@
 namespace weir::connectors {
 
 /// The plan leaf of readStream().format("delta").load(table). Options: startingVersion (a version
-/// or "latest"), startingTimestamp, maxFilesPerTrigger (1000), maxBytesPerTrigger, skipChangeCommits,
-/// ignoreDeletes, ignoreChanges. The schema is the table's when the query is defined. Throws
-/// AnalysisError DELTA_MISSING_DELTA_TABLE when the path holds no Delta table and
+/// or "latest"), startingTimestamp, maxFilesPerTrigger (1000), maxBytesPerTrigger,
+/// skipChangeCommits, ignoreDeletes, ignoreChanges. The schema is the table's when the query is
+/// defined. Throws AnalysisError DELTA_MISSING_DELTA_TABLE when the path holds no Delta table and
 /// InvalidInputError on bad options.
-std::shared_ptr<const connector::SourceProvider> makeDeltaStreamSource(const std::string& path,
-                                                                       types::DataTypePtr userSchema,
-                                                                       const plan::Options& options);
+std::shared_ptr<const connector::SourceProvider> makeDeltaStreamSource(
+    const std::string& path, types::DataTypePtr userSchema, const plan::Options& options);
 
 }  // namespace weir::connectors

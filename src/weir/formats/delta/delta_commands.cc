@@ -31,16 +31,19 @@ int64_t commitInfoOnly(const std::string& tablePath, int64_t after, const ordere
   for (int64_t version = after + 1;; ++version) {
     if (writeCommitFile(tablePath, version, line)) return version;
     if (version > after + 1000) {
-      throw IoError("DELTA_COMMIT_FAILED", "Could not commit to the Delta table " + tablePath +
-                                               ": a thousand versions were taken by other writers meanwhile. Retry.");
+      throw IoError("DELTA_COMMIT_FAILED",
+                    "Could not commit to the Delta table " + tablePath +
+                        ": a thousand versions were taken by other writers meanwhile. Retry.");
     }
   }
 }
 
 // A path from the log relative to the table root ("" when it lies outside the table).
 std::string relativeToTable(const std::string& tableRoot, std::string path) {
-  if (path.rfind("file://", 0) == 0) path = path.substr(7);
-  else if (path.rfind("file:", 0) == 0) path = path.substr(5);
+  if (path.rfind("file://", 0) == 0)
+    path = path.substr(7);
+  else if (path.rfind("file:", 0) == 0)
+    path = path.substr(5);
   if (path.empty() || path[0] != '/') return fs::path(path).lexically_normal().string();
   const std::string prefix = tableRoot + "/";
   if (path.rfind(prefix, 0) != 0) return "";
@@ -54,7 +57,9 @@ std::string absoluteTable(const std::string& tablePath) {
 }
 
 // Hidden names, which vacuum leaves alone: '.' or '_' first, unless a partition directory.
-bool hidden(const std::string& name) { return (name[0] == '.' || name[0] == '_') && name.find('=') == std::string::npos; }
+bool hidden(const std::string& name) {
+  return (name[0] == '.' || name[0] == '_') && name.find('=') == std::string::npos;
+}
 
 std::string renderMap(const std::map<std::string, std::string>& m) {
   std::string out = "{";
@@ -72,13 +77,15 @@ std::string renderList(const std::vector<std::string>& v) {
 // could tell apart, and a rewrite would have to carry vectors, physical column names, row ids or
 // in-commit timestamps. Tables using those are refused rather than damaged.
 void checkCommandSupported(const Snapshot& s, const std::string& command) {
-  static const std::vector<std::string> kUnsupported = {"deletionVectors", "columnMapping", "rowTracking",
-                                                        "inCommitTimestamp", "v2Checkpoint", "clustering",
-                                                        "icebergCompatV1", "icebergCompatV2"};
+  static const std::vector<std::string> kUnsupported = {
+      "deletionVectors", "columnMapping", "rowTracking",     "inCommitTimestamp",
+      "v2Checkpoint",    "clustering",    "icebergCompatV1", "icebergCompatV2"};
   std::vector<std::string> found;
   for (const auto& f : kUnsupported) {
-    const bool reader = std::find(s.readerFeatures.begin(), s.readerFeatures.end(), f) != s.readerFeatures.end();
-    const bool writer = std::find(s.writerFeatures.begin(), s.writerFeatures.end(), f) != s.writerFeatures.end();
+    const bool reader =
+        std::find(s.readerFeatures.begin(), s.readerFeatures.end(), f) != s.readerFeatures.end();
+    const bool writer =
+        std::find(s.writerFeatures.begin(), s.writerFeatures.end(), f) != s.writerFeatures.end();
     if (reader || writer) found.push_back(f);
   }
   auto mode = s.configuration.find("delta.columnMapping.mode");
@@ -88,8 +95,9 @@ void checkCommandSupported(const Snapshot& s, const std::string& command) {
   }
   if (!found.empty()) {
     throw UnsupportedOperationError("DELTA_UNSUPPORTED_FEATURES",
-                                    command + " of the Delta table " + s.tablePath + " is not supported: it uses " +
-                                        renderList(found) + ", which Weir's " + command + " does not handle yet. Run " +
+                                    command + " of the Delta table " + s.tablePath +
+                                        " is not supported: it uses " + renderList(found) +
+                                        ", which Weir's " + command + " does not handle yet. Run " +
                                         command + " with another Delta engine.");
   }
 }
@@ -101,22 +109,26 @@ void checkCommandSupported(const Snapshot& s, const std::string& command) {
 std::vector<HistoryEntry> tableHistory(const std::string& tablePath, size_t limit) {
   auto versions = listCommitVersions(tablePath);
   std::vector<HistoryEntry> out;
-  for (auto it = versions.rbegin(); it != versions.rend() && (limit == 0 || out.size() < limit); ++it) {
+  for (auto it = versions.rbegin(); it != versions.rend() && (limit == 0 || out.size() < limit);
+       ++it) {
     const Commit c = readCommit(tablePath, *it);
     HistoryEntry e;
     e.version = c.version;
     e.timestampMs = c.timestampMs;
     if (c.commitInfo) {
       const auto& info = *c.commitInfo;
-      if (info.contains("operation") && info["operation"].is_string()) e.operation = info["operation"];
+      if (info.contains("operation") && info["operation"].is_string())
+        e.operation = info["operation"];
       if (info.contains("operationParameters") && info["operationParameters"].is_object()) {
         e.operationParameters = info["operationParameters"];
       }
       if (info.contains("operationMetrics") && info["operationMetrics"].is_object()) {
         e.operationMetrics = info["operationMetrics"];
       }
-      if (info.contains("readVersion") && info["readVersion"].is_number_integer()) e.readVersion = info["readVersion"].get<int64_t>();
-      if (info.contains("engineInfo") && info["engineInfo"].is_string()) e.engineInfo = info["engineInfo"];
+      if (info.contains("readVersion") && info["readVersion"].is_number_integer())
+        e.readVersion = info["readVersion"].get<int64_t>();
+      if (info.contains("engineInfo") && info["engineInfo"].is_string())
+        e.engineInfo = info["engineInfo"];
     }
     out.push_back(std::move(e));
   }
@@ -124,10 +136,12 @@ std::vector<HistoryEntry> tableHistory(const std::string& tablePath, size_t limi
 }
 
 std::string formatHistory(const std::vector<HistoryEntry>& history) {
-  std::vector<std::vector<std::string>> rows = {{"version", "timestamp", "operation", "operationParameters", "operationMetrics"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"version", "timestamp", "operation", "operationParameters", "operationMetrics"}};
   for (const auto& e : history) {
-    rows.push_back({std::to_string(e.version), timestampText(e.timestampMs), e.operation.empty() ? "-" : e.operation,
-                    e.operationParameters.dump(), e.operationMetrics.dump()});
+    rows.push_back({std::to_string(e.version), timestampText(e.timestampMs),
+                    e.operation.empty() ? "-" : e.operation, e.operationParameters.dump(),
+                    e.operationMetrics.dump()});
   }
   std::vector<size_t> widths(rows[0].size(), 0);
   for (const auto& r : rows) {
@@ -155,7 +169,8 @@ TableDetail describeTable(const std::string& tablePath) {
   auto meta = nlohmann::json::parse(s.metaDataJson, nullptr, false);
   if (meta.is_object()) {
     if (meta.contains("name") && meta["name"].is_string()) d.name = meta["name"];
-    if (meta.contains("description") && meta["description"].is_string()) d.description = meta["description"];
+    if (meta.contains("description") && meta["description"].is_string())
+      d.description = meta["description"];
   }
   d.createdTimeMs = s.createdTime;
   d.version = s.version;
@@ -188,8 +203,8 @@ std::string formatDetail(const TableDetail& d) {
   line("createdAt", timestampText(d.createdTimeMs));
   if (d.lastModifiedMs > 0) line("lastModified", timestampText(d.lastModifiedMs));
   line("version", std::to_string(d.version));
-  std::string protocol = "minReaderVersion " + std::to_string(d.minReaderVersion) + ", minWriterVersion " +
-                         std::to_string(d.minWriterVersion);
+  std::string protocol = "minReaderVersion " + std::to_string(d.minReaderVersion) +
+                         ", minWriterVersion " + std::to_string(d.minWriterVersion);
   if (!d.readerFeatures.empty()) protocol += ", readerFeatures " + renderList(d.readerFeatures);
   if (!d.writerFeatures.empty()) protocol += ", writerFeatures " + renderList(d.writerFeatures);
   line("protocol", protocol);
@@ -212,20 +227,26 @@ VacuumResult vacuumTable(const std::string& tablePath, const VacuumOptions& opti
   int64_t tableRetentionMs = 7LL * 24 * 3600 * 1000;
   auto configured = s.configuration.find("delta.deletedFileRetentionDuration");
   if (configured != s.configuration.end()) {
-    tableRetentionMs = base::parseDurationMicros(configured->second, "delta.deletedFileRetentionDuration") / 1000;
+    tableRetentionMs =
+        base::parseDurationMicros(configured->second, "delta.deletedFileRetentionDuration") / 1000;
   }
   if (options.retainHours && (*options.retainHours < 0 || !std::isfinite(*options.retainHours))) {
-    throw InvalidInputError("INVALID_PARAMETER_VALUE", "The retention of VACUUM must be a number of hours >= 0.");
+    throw InvalidInputError("INVALID_PARAMETER_VALUE",
+                            "The retention of VACUUM must be a number of hours >= 0.");
   }
   const int64_t retainMs =
-      options.retainHours ? static_cast<int64_t>(std::llround(*options.retainHours * 3600 * 1000)) : tableRetentionMs;
+      options.retainHours ? static_cast<int64_t>(std::llround(*options.retainHours * 3600 * 1000))
+                          : tableRetentionMs;
   if (retainMs < tableRetentionMs && !options.force) {
     throw InvalidInputError(
         "DELTA_VACUUM_RETENTION_PERIOD_TOO_SHORT",
-        "VACUUM with a retention of " + base::formatDurationMicros(retainMs * 1000) + " is below the table's " +
-            base::formatDurationMicros(tableRetentionMs * 1000) + " (delta.deletedFileRetentionDuration): it could "
-            "delete files that running readers, streams or time travel still need. Keep the retention, or force it "
-            "(weir delta vacuum --force; Delta's retentionDurationCheck off) if nothing reads older versions.");
+        "VACUUM with a retention of " + base::formatDurationMicros(retainMs * 1000) +
+            " is below the table's " + base::formatDurationMicros(tableRetentionMs * 1000) +
+            " (delta.deletedFileRetentionDuration): it could "
+            "delete files that running readers, streams or time travel still need. Keep the "
+            "retention, or force it "
+            "(weir delta vacuum --force; Delta's retentionDurationCheck off) if nothing reads "
+            "older versions.");
   }
   const int64_t now = options.nowMs ? *options.nowMs : base::systemClock()->nowMs();
   const int64_t cutoff = now - retainMs;
@@ -242,7 +263,8 @@ VacuumResult vacuumTable(const std::string& tablePath, const VacuumOptions& opti
   result.retainHours = static_cast<double>(retainMs) / 3600000.0;
   auto fsys = io::localFileSystem();
   std::vector<fs::path> directories;
-  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
+  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
+       ++it) {
     const std::string name = it->path().filename().string();
     if (hidden(name)) {
       if (it->is_directory()) it.disable_recursion_pending();
@@ -306,15 +328,16 @@ VacuumResult vacuumTable(const std::string& tablePath, const VacuumOptions& opti
 namespace {
 
 // `col = value [AND ...]` over partition columns, as (column, value) pairs.
-std::vector<std::pair<std::string, std::string>> parsePartitionFilter(const std::string& where,
-                                                                      const std::vector<std::string>& partitions) {
+std::vector<std::pair<std::string, std::string>> parsePartitionFilter(
+    const std::string& where, const std::vector<std::string>& partitions) {
   std::vector<std::pair<std::string, std::string>> out;
   if (where.find_first_not_of(" \t") == std::string::npos) return out;
   const std::string lower = base::asciiLower(where);
   size_t start = 0;
   while (start <= where.size()) {
     size_t at = lower.find(" and ", start);
-    const std::string term = where.substr(start, at == std::string::npos ? std::string::npos : at - start);
+    const std::string term =
+        where.substr(start, at == std::string::npos ? std::string::npos : at - start);
     start = at == std::string::npos ? where.size() + 1 : at + 5;
     auto eq = term.find('=');
     auto trim = [](std::string t) {
@@ -323,17 +346,20 @@ std::vector<std::pair<std::string, std::string>> parsePartitionFilter(const std:
       return t;
     };
     if (eq == std::string::npos) {
-      throw InvalidInputError("DELTA_OPTIMIZE_INVALID_FILTER",
-                              "OPTIMIZE's filter takes `column = value` terms joined by AND, got '" + term + "'.");
+      throw InvalidInputError(
+          "DELTA_OPTIMIZE_INVALID_FILTER",
+          "OPTIMIZE's filter takes `column = value` terms joined by AND, got '" + term + "'.");
     }
     std::string column = trim(term.substr(0, eq)), value = trim(term.substr(eq + 1));
-    if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"') && value.back() == value.front()) {
+    if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"') &&
+        value.back() == value.front()) {
       value = value.substr(1, value.size() - 2);
     }
     if (std::find(partitions.begin(), partitions.end(), column) == partitions.end()) {
-      throw InvalidInputError("DELTA_OPTIMIZE_NON_PARTITION_FILTER",
-                              "OPTIMIZE can only filter on partition columns " + renderList(partitions) + "; `" + column +
-                                  "` is not one. Leave the filter out, or filter on a partition column.");
+      throw InvalidInputError(
+          "DELTA_OPTIMIZE_NON_PARTITION_FILTER",
+          "OPTIMIZE can only filter on partition columns " + renderList(partitions) + "; `" +
+              column + "` is not one. Leave the filter out, or filter on a partition column.");
     }
     out.emplace_back(column, value);
   }
@@ -344,7 +370,8 @@ std::vector<std::pair<std::string, std::string>> parsePartitionFilter(const std:
 
 OptimizeResult optimizeTable(const std::string& tablePath, const OptimizeOptions& options) {
   if (options.targetSizeBytes <= 0) {
-    throw InvalidInputError("INVALID_PARAMETER_VALUE", "OPTIMIZE's target file size must be positive.");
+    throw InvalidInputError("INVALID_PARAMETER_VALUE",
+                            "OPTIMIZE's target file size must be positive.");
   }
   auto snapshot = std::make_shared<Snapshot>(loadSnapshot(tablePath));
   checkCommandSupported(*snapshot, "OPTIMIZE");
@@ -403,7 +430,8 @@ OptimizeResult optimizeTable(const std::string& tablePath, const OptimizeOptions
     }
   }
   plan::Options writeOptions;
-  const std::vector<DataFile> written = writeDataFiles(data, snapshot->schema, snapshot->partitionColumns, tablePath, writeOptions);
+  const std::vector<DataFile> written =
+      writeDataFiles(data, snapshot->schema, snapshot->partitionColumns, tablePath, writeOptions);
   result.numBins = static_cast<int64_t>(bins.size());
   for (const auto& f : written) {
     ++result.numFilesAdded;
@@ -424,13 +452,14 @@ OptimizeResult optimizeTable(const std::string& tablePath, const OptimizeOptions
   info["readVersion"] = snapshot->version;
   info["isolationLevel"] = "SnapshotIsolation";
   info["isBlindAppend"] = false;
-  info["operationMetrics"] = {{"numRemovedFiles", std::to_string(result.numFilesRemoved)},
-                              {"numRemovedBytes", std::to_string(result.numBytesRemoved)},
-                              {"numAddedFiles", std::to_string(result.numFilesAdded)},
-                              {"numAddedBytes", std::to_string(result.numBytesAdded)},
-                              {"numBatches", std::to_string(result.numBins)},
-                              {"partitionsOptimized", std::to_string(result.partitionsOptimized)},
-                              {"totalConsideredFiles", std::to_string(result.totalConsideredFiles)}};
+  info["operationMetrics"] = {
+      {"numRemovedFiles", std::to_string(result.numFilesRemoved)},
+      {"numRemovedBytes", std::to_string(result.numBytesRemoved)},
+      {"numAddedFiles", std::to_string(result.numFilesAdded)},
+      {"numAddedBytes", std::to_string(result.numBytesAdded)},
+      {"numBatches", std::to_string(result.numBins)},
+      {"partitionsOptimized", std::to_string(result.partitionsOptimized)},
+      {"totalConsideredFiles", std::to_string(result.totalConsideredFiles)}};
   info["engineInfo"] = "Weir";
   std::string commit = ordered_json({{"commitInfo", info}}).dump() + "\n";
   for (const auto& bin : bins) {
@@ -453,25 +482,28 @@ OptimizeResult optimizeTable(const std::string& tablePath, const OptimizeOptions
     if (winner.metaData || winner.protocol) {
       discard();
       throw UnsupportedOperationError(
-          "DELTA_METADATA_CHANGED",
-          "OPTIMIZE of the Delta table " + tablePath + " read version " + std::to_string(snapshot->version) +
-              ", and version " + std::to_string(version) + " changed the table's metadata or protocol meanwhile. "
-              "Nothing was committed; run OPTIMIZE again.");
+          "DELTA_METADATA_CHANGED", "OPTIMIZE of the Delta table " + tablePath + " read version " +
+                                        std::to_string(snapshot->version) + ", and version " +
+                                        std::to_string(version) +
+                                        " changed the table's metadata or protocol meanwhile. "
+                                        "Nothing was committed; run OPTIMIZE again.");
     }
     for (const auto& r : winner.removes) {
       if (removed.count(r.file.path)) {
         discard();
         throw UnsupportedOperationError(
             "DELTA_CONCURRENT_DELETE_READ",
-            "OPTIMIZE of the Delta table " + tablePath + " compacted the file " + r.file.path + ", which version " +
-                std::to_string(version) + " removed meanwhile (a delete, update or overwrite). Nothing was "
+            "OPTIMIZE of the Delta table " + tablePath + " compacted the file " + r.file.path +
+                ", which version " + std::to_string(version) +
+                " removed meanwhile (a delete, update or overwrite). Nothing was "
                 "committed; run OPTIMIZE again.");
       }
     }
     if (version > snapshot->version + 1000) {
       discard();
-      throw IoError("DELTA_COMMIT_FAILED", "OPTIMIZE could not commit to the Delta table " + tablePath +
-                                               ": a thousand versions were taken by other writers meanwhile. Retry.");
+      throw IoError("DELTA_COMMIT_FAILED",
+                    "OPTIMIZE could not commit to the Delta table " + tablePath +
+                        ": a thousand versions were taken by other writers meanwhile. Retry.");
     }
   }
   result.version = version;
