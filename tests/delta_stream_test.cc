@@ -180,7 +180,15 @@ TEST_F(DeltaStream, MemorySinkProgressAndRunningQuery) {
   EXPECT_EQ(last->sources[0].description, "DeltaSource[file:" + path("t") + "]");
   EXPECT_EQ(last->sources[0].endOffset, last->sources[0].latestOffset);
   EXPECT_EQ(last->sources[0].metrics.at("numFilesOutstanding"), "0");
-  q.stop();
+  // The table deleted under the running query.
+  fs::remove_all(path("t"));
+  try {
+    q.processAllAvailable();
+    q.awaitTermination(10000);
+    FAIL() << "the query should fail";
+  } catch (const StreamingQueryException& e) {
+    EXPECT_EQ(e.causeErrorClass(), "DELTA_MISSING_DELTA_TABLE") << e.what();
+  }
 }
 
 TEST_F(DeltaStream, RateLimitsAndTriggers) {

@@ -78,11 +78,11 @@ class DeltaStreamSource : public connector::Source {
   std::string describe() const override { return description_; }
   types::DataTypePtr schema() const override { return table_->schema; }
 
-  void prepareForTriggerAvailableNow() override { cap_ = delta::latestVersion(options_.path); }
+  void prepareForTriggerAvailableNow() override { cap_ = latestVersion(); }
 
   std::optional<connector::Offset> latestOffset(const std::optional<connector::Offset>& start,
                                                 const connector::ReadLimit& limit) override {
-    const int64_t latest = delta::latestVersion(options_.path);
+    const int64_t latest = latestVersion();
     const int64_t cap = cap_ ? std::min(*cap_, latest) : latest;
     const Position from = start ? parse(*start) : initialPosition(cap);
     const bool limited = limit.kind != connector::ReadLimit::Kind::kAll;
@@ -178,6 +178,24 @@ class DeltaStreamSource : public connector::Source {
     return at;
   }
 
+  // The table's latest version. The log is listed once; after that the source only looks for the
+  // next commit files (a trigger polls every 10 ms when idle, and logs hold thousands of files).
+  int64_t latestVersion() {
+    if (!latest_) {
+      latest_ = delta::latestVersion(options_.path);
+      return *latest_;
+    }
+    const auto local = io::localFileSystem();  // where the Delta reader reads the table
+    auto& fs = *local;
+    if (!fs.exists(delta::commitFilePath(options_.path, *latest_ + 1))) {
+      // Nothing new, or the table is gone: tell them apart by the log directory.
+      if (!fs.exists(delta::logDirectory(options_.path))) delta::latestVersion(options_.path);  // throws
+      return *latest_;
+    }
+    while (fs.exists(delta::commitFilePath(options_.path, *latest_ + 1))) ++*latest_;
+    return *latest_;
+  }
+
   // Where a new query starts, fixed in sources/<i>/0 the first time so a replayed first batch
   // reads the same files.
   Position initialPosition(int64_t cap) {
@@ -191,10 +209,10 @@ class DeltaStreamSource : public connector::Source {
           p = {cap, -1, true};
           break;
         case DeltaSourceOptions::Start::kLatest:
-          p = {delta::latestVersion(options_.path) + 1, -1, false};
+          p = {latestVersion() + 1, -1, false};
           break;
         case DeltaSourceOptions::Start::kVersion: {
-          const int64_t latest = delta::latestVersion(options_.path);
+          const int64_t latest = latestVersion();
           if (options_.startingVersion > latest) {
             throw AnalysisError("DELTA_VERSION_NOT_FOUND",
                                 "startingVersion " + std::to_string(options_.startingVersion) +
@@ -208,7 +226,7 @@ class DeltaStreamSource : public connector::Source {
           break;
         }
         case DeltaSourceOptions::Start::kTimestamp: {
-          p = {delta::latestVersion(options_.path) + 1, -1, false};
+          p = {latestVersion() + 1, -1, false};
           for (const auto& [version, ts] : delta::commitTimestamps(options_.path)) {
             if (ts >= options_.startingTimestampMs) {
               p.version = version;
@@ -358,6 +376,7 @@ class DeltaStreamSource : public connector::Source {
   std::string description_;
   connector::SourceContext context_;
   std::optional<int64_t> cap_;  // Trigger.AvailableNow: the last version to read
+  std::optional<int64_t> latest_;
   std::optional<Position> initial_;
   std::optional<int64_t> snapshotVersion_;
   std::vector<delta::AddFile> snapshotFiles_;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <regex>
 
 #include "weir/base/error.h"
 #include "weir/formats/file_listing.h"
@@ -31,18 +30,22 @@ void listLog(const std::string& tablePath, std::vector<int64_t>* commits, int64_
     throw AnalysisError("DELTA_MISSING_DELTA_TABLE", tablePath + " is not a Delta table: it has no _delta_log "
                                                                  "directory. Check the path, or write the table first.");
   }
-  static const std::regex kCommit(R"((\d{20})\.json)"), kCheckpoint(R"((\d{20})\.checkpoint(\..*)?\.parquet)");
   int64_t newest = -1;
   for (const auto& e : fs::directory_iterator(dir)) {
+    // <20 digits>.json, or a checkpoint <20 digits>.checkpoint[.<part or uuid>].parquet.
     const std::string name = e.path().filename().string();
-    std::smatch m;
-    if (std::regex_match(name, m, kCommit)) {
-      const int64_t v = std::stoll(m[1]);
-      if (commits != nullptr) commits->push_back(v);
-      newest = std::max(newest, v);
-    } else if (std::regex_match(name, m, kCheckpoint)) {
-      newest = std::max(newest, static_cast<int64_t>(std::stoll(m[1])));
+    if (name.size() < 25 || name[20] != '.' ||
+        !std::all_of(name.begin(), name.begin() + 20, [](char c) { return c >= '0' && c <= '9'; })) {
+      continue;
     }
+    const std::string_view rest = std::string_view(name).substr(20);
+    const bool commit = rest == ".json";
+    const bool checkpoint = rest.rfind(".checkpoint", 0) == 0 && rest.size() >= 19 &&
+                            rest.substr(rest.size() - 8) == ".parquet";
+    if (!commit && !checkpoint) continue;
+    const int64_t v = std::stoll(name.substr(0, 20));
+    if (commit && commits != nullptr) commits->push_back(v);
+    newest = std::max(newest, v);
   }
   if (newest < 0) {
     throw AnalysisError("DELTA_MISSING_DELTA_TABLE", tablePath + " is not a Delta table: its _delta_log is empty.");
