@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libsimdjson-dev libabsl-dev libre2-dev libfmt-dev libspdlog-dev nlohmann-json3-dev
   libcli11-dev libxxhash-dev libssl-dev zlib1g-dev libhowardhinnant-date-dev
-  libsnappy-dev libzstd-dev liblz4-dev librdkafka-dev kcat
+  libsnappy-dev libzstd-dev liblz4-dev librdkafka-dev kcat libroaring-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 missing=()

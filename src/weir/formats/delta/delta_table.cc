@@ -1,13 +1,16 @@
 #include "weir/formats/delta/delta_table.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 
 #include "weir/base/error.h"
 #include "weir/base/thread_pool.h"
+#include "weir/base/time.h"
 #include "weir/expr/cast.h"
 #include "weir/formats/file_listing.h"
 #include "weir/formats/parquet/parquet_reader.h"
@@ -29,6 +32,13 @@ std::string logDir(const std::string& table) { return (fs::path(table) / "_delta
                                                  "). Restore it from a backup; the table cannot be read past it.");
 }
 
+[[noreturn]] void corruptCheckpoint(const std::string& file, const std::string& why) {
+  throw CorruptionError("DELTA_CHECKPOINT_CORRUPT",
+                        "The Delta checkpoint " + file + " is " + why +
+                            ". Restore it from a backup, or delete the checkpoint (and its _last_checkpoint "
+                            "entry) if the JSON commits it covers are still in the log.");
+}
+
 // Percent-decoding of a path in an add action.
 std::string uriDecode(const std::string& s) {
   std::string out;
@@ -44,17 +54,26 @@ std::string uriDecode(const std::string& s) {
   return out;
 }
 
-// The state being reconciled while replaying the log.
+std::optional<DeletionVectorDescriptor> vectorOf(const nlohmann::json& action, const std::string& file) {
+  if (!action.contains("deletionVector") || action["deletionVector"].is_null()) return std::nullopt;
+  return DeletionVectorDescriptor::fromJson(action["deletionVector"], file);
+}
+
+// The state being reconciled while replaying the log. Files are keyed by (path, deletion vector
+// id): a DELETE that adds a vector to a file removes (path, old vector) and adds (path, new one).
 struct Replay {
   std::optional<nlohmann::json> metaData, protocol;
-  std::map<std::string, AddFile> files;  // by path
+  std::map<std::string, AddFile> files;
   std::map<std::string, int64_t> transactions;
 
-  void add(AddFile f) {
-    std::string key = f.path;
-    files[key] = std::move(f);
+  static std::string key(const std::string& path, const std::optional<DeletionVectorDescriptor>& dv) {
+    return path + '\n' + (dv ? dv->uniqueId() : std::string());
   }
-  void remove(const std::string& path) { files.erase(path); }
+  void add(AddFile f) {
+    std::string k = key(f.path, f.deletionVector);
+    files[k] = std::move(f);
+  }
+  void remove(const std::string& path, const std::optional<DeletionVectorDescriptor>& dv) { files.erase(key(path, dv)); }
 };
 
 AddFile addFromJson(const nlohmann::json& a, const std::string& file) {
@@ -63,17 +82,37 @@ AddFile addFromJson(const nlohmann::json& a, const std::string& file) {
   f.path = uriDecode(a["path"].get<std::string>());
   if (a.contains("partitionValues") && a["partitionValues"].is_object()) {
     for (const auto& [k, v] : a["partitionValues"].items()) {
-      f.partitionValues[k] = v.is_null() ? std::nullopt : std::optional<std::string>(v.get<std::string>());
+      f.partitionValues[k] = v.is_null() ? std::nullopt : std::optional<std::string>(v.is_string() ? v.get<std::string>() : v.dump());
     }
   }
   f.size = a.contains("size") && a["size"].is_number() ? a["size"].get<int64_t>() : 0;
   f.modificationTime = a.contains("modificationTime") && a["modificationTime"].is_number() ? a["modificationTime"].get<int64_t>() : 0;
   if (a.contains("stats") && a["stats"].is_string()) f.stats = a["stats"].get<std::string>();
-  f.deletionVector = a.contains("deletionVector") && !a["deletionVector"].is_null();
+  f.deletionVector = vectorOf(a, file);
   return f;
 }
 
-void applyCommit(Replay& replay, const std::string& file) {
+void applyRemove(Replay& replay, const nlohmann::json& r, const std::string& file) {
+  if (!r.contains("path") || !r["path"].is_string()) corruptLog(file, "a remove action without a path");
+  replay.remove(uriDecode(r["path"].get<std::string>()), vectorOf(r, file));
+}
+
+void applyTxn(Replay& replay, const nlohmann::json& t, const std::string& file) {
+  if (!t.is_object() || !t.contains("appId") || !t["appId"].is_string() || !t.contains("version") ||
+      !t["version"].is_number_integer()) {
+    corruptLog(file, "a txn action without appId or version");
+  }
+  replay.transactions[t["appId"].get<std::string>()] = t["version"].get<int64_t>();
+}
+
+// What a V2 checkpoint holds besides the actions it replays.
+struct CheckpointParts {
+  int checkpointMetadata = 0;
+  std::vector<std::string> sidecars;  // paths as the sidecar actions give them
+};
+
+// Applies newline-delimited JSON actions: a commit, or a V2 checkpoint in JSON (`parts` set).
+void applyJsonActions(Replay& replay, const std::string& file, CheckpointParts* parts) {
   const std::string text = formats::readFile(file);
   size_t start = 0;
   while (start < text.size()) {
@@ -83,19 +122,20 @@ void applyCommit(Replay& replay, const std::string& file) {
     start = end + 1;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) corruptLog(file, "a line is not a JSON object");
-    if (j.contains("add")) replay.add(addFromJson(j["add"], file));
-    if (j.contains("remove")) {
-      const auto& r = j["remove"];
-      if (!r.contains("path") || !r["path"].is_string()) corruptLog(file, "a remove action without a path");
-      replay.remove(uriDecode(r["path"].get<std::string>()));
+    if (j.is_discarded() || !j.is_object()) {
+      if (parts != nullptr) corruptCheckpoint(file, "not valid JSON (a line is not a JSON object)");
+      corruptLog(file, "a line is not a JSON object");
     }
+    if (j.contains("add")) replay.add(addFromJson(j["add"], file));
+    if (j.contains("remove")) applyRemove(replay, j["remove"], file);
     if (j.contains("metaData")) replay.metaData = j["metaData"];
     if (j.contains("protocol")) replay.protocol = j["protocol"];
-    if (j.contains("txn")) {
-      const auto& t = j["txn"];
-      if (!t.contains("appId") || !t["appId"].is_string() || !t.contains("version")) corruptLog(file, "a txn action without appId or version");
-      replay.transactions[t["appId"].get<std::string>()] = t["version"].get<int64_t>();
+    if (j.contains("txn")) applyTxn(replay, j["txn"], file);
+    if (parts != nullptr && j.contains("checkpointMetadata")) ++parts->checkpointMetadata;
+    if (parts != nullptr && j.contains("sidecar")) {
+      const auto& sc = j["sidecar"];
+      if (!sc.is_object() || !sc.contains("path") || !sc["path"].is_string()) corruptCheckpoint(file, "holding a sidecar action without a path");
+      parts->sidecars.push_back(sc["path"].get<std::string>());
     }
   }
 }
@@ -131,37 +171,182 @@ nlohmann::json toJson(const Value& v, const DataType& t) {
   }
 }
 
-void applyCheckpoint(Replay& replay, const std::string& file) {
-  auto batch = parquet::readFile(formats::readFile(file), file, {"txn", "add", "remove", "metaData", "protocol"});
+// Applies a Parquet checkpoint (a classic one, one part of a multi-part one, a V2 one, or a
+// sidecar, which holds only file actions).
+void applyParquetCheckpoint(Replay& replay, const std::string& file, CheckpointParts* parts) {
+  if (!fs::exists(file)) corruptCheckpoint(file, "missing");
+  auto batch = parquet::readFile(formats::readFile(file), file,
+                                 {"txn", "add", "remove", "metaData", "protocol", "checkpointMetadata", "sidecar"});
   const auto& fields = batch.schema()->fields();
   for (size_t c = 0; c < fields.size(); ++c) {
     const Vector& column = *batch.column(c);
+    const std::string& name = fields[c].name;
     for (size_t r = 0; r < batch.numRows(); ++r) {
       if (column.isNull(r)) continue;
       nlohmann::json j = toJson(column.getValue(r), *fields[c].type);
-      if (fields[c].name == "add") replay.add(addFromJson(j, file));
-      if (fields[c].name == "metaData") replay.metaData = j;
-      if (fields[c].name == "protocol") replay.protocol = j;
-      if (fields[c].name == "txn" && j.contains("appId") && j["appId"].is_string() && j.contains("version")) {
-        replay.transactions[j["appId"].get<std::string>()] = j["version"].get<int64_t>();
-      }
+      if (name == "add") replay.add(addFromJson(j, file));
+      if (name == "metaData") replay.metaData = j;
+      if (name == "protocol") replay.protocol = j;
+      if (name == "txn") applyTxn(replay, j, file);
       // Removes in a checkpoint are tombstones of files no add names any more.
+      if (name == "checkpointMetadata" && parts != nullptr) ++parts->checkpointMetadata;
+      if (name == "sidecar") {
+        if (parts == nullptr) corruptCheckpoint(file, "a sidecar that points to further sidecars");
+        if (!j.contains("path") || !j["path"].is_string()) corruptCheckpoint(file, "holding a sidecar action without a path");
+        parts->sidecars.push_back(j["path"].get<std::string>());
+      }
     }
+  }
+}
+
+// ----- the log segment: which checkpoint and which commits make a version
+
+// One checkpoint of a version: a classic file, the parts of a multi-part one, or a V2 file named
+// with a UUID. `missing` names a part that is not there (the set is incomplete and not used).
+struct Checkpoint {
+  int64_t version = 0;
+  std::vector<std::string> files;
+  bool v2Named = false;
+  std::string missing;
+};
+
+struct LogListing {
+  std::set<int64_t> commits;
+  std::map<int64_t, std::vector<Checkpoint>> checkpoints;
+  int64_t latest() const {
+    return std::max(commits.empty() ? -1 : *commits.rbegin(), checkpoints.empty() ? -1 : checkpoints.rbegin()->first);
+  }
+};
+
+std::string partName(const std::string& dir, int64_t version, int64_t part, int64_t parts) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%s.checkpoint.%010lld.%010lld.parquet", versionFileName(version).c_str(),
+                static_cast<long long>(part), static_cast<long long>(parts));
+  return (fs::path(dir) / buf).string();
+}
+
+// _last_checkpoint, when it parses: the checkpoint it names, whose files are then looked for
+// directly (a listing may lag behind on object stores). Anything unreadable is ignored: it is
+// only a hint, and the listing still finds every checkpoint.
+std::optional<Checkpoint> lastCheckpointHint(const std::string& dir) {
+  const fs::path file = fs::path(dir) / "_last_checkpoint";
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return std::nullopt;
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(formats::readFile(file.string()), nullptr, false);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  if (j.is_discarded() || !j.is_object() || !j.contains("version") || !j["version"].is_number_integer()) {
+    return std::nullopt;
+  }
+  Checkpoint cp;
+  cp.version = j["version"].get<int64_t>();
+  if (cp.version < 0) return std::nullopt;
+  if (j.contains("v2Checkpoint") && j["v2Checkpoint"].is_object() && j["v2Checkpoint"].contains("path") &&
+      j["v2Checkpoint"]["path"].is_string()) {
+    cp.files.push_back((fs::path(dir) / j["v2Checkpoint"]["path"].get<std::string>()).string());
+    cp.v2Named = true;
+  } else if (j.contains("parts") && j["parts"].is_number_integer() && j["parts"].get<int64_t>() > 1) {
+    const int64_t parts = j["parts"].get<int64_t>();
+    if (parts > 100000) return std::nullopt;
+    for (int64_t p = 1; p <= parts; ++p) cp.files.push_back(partName(dir, cp.version, p, parts));
+  } else {
+    cp.files.push_back((fs::path(dir) / (versionFileName(cp.version) + ".checkpoint.parquet")).string());
+  }
+  size_t present = 0;
+  for (const auto& f : cp.files) {
+    if (fs::exists(f, ec)) ++present;
+    else if (cp.missing.empty()) cp.missing = f;
+  }
+  // A hint none of whose files exist is stale (or the table was recreated): ignore it.
+  if (present == 0) return std::nullopt;
+  return cp;
+}
+
+LogListing listLog(const std::string& dir) {
+  static const std::regex kCommit(R"((\d{20})\.json)"), kClassic(R"((\d{20})\.checkpoint\.parquet)"),
+      kPart(R"((\d{20})\.checkpoint\.(\d{10})\.(\d{10})\.parquet)"),
+      kUuid(R"((\d{20})\.checkpoint\.([0-9a-fA-F-]{36})\.(json|parquet))");
+  LogListing listing;
+  std::map<std::pair<int64_t, int64_t>, std::set<int64_t>> parts;  // (version, count) -> parts present
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    std::smatch m;
+    if (std::regex_match(name, m, kCommit)) {
+      listing.commits.insert(std::stoll(m[1]));
+    } else if (std::regex_match(name, m, kClassic)) {
+      const int64_t v = std::stoll(m[1]);
+      listing.checkpoints[v].push_back(Checkpoint{v, {e.path().string()}, false, {}});
+    } else if (std::regex_match(name, m, kPart)) {
+      parts[{std::stoll(m[1]), std::stoll(m[3])}].insert(std::stoll(m[2]));
+    } else if (std::regex_match(name, m, kUuid)) {
+      const int64_t v = std::stoll(m[1]);
+      listing.checkpoints[v].push_back(Checkpoint{v, {e.path().string()}, true, {}});
+    }
+  }
+  for (const auto& [key, present] : parts) {
+    const auto [version, count] = key;
+    if (count < 1 || count > 100000) continue;
+    Checkpoint cp;
+    cp.version = version;
+    for (int64_t p = 1; p <= count; ++p) {
+      cp.files.push_back(partName(dir, version, p, count));
+      if (!present.count(p) && cp.missing.empty()) cp.missing = cp.files.back();
+    }
+    listing.checkpoints[version].push_back(std::move(cp));
+  }
+  if (auto hint = lastCheckpointHint(dir)) {
+    auto& known = listing.checkpoints[hint->version];
+    const bool listed = std::any_of(known.begin(), known.end(), [&](const Checkpoint& c) { return c.files == hint->files; });
+    if (!listed) known.push_back(*hint);
+  }
+  return listing;
+}
+
+std::string sidecarPath(const std::string& dir, const std::string& path) {
+  if (path.rfind("file://", 0) == 0) return uriDecode(path.substr(7));
+  if (path.rfind("file:", 0) == 0) return uriDecode(path.substr(5));
+  if (!path.empty() && path[0] == '/') return uriDecode(path);
+  return (fs::path(dir) / "_sidecars" / uriDecode(path)).string();
+}
+
+void applyCheckpoint(Replay& replay, const Checkpoint& cp, const std::string& dir) {
+  CheckpointParts parts;
+  for (const auto& file : cp.files) {
+    if (file.size() > 5 && file.compare(file.size() - 5, 5, ".json") == 0) {
+      if (!fs::exists(file)) corruptCheckpoint(file, "missing");
+      applyJsonActions(replay, file, &parts);
+    } else {
+      applyParquetCheckpoint(replay, file, &parts);
+    }
+  }
+  if (cp.v2Named && parts.checkpointMetadata != 1) {
+    corruptCheckpoint(cp.files.front(), "not a valid V2 checkpoint: it holds " + std::to_string(parts.checkpointMetadata) +
+                                            " checkpointMetadata actions instead of one");
+  }
+  for (const auto& sidecar : parts.sidecars) {
+    const std::string file = sidecarPath(dir, sidecar);
+    if (!fs::exists(file)) {
+      corruptCheckpoint(cp.files.front(), "incomplete: its sidecar " + file + " is missing");
+    }
+    applyParquetCheckpoint(replay, file, nullptr);
   }
 }
 
 void checkProtocol(const Snapshot& s) {
   std::vector<std::string> missing;
   if (s.minReaderVersion > 3) missing.push_back("reader version " + std::to_string(s.minReaderVersion));
-  static const std::set<std::string> kSupported = {"timestampNtz"};
+  static const std::set<std::string> kSupported = {"timestampNtz", "deletionVectors", "columnMapping", "v2Checkpoint",
+                                                   "vacuumProtocolCheck"};
   if (s.minReaderVersion == 3) {
     for (const auto& f : s.readerFeatures) {
       if (!kSupported.count(f)) missing.push_back(f);
     }
   }
-  auto mode = s.configuration.find("delta.columnMapping.mode");
-  if (s.minReaderVersion >= 2 && mode != s.configuration.end() && mode->second != "none") {
-    missing.push_back("columnMapping");
+  if (s.columnMappingMode != "none" && s.columnMappingMode != "name" && s.columnMappingMode != "id") {
+    missing.push_back("columnMapping mode '" + s.columnMappingMode + "'");
   }
   if (!missing.empty()) {
     std::string list;
@@ -173,6 +358,10 @@ void checkProtocol(const Snapshot& s) {
   }
 }
 
+bool listed(const std::vector<std::string>& features, const std::string& name) {
+  return std::find(features.begin(), features.end(), name) != features.end();
+}
+
 }  // namespace
 
 std::string versionFileName(int64_t version) {
@@ -181,24 +370,35 @@ std::string versionFileName(int64_t version) {
   return buf;
 }
 
-Snapshot loadSnapshot(const std::string& tablePath, std::optional<int64_t> version) {
+namespace {
+
+LogListing listTable(const std::string& tablePath) {
   const std::string dir = logDir(tablePath);
   if (!fs::is_directory(dir)) {
     throw AnalysisError("DELTA_MISSING_DELTA_TABLE", tablePath + " is not a Delta table: it has no _delta_log "
                                                                  "directory. Check the path, or write the table first.");
   }
-  static const std::regex kCommit(R"((\d{20})\.json)"), kCheckpoint(R"((\d{20})\.checkpoint\.parquet)");
-  std::set<int64_t> commits, checkpoints;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string name = e.path().filename().string();
-    std::smatch m;
-    if (std::regex_match(name, m, kCommit)) commits.insert(std::stoll(m[1]));
-    else if (std::regex_match(name, m, kCheckpoint)) checkpoints.insert(std::stoll(m[1]));
-  }
-  if (commits.empty() && checkpoints.empty()) {
+  LogListing listing = listLog(dir);
+  if (listing.commits.empty() && listing.checkpoints.empty()) {
     throw AnalysisError("DELTA_MISSING_DELTA_TABLE", tablePath + " is not a Delta table: its _delta_log is empty.");
   }
-  const int64_t latest = std::max(commits.empty() ? -1 : *commits.rbegin(), checkpoints.empty() ? -1 : *checkpoints.rbegin());
+  return listing;
+}
+
+// The newest complete checkpoint at or below `target`.
+const Checkpoint* checkpointFor(const LogListing& listing, int64_t target) {
+  for (auto it = listing.checkpoints.upper_bound(target); it != listing.checkpoints.begin();) {
+    --it;
+    for (const auto& cp : it->second) {
+      if (cp.missing.empty()) return &cp;
+    }
+  }
+  return nullptr;
+}
+
+Snapshot loadFromListing(const std::string& tablePath, const LogListing& listing, std::optional<int64_t> version) {
+  const std::string dir = logDir(tablePath);
+  const int64_t latest = listing.latest();
   const int64_t target = version.value_or(latest);
   if (target > latest || target < 0) {
     throw AnalysisError("DELTA_VERSION_NOT_FOUND", "Cannot time travel the Delta table " + tablePath + " to version " +
@@ -207,20 +407,28 @@ Snapshot loadSnapshot(const std::string& tablePath, std::optional<int64_t> versi
   }
   Replay replay;
   int64_t from = 0;
-  auto cp = checkpoints.upper_bound(target);
-  if (cp != checkpoints.begin()) {
-    --cp;
-    applyCheckpoint(replay, (fs::path(dir) / (versionFileName(*cp) + ".checkpoint.parquet")).string());
-    from = *cp + 1;
+  if (const Checkpoint* cp = checkpointFor(listing, target)) {
+    applyCheckpoint(replay, *cp, dir);
+    from = cp->version + 1;
   }
   for (int64_t v = from; v <= target; ++v) {
-    if (!commits.count(v)) {
+    if (!listing.commits.count(v)) {
+      // An incomplete checkpoint that would have covered the gap is what is broken.
+      for (auto it = listing.checkpoints.lower_bound(v); it != listing.checkpoints.end() && it->first <= target; ++it) {
+        for (const auto& cp : it->second) {
+          if (!cp.missing.empty()) {
+            corruptCheckpoint("of version " + std::to_string(cp.version) + " (" + fs::path(cp.files.front()).filename().string() +
+                                  ", ...)",
+                              "incomplete: its part " + cp.missing + " is missing, and the JSON commits before it are gone");
+          }
+        }
+      }
       throw AnalysisError("DELTA_VERSION_NOT_FOUND",
                           "Cannot read version " + std::to_string(target) + " of the Delta table " + tablePath +
                               ": the commit " + versionFileName(v) + ".json is missing (expired by log cleanup?) and no "
                               "checkpoint covers it.");
     }
-    applyCommit(replay, (fs::path(dir) / (versionFileName(v) + ".json")).string());
+    applyJsonActions(replay, (fs::path(dir) / (versionFileName(v) + ".json")).string(), nullptr);
   }
   if (!replay.metaData || !replay.protocol) corruptLog(dir, "no metaData or protocol action up to this version");
   Snapshot s;
@@ -246,67 +454,263 @@ Snapshot loadSnapshot(const std::string& tablePath, std::optional<int64_t> versi
   if (protocol.contains("writerFeatures") && protocol["writerFeatures"].is_array()) {
     for (const auto& f : protocol["writerFeatures"]) s.writerFeatures.push_back(f.get<std::string>());
   }
+  // Column mapping counts when the protocol has the feature: reader version 2, or the feature
+  // listed. DAT's iceberg_compat_v1 lists it among the writer features only (reader version 3
+  // with no reader features), yet its files use physical names, so either list counts.
+  auto mode = s.configuration.find("delta.columnMapping.mode");
+  const bool mappingSupported = s.minReaderVersion == 2 || listed(s.readerFeatures, "columnMapping") ||
+                                listed(s.writerFeatures, "columnMapping");
+  if (mode != s.configuration.end() && mappingSupported) s.columnMappingMode = mode->second;
   checkProtocol(s);
   s.transactions = replay.transactions;
-  for (auto& [path, f] : replay.files) {
-    if (f.deletionVector) {
-      throw UnsupportedOperationError("DELTA_UNSUPPORTED_FEATURES",
-                                      "The Delta table at " + tablePath + " has files with deletion vectors (reader "
-                                      "feature deletionVectors), which Weir does not read yet. Read it with another "
-                                      "Delta reader, or purge the deletion vectors (REORG TABLE ... APPLY (PURGE)).");
-    }
-    s.files.push_back(std::move(f));
-  }
+  for (auto& [key, f] : replay.files) s.files.push_back(std::move(f));
   return s;
+}
+
+// The commit timestamp (ms) of each version that can be read, oldest first.
+std::vector<std::pair<int64_t, int64_t>> commitTimestamps(const std::string& tablePath, const LogListing& listing) {
+  const std::string dir = logDir(tablePath);
+  const Snapshot latest = loadFromListing(tablePath, listing, std::nullopt);
+  // The oldest version that can be rebuilt: 0 with its commit, else the oldest complete checkpoint.
+  int64_t earliest = latest.version;
+  if (listing.commits.count(0)) earliest = 0;
+  for (const auto& [v, cps] : listing.checkpoints) {
+    if (std::any_of(cps.begin(), cps.end(), [](const Checkpoint& c) { return c.missing.empty(); })) {
+      earliest = std::min(earliest, v);
+      break;
+    }
+  }
+  // In-commit timestamps from the version that enabled them; file modification times before.
+  const auto& conf = latest.configuration;
+  auto ict = conf.find("delta.enableInCommitTimestamps");
+  int64_t ictFrom = std::numeric_limits<int64_t>::max();
+  if (ict != conf.end() && ict->second == "true") {
+    ictFrom = 0;
+    auto at = conf.find("delta.inCommitTimestampEnablementVersion");
+    if (at != conf.end()) {
+      try {
+        ictFrom = std::stoll(at->second);
+      } catch (const std::exception&) {
+        corruptLog(dir, "delta.inCommitTimestampEnablementVersion is '" + at->second + "', not a version");
+      }
+    }
+  }
+  std::vector<std::pair<int64_t, int64_t>> out;
+  int64_t previous = std::numeric_limits<int64_t>::min();
+  for (int64_t v = earliest; v <= latest.version; ++v) {
+    const fs::path commit = fs::path(dir) / (versionFileName(v) + ".json");
+    int64_t ts = 0;
+    if (v >= ictFrom && listing.commits.count(v)) {
+      const std::string text = formats::readFile(commit.string());
+      auto j = nlohmann::json::parse(std::string_view(text).substr(0, text.find('\n')), nullptr, false);
+      if (j.is_discarded() || !j.contains("commitInfo") || !j["commitInfo"].contains("inCommitTimestamp") ||
+          !j["commitInfo"]["inCommitTimestamp"].is_number_integer()) {
+        corruptLog(commit.string(), "in-commit timestamps are on but its first action is not a commitInfo with an "
+                                    "inCommitTimestamp");
+      }
+      ts = j["commitInfo"]["inCommitTimestamp"].get<int64_t>();
+    } else {
+      fs::path file = commit;
+      if (!listing.commits.count(v)) {
+        auto cps = listing.checkpoints.find(v);
+        if (cps == listing.checkpoints.end()) continue;
+        file = cps->second.front().files.front();
+      }
+      const auto mtime = fs::last_write_time(file);
+      ts = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::file_clock::to_sys(mtime).time_since_epoch())
+               .count();
+      // Modification times are made increasing, as Delta does.
+      if (previous != std::numeric_limits<int64_t>::min() && ts <= previous) ts = previous + 1;
+    }
+    out.emplace_back(v, ts);
+    previous = ts;
+  }
+  return out;
+}
+
+}  // namespace
+
+Snapshot loadSnapshot(const std::string& tablePath, std::optional<int64_t> version) {
+  return loadFromListing(tablePath, listTable(tablePath), version);
+}
+
+int64_t versionAtTimestamp(const std::string& tablePath, const std::string& timestamp) {
+  auto micros = base::parseTimestamp(timestamp);
+  if (!micros) {
+    throw InvalidInputError("INVALID_OPTION_VALUE", "timestampAsOf must be a timestamp such as '2025-01-01 10:00:00' "
+                                                    "(UTC unless it names a zone), got '" + timestamp + "'.");
+  }
+  const auto commits = commitTimestamps(tablePath, listTable(tablePath));
+  if (commits.empty()) {
+    throw AnalysisError("DELTA_VERSION_NOT_FOUND", "The Delta table " + tablePath + " has no commit to time travel to.");
+  }
+  auto text = [](int64_t ms) { return base::formatTimestamp(ms * 1000); };
+  const auto& [firstVersion, firstTs] = commits.front();
+  const auto& [lastVersion, lastTs] = commits.back();
+  const std::string range = " (versions " + std::to_string(firstVersion) + " to " + std::to_string(lastVersion) +
+                            ", committed from " + text(firstTs) + " to " + text(lastTs) + ")";
+  if (*micros < firstTs * 1000) {
+    throw AnalysisError("DELTA_TIMESTAMP_EARLIER_THAN_COMMIT_RETENTION",
+                        "The timestamp " + base::formatTimestamp(*micros) + " is before the earliest version of the "
+                        "Delta table " + tablePath + " that can be read" + range + ". Use a timestamp at or after " +
+                            text(firstTs) + ".");
+  }
+  if (*micros > lastTs * 1000) {
+    throw AnalysisError("DELTA_TIMESTAMP_GREATER_THAN_COMMIT",
+                        "The timestamp " + base::formatTimestamp(*micros) + " is after the latest version of the "
+                        "Delta table " + tablePath + range + ". Use a timestamp at or before " + text(lastTs) + ".");
+  }
+  int64_t version = firstVersion;
+  for (const auto& [v, ts] : commits) {
+    if (ts * 1000 <= *micros) version = v;
+  }
+  return version;
 }
 
 namespace {
 
+// Where a table column is found in data files under column mapping: by physical name ("name"
+// mode) or Parquet field id ("id" mode), at every nesting level.
+struct FieldMapping {
+  std::string physicalName;
+  std::optional<int64_t> id;
+  std::vector<FieldMapping> children;  // struct: fields; array: the element; map: key and value
+};
+
+FieldMapping mappingOfType(const DataType& t);
+
+FieldMapping mappingOf(const types::Field& f) {
+  FieldMapping m = mappingOfType(*f.type);
+  m.physicalName = f.name;
+  auto meta = nlohmann::json::parse(f.metadata, nullptr, false);
+  if (meta.is_object()) {
+    if (meta.contains("delta.columnMapping.physicalName") && meta["delta.columnMapping.physicalName"].is_string()) {
+      m.physicalName = meta["delta.columnMapping.physicalName"].get<std::string>();
+    }
+    if (meta.contains("delta.columnMapping.id") && meta["delta.columnMapping.id"].is_number_integer()) {
+      m.id = meta["delta.columnMapping.id"].get<int64_t>();
+    }
+  }
+  return m;
+}
+
+FieldMapping mappingOfType(const DataType& t) {
+  FieldMapping m;
+  switch (t.id()) {
+    case types::TypeId::kStruct:
+      for (const auto& f : t.fields()) m.children.push_back(mappingOf(f));
+      break;
+    case types::TypeId::kArray: m.children.push_back(mappingOfType(*t.elementType())); break;
+    case types::TypeId::kMap:
+      m.children.push_back(mappingOfType(*t.keyType()));
+      m.children.push_back(mappingOfType(*t.valueType()));
+      break;
+    default: break;
+  }
+  return m;
+}
+
+std::optional<int64_t> parquetFieldId(const types::Field& f) {
+  auto meta = nlohmann::json::parse(f.metadata, nullptr, false);
+  if (meta.is_object() && meta.contains("parquet.field.id") && meta["parquet.field.id"].is_number_integer()) {
+    return meta["parquet.field.id"].get<int64_t>();
+  }
+  return std::nullopt;
+}
+
+// The index of the file field a table field maps to, if the file has it. In "id" mode a file
+// without field ids is matched by physical name.
+std::optional<size_t> findField(const std::vector<types::Field>& fileFields, const FieldMapping& m, const std::string& mode) {
+  if (mode == "id" && m.id) {
+    bool anyIds = false;
+    for (size_t i = 0; i < fileFields.size(); ++i) {
+      auto id = parquetFieldId(fileFields[i]);
+      anyIds = anyIds || id.has_value();
+      if (id && *id == *m.id) return i;
+    }
+    if (anyIds) return std::nullopt;
+  }
+  for (size_t i = 0; i < fileFields.size(); ++i) {
+    if (fileFields[i].name == m.physicalName) return i;
+  }
+  return std::nullopt;
+}
+
+// How to rebuild a nested value read with the file's names in the table's shape: for a struct,
+// the file field of each table field (-1: absent, null).
+struct Projection {
+  std::vector<int> from;
+  std::vector<Projection> children;
+};
+
+Projection project(const DataType& table, const FieldMapping& m, const DataType& file, const std::string& mode) {
+  Projection p;
+  if (table.id() != file.id()) return p;
+  switch (table.id()) {
+    case types::TypeId::kStruct:
+      for (size_t i = 0; i < table.fields().size(); ++i) {
+        auto at = findField(file.fields(), m.children[i], mode);
+        p.from.push_back(at ? static_cast<int>(*at) : -1);
+        p.children.push_back(at ? project(*table.fields()[i].type, m.children[i], *file.fields()[*at].type, mode) : Projection{});
+      }
+      break;
+    case types::TypeId::kArray:
+      p.children.push_back(project(*table.elementType(), m.children[0], *file.elementType(), mode));
+      break;
+    case types::TypeId::kMap:
+      p.children.push_back(project(*table.keyType(), m.children[0], *file.keyType(), mode));
+      p.children.push_back(project(*table.valueType(), m.children[1], *file.valueType(), mode));
+      break;
+    default: break;
+  }
+  return p;
+}
+
+Value reshape(const Value& v, const DataType& table, const Projection& p) {
+  if (v.isNull()) return v;
+  switch (table.id()) {
+    case types::TypeId::kStruct: {
+      std::vector<Value> fields;
+      for (size_t i = 0; i < table.fields().size(); ++i) {
+        fields.push_back(p.from[i] < 0 ? Value::null()
+                                       : reshape(v.children()[static_cast<size_t>(p.from[i])], *table.fields()[i].type, p.children[i]));
+      }
+      return Value::structOf(std::move(fields));
+    }
+    case types::TypeId::kArray: {
+      std::vector<Value> elements;
+      for (const auto& e : v.children()) elements.push_back(reshape(e, *table.elementType(), p.children[0]));
+      return Value::array(std::move(elements));
+    }
+    case types::TypeId::kMap: {
+      std::vector<Value> entries;
+      for (size_t i = 0; i + 1 < v.children().size(); i += 2) {
+        entries.push_back(reshape(v.children()[i], *table.keyType(), p.children[0]));
+        entries.push_back(reshape(v.children()[i + 1], *table.valueType(), p.children[1]));
+      }
+      return Value::map(std::move(entries));
+    }
+    default: return v;
+  }
+}
+
 class DeltaScan final : public plan::ScanSource {
  public:
   DeltaScan(std::shared_ptr<const Snapshot> snapshot, DataTypePtr schema)
-      : snapshot_(std::move(snapshot)), schema_(std::move(schema)) {}
+      : snapshot_(std::move(snapshot)), schema_(std::move(schema)) {
+    for (const auto& f : schema_->fields()) {
+      mappings_.push_back(snapshot_->columnMappingMode == "none" ? FieldMapping{f.name, std::nullopt, {}} : mappingOf(f));
+    }
+  }
 
   DataTypePtr schema() const override { return schema_; }
 
   plan::Partitions read() const override {
     const auto& files = snapshot_->files;
     plan::Partitions out(files.size());
-    const auto& parts = snapshot_->partitionColumns;
     base::ThreadPool::global().parallelFor(files.size(), [&](size_t i) {
-      const AddFile& f = files[i];
-      const std::string path = (fs::path(snapshot_->tablePath) / f.path).string();
-      std::vector<std::string> dataColumns;
-      for (const auto& field : schema_->fields()) {
-        if (std::find(parts.begin(), parts.end(), field.name) == parts.end()) dataColumns.push_back(field.name);
-      }
-      auto batch = parquet::readFile(formats::readFile(path), path, dataColumns);
-      const size_t rows = batch.numRows();
-      std::vector<columnar::VectorPtr> columns;
-      for (const auto& field : schema_->fields()) {
-        if (std::find(parts.begin(), parts.end(), field.name) != parts.end()) {
-          // A partition value: the same for every row, cast from its string form.
-          auto it = f.partitionValues.find(field.name);
-          auto text = Vector::make(DataType::string());
-          for (size_t r = 0; r < rows; ++r) {
-            if (it == f.partitionValues.end() || !it->second) text->appendNull();
-            else text->appendString(*it->second);
-          }
-          columns.push_back(expr::castVector(text, field.type));
-          continue;
-        }
-        const auto& got = batch.schema()->fields();
-        auto at = std::find_if(got.begin(), got.end(), [&](const types::Field& g) { return g.name == field.name; });
-        if (at == got.end()) {
-          // A column added after this file was written.
-          auto v = Vector::make(field.type);
-          for (size_t r = 0; r < rows; ++r) v->appendNull();
-          columns.push_back(v);
-        } else {
-          columns.push_back(batch.column(static_cast<size_t>(at - got.begin())));
-        }
-      }
-      if (rows > 0) out[i].push_back(columnar::ColumnBatch(schema_, std::move(columns), rows));
+      auto batch = readDataFile(files[i]);
+      if (batch.numRows() > 0) out[i].push_back(std::move(batch));
     });
     return out;
   }
@@ -324,14 +728,98 @@ class DeltaScan final : public plan::ScanSource {
   }
 
  private:
+  bool isPartition(const std::string& name) const {
+    const auto& parts = snapshot_->partitionColumns;
+    return std::find(parts.begin(), parts.end(), name) != parts.end();
+  }
+
+  columnar::ColumnBatch readDataFile(const AddFile& f) const {
+    const std::string& mode = snapshot_->columnMappingMode;
+    const std::string path = (fs::path(snapshot_->tablePath) / f.path).string();
+    const std::string bytes = formats::readFile(path);
+    // The file's columns that hold the table's data columns.
+    const DataTypePtr fileSchema = parquet::readSchemaOf(bytes, path);
+    std::vector<std::optional<size_t>> at(schema_->fields().size());
+    std::vector<std::string> names;
+    for (size_t c = 0; c < schema_->fields().size(); ++c) {
+      if (isPartition(schema_->fields()[c].name)) continue;
+      at[c] = findField(fileSchema->fields(), mappings_[c], mode);
+      if (at[c]) names.push_back(fileSchema->fields()[*at[c]].name);
+    }
+    auto batch = parquet::readFile(bytes, path, names);
+    const size_t rows = batch.numRows();
+    // The rows the deletion vector keeps.
+    std::optional<std::vector<uint32_t>> kept;
+    if (f.deletionVector) {
+      const auto deleted = readDeletedRows(*f.deletionVector, snapshot_->tablePath);
+      if (!deleted.empty() && deleted.back() >= rows) {
+        throw CorruptionError("DELTA_DELETION_VECTOR_CORRUPT",
+                              "The deletion vector of " + path + " deletes row " + std::to_string(deleted.back()) +
+                                  " but the file has " + std::to_string(rows) + " rows. Restore the table's deletion "
+                                  "vectors and data files from a backup.");
+      }
+      kept.emplace();
+      size_t d = 0;
+      for (size_t r = 0; r < rows; ++r) {
+        if (d < deleted.size() && deleted[d] == r) {
+          ++d;
+          continue;
+        }
+        kept->push_back(static_cast<uint32_t>(r));
+      }
+    }
+    const size_t outRows = kept ? kept->size() : rows;
+    std::vector<columnar::VectorPtr> columns;
+    for (size_t c = 0; c < schema_->fields().size(); ++c) {
+      const auto& field = schema_->fields()[c];
+      if (isPartition(field.name)) {
+        // A partition value: the same for every row, cast from its string form.
+        auto it = f.partitionValues.find(mappings_[c].physicalName);
+        auto text = Vector::make(DataType::string());
+        for (size_t r = 0; r < outRows; ++r) {
+          if (it == f.partitionValues.end() || !it->second) text->appendNull();
+          else text->appendString(*it->second);
+        }
+        columns.push_back(expr::castVector(text, field.type));
+        continue;
+      }
+      if (!at[c]) {
+        // A column added after this file was written.
+        columns.push_back(Vector::nulls(field.type, outRows));
+        continue;
+      }
+      const auto& got = batch.schema()->fields();
+      const std::string& fileName = fileSchema->fields()[*at[c]].name;
+      auto in = std::find_if(got.begin(), got.end(), [&](const types::Field& g) { return g.name == fileName; });
+      columnar::VectorPtr column = batch.column(static_cast<size_t>(in - got.begin()));
+      if (kept) column = column->gather(kept->data(), kept->size());
+      if (mode != "none" && field.type->isNested()) {
+        // Nested fields carry physical names (or ids) in the file: rebuild in the table's shape.
+        const Projection p = project(*field.type, mappings_[c], *in->type, mode);
+        std::vector<Value> values;
+        values.reserve(column->size());
+        for (size_t r = 0; r < column->size(); ++r) values.push_back(reshape(column->getValue(r), *field.type, p));
+        column = Vector::fromValues(field.type, values);
+      }
+      columns.push_back(std::move(column));
+    }
+    return columnar::ColumnBatch(schema_, std::move(columns), outRows);
+  }
+
   std::shared_ptr<const Snapshot> snapshot_;
   DataTypePtr schema_;
+  std::vector<FieldMapping> mappings_;  // per column of schema_
 };
 
 }  // namespace
 
 std::shared_ptr<const plan::ScanSource> makeDeltaScan(const std::string& tablePath, const plan::Options& options) {
   std::optional<int64_t> version;
+  if (options.has("versionAsOf") && options.has("timestampAsOf")) {
+    throw InvalidInputError("DELTA_ONEOF_IN_TIMETRAVEL",
+                            "Both versionAsOf and timestampAsOf were given to read the Delta table " + tablePath +
+                                ". Time travel by one of them only.");
+  }
   if (options.has("versionAsOf")) {
     try {
       version = std::stoll(options.get("versionAsOf"));
@@ -340,11 +828,7 @@ std::shared_ptr<const plan::ScanSource> makeDeltaScan(const std::string& tablePa
                               "versionAsOf must be a version number, got '" + options.get("versionAsOf") + "'.");
     }
   }
-  if (options.has("timestampAsOf")) {
-    throw UnsupportedOperationError("DELTA_UNSUPPORTED_OPTION",
-                                    "timestampAsOf is not supported yet; use versionAsOf with a version from the "
-                                    "table's history.");
-  }
+  if (options.has("timestampAsOf")) version = versionAtTimestamp(tablePath, options.get("timestampAsOf"));
   auto snapshot = std::make_shared<const Snapshot>(loadSnapshot(tablePath, version));
   return std::make_shared<DeltaScan>(snapshot, snapshot->schema);
 }

@@ -1,6 +1,8 @@
-// Reading Delta Lake tables: the snapshot of a version from the _delta_log (JSON commits and
-// classic Parquet checkpoints, reconciled as the protocol says), and a scan of its data files
-// with their partition values. Tables that need a reader feature Weir lacks are refused with an
+// Reading Delta Lake tables: the snapshot of a version from the _delta_log (JSON commits after
+// the newest usable checkpoint: classic, multi-part or V2 with sidecars, found through
+// _last_checkpoint and the listing; reconciled as the protocol says), time travel by version or
+// timestamp, and a scan of the data files with their partition values, column mapping and
+// deletion vectors applied. Tables that need a reader feature Weir lacks are refused with an
 // error naming it. Protocol notes: ../shared/spec/delta-lake.md; our scope: docs/formats/delta.md.
 #pragma once
 
@@ -12,17 +14,19 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "weir/formats/delta/deletion_vector.h"
 #include "weir/plan/logical_plan.h"
 
 namespace weir::formats::delta {
 
 struct AddFile {
   std::string path;  // relative to the table root, URI-decoded
+  // Keyed as the log keys them: by physical column name when column mapping is on.
   std::map<std::string, std::optional<std::string>> partitionValues;
   int64_t size = 0;
   int64_t modificationTime = 0;
   std::optional<std::string> stats;
-  bool deletionVector = false;
+  std::optional<DeletionVectorDescriptor> deletionVector;
 };
 
 struct Snapshot {
@@ -35,6 +39,9 @@ struct Snapshot {
   std::map<std::string, std::string> configuration;
   int minReaderVersion = 1, minWriterVersion = 2;
   std::vector<std::string> readerFeatures, writerFeatures;
+  // "none", "name" or "id": how data files name columns (delta.columnMapping.mode, honoured when
+  // the protocol has the columnMapping feature).
+  std::string columnMappingMode = "none";
   std::vector<AddFile> files;  // in path order
   std::map<std::string, int64_t> transactions;  // txn: application id -> latest version
   std::string metaDataJson;  // the metaData action as the log holds it
@@ -48,7 +55,12 @@ std::string versionFileName(int64_t version);
 /// needs reader features Weir lacks, CorruptionError for a damaged log.
 Snapshot loadSnapshot(const std::string& tablePath, std::optional<int64_t> version = std::nullopt);
 
-/// A batch scan of a snapshot (options: versionAsOf).
+/// The version a timestampAsOf option selects: the latest whose commit timestamp is at or before
+/// `timestamp` (in-commit timestamps where the table has them, else the commit files' modification
+/// times, made increasing). Throws AnalysisError when the timestamp is outside the table's history.
+int64_t versionAtTimestamp(const std::string& tablePath, const std::string& timestamp);
+
+/// A batch scan of a snapshot (options: versionAsOf or timestampAsOf).
 std::shared_ptr<const plan::ScanSource> makeDeltaScan(const std::string& tablePath, const plan::Options& options);
 
 /// A scan of `snapshot->files` (any subset of a version's files, e.g. one streaming batch's) with

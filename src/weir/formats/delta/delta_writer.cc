@@ -243,6 +243,7 @@ std::string removeAction(const AddFile& f, int64_t deletionTimestamp, bool dataC
   r["partitionValues"] = pv;
   r["size"] = f.size;
   if (f.stats) r["stats"] = *f.stats;
+  if (f.deletionVector) r["deletionVector"] = f.deletionVector->toJson();
   return ordered_json({{"remove", r}}).dump();
 }
 
@@ -278,6 +279,12 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
                           "The Delta table " + table + " already exists. Use mode(\"append\") or mode(\"overwrite\").");
     }
     current = loadSnapshot(table);
+    if (current->columnMappingMode != "none") {
+      throw UnsupportedOperationError("DELTA_UNSUPPORTED_FEATURES",
+                                      "The Delta table " + table + " uses column mapping (mode " +
+                                          current->columnMappingMode + "), which Weir reads but does not write yet. "
+                                          "Write it with another Delta writer, or to a new table.");
+    }
     if (!txnAppId.empty()) {
       auto it = current->transactions.find(txnAppId);
       if (it != current->transactions.end() && it->second >= txnVersion) return -1;  // already written
@@ -450,7 +457,8 @@ types::DataTypePtr checkpointSchema() {
   static const auto schema = types::DataType::fromDDL(
       "STRUCT<txn: STRUCT<appId: STRING, version: BIGINT, lastUpdated: BIGINT>, "
       "add: STRUCT<path: STRING, partitionValues: MAP<STRING, STRING>, size: BIGINT, modificationTime: BIGINT, "
-      "dataChange: BOOLEAN, stats: STRING, tags: MAP<STRING, STRING>>, "
+      "dataChange: BOOLEAN, stats: STRING, tags: MAP<STRING, STRING>, deletionVector: STRUCT<storageType: STRING, "
+      "pathOrInlineDv: STRING, offset: INT, sizeInBytes: INT, cardinality: BIGINT, maxRowIndex: BIGINT>>, "
       "remove: STRUCT<path: STRING, deletionTimestamp: BIGINT, dataChange: BOOLEAN, extendedFileMetadata: BOOLEAN, "
       "partitionValues: MAP<STRING, STRING>, size: BIGINT>, "
       "metaData: STRUCT<id: STRING, name: STRING, description: STRING, format: STRUCT<provider: STRING, "
@@ -466,10 +474,21 @@ columnar::Value stringOrNull(const nlohmann::json& j, const char* key) {
   return columnar::Value::string(j[key].is_string() ? j[key].get<std::string>() : j[key].dump());
 }
 
+columnar::Value deletionVector(const AddFile& f) {
+  using columnar::Value;
+  if (!f.deletionVector) return Value::null();
+  const auto& dv = *f.deletionVector;
+  return Value::structOf({Value::string(dv.storageType), Value::string(dv.pathOrInlineDv),
+                          dv.offset ? Value::integer(*dv.offset) : Value::null(), Value::integer(dv.sizeInBytes),
+                          Value::integer(dv.cardinality), dv.maxRowIndex ? Value::integer(*dv.maxRowIndex) : Value::null()});
+}
+
 }  // namespace
 
 void writeCheckpoint(const std::string& table, int64_t version) {
   const Snapshot s = loadSnapshot(table, version);
+  // Tables with V2 checkpoints must not get classic (V1) ones, and Weir does not write V2 ones yet.
+  if (std::find(s.writerFeatures.begin(), s.writerFeatures.end(), "v2Checkpoint") != s.writerFeatures.end()) return;
   using columnar::Value;
   std::vector<columnar::Row> rows;
   const Value null = Value::null();
@@ -522,7 +541,7 @@ void writeCheckpoint(const std::string& table, int64_t version) {
         {null,
          Value::structOf({Value::string(uriEncode(f.path)), Value::map(partitionValues), Value::integer(f.size),
                           Value::integer(f.modificationTime), Value::boolean(false),
-                          f.stats ? Value::string(*f.stats) : null, null}),
+                          f.stats ? Value::string(*f.stats) : null, null, deletionVector(f)}),
          null, null, null}));
   }
   const auto schema = checkpointSchema();

@@ -54,8 +54,8 @@ std::string addAction(const DataFile& file, int64_t modificationTime, bool dataC
 /// The log line of a `remove` action for `file` (extendedFileMetadata: partition values and size).
 std::string removeAction(const AddFile& file, int64_t deletionTimestamp, bool dataChange);
 
-/// Writes the classic checkpoint of `version` (protocol, metaData, txn and add rows) and
-/// _last_checkpoint. writeTable calls it after every commit whose version is a multiple of the
+/// Writes the classic checkpoint of `version` (protocol, metaData, txn and add rows, deletion
+/// vectors included) and _last_checkpoint; nothing for a table with the v2Checkpoint feature. writeTable calls it after every commit whose version is a multiple of the
 /// table's delta.checkpointInterval (10 by default).
 void writeCheckpoint(const std::string& tablePath, int64_t version);
 

@@ -55,6 +55,7 @@ struct SchemaElement {
   int timeUnit = 0;  // 1 millis, 2 micros, 3 nanos
   int bitWidth = 0;
   bool isSigned = true;
+  std::optional<int32_t> fieldId;
 };
 
 struct ColumnMeta {
@@ -94,6 +95,7 @@ SchemaElement readSchemaElement(CompactReader& r) {
       case 6: e.converted = r.i32(); break;
       case 7: e.scale = r.i32(); break;
       case 8: e.precision = r.i32(); break;
+      case 9: e.fieldId = r.i32(); break;
       case 10: {
         r.structBegin();
         int16_t lid;
@@ -246,6 +248,11 @@ FileMeta readFooter(const std::string& bytes, const std::string& path) {
 
 // ----- the schema tree
 
+// A field's metadata: its Parquet field id, under Spark's key, when the file has one.
+std::string fieldMetadata(const SchemaElement* e) {
+  return e != nullptr && e->fieldId ? "{\"parquet.field.id\":" + std::to_string(*e->fieldId) + "}" : "{}";
+}
+
 struct RNode {
   enum class Kind : uint8_t { kLeaf, kStruct, kList, kMap } kind = Kind::kLeaf;
   std::string name;
@@ -376,7 +383,7 @@ class SchemaBuilder {
       std::vector<types::Field> fields;
       for (int i = 0; i < e.numChildren; ++i) {
         RNode child = node(at, def, parentRep);
-        fields.push_back({child.name, child.type, true, "{}"});
+        fields.push_back({child.name, child.type, true, fieldMetadata(child.element)});
         n.children.push_back(std::move(child));
       }
       n.type = DataType::structOf(std::move(fields));
@@ -397,7 +404,7 @@ class SchemaBuilder {
       std::vector<types::Field> fields;
       for (int i = 0; i < e.numChildren; ++i) {
         RNode child = node(at, def, rep);
-        fields.push_back({child.name, child.type, true, "{}"});
+        fields.push_back({child.name, child.type, true, fieldMetadata(child.element)});
         n.children.push_back(std::move(child));
       }
       n.type = DataType::structOf(std::move(fields));
@@ -974,9 +981,13 @@ ParsedFile parse(const std::string& bytes, const std::string& path) {
 
 DataTypePtr schemaOf(const ParsedFile& f) {
   std::vector<types::Field> fields;
-  for (const auto& r : f.roots) fields.push_back({r.name, r.type, true, "{}"});
+  for (const auto& r : f.roots) fields.push_back({r.name, r.type, true, fieldMetadata(r.element)});
   DataTypePtr fileSchema = DataType::structOf(std::move(fields));
-  if (!f.meta.sparkSchema.empty()) {
+  // Field ids (Delta's column mapping "id" mode matches columns by them) are only in the file's
+  // own schema, so a file that has them keeps it.
+  const bool fieldIds = std::any_of(f.meta.schema.begin(), f.meta.schema.end(),
+                                    [](const SchemaElement& e) { return e.fieldId.has_value(); });
+  if (!f.meta.sparkSchema.empty() && !fieldIds) {
     try {
       auto spark = DataType::fromJson(f.meta.sparkSchema);
       // Trust the Spark schema only where it agrees with the file's columns.
@@ -997,6 +1008,8 @@ DataTypePtr schemaOf(const ParsedFile& f) {
 }  // namespace
 
 DataTypePtr readSchema(const std::string& path) { return schemaOf(parse(formats::readFile(path), path)); }
+
+DataTypePtr readSchemaOf(const std::string& bytes, const std::string& path) { return schemaOf(parse(bytes, path)); }
 
 columnar::ColumnBatch readFile(const std::string& bytes, const std::string& path, const std::vector<std::string>& columns) {
   ParsedFile f = parse(bytes, path);

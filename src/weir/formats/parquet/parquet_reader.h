@@ -16,7 +16,11 @@
 namespace weir::formats::parquet {
 
 /// The schema of a Parquet file as Weir types (the Spark schema in its metadata when present).
+/// Fields carry their Parquet field id, when the file has one, in their metadata as Spark does
+/// ({"parquet.field.id": N}).
 types::DataTypePtr readSchema(const std::string& path);
+/// The same for a file already in memory (`path` names it in errors).
+types::DataTypePtr readSchemaOf(const std::string& bytes, const std::string& path);
 
 /// Reads the named top-level columns (all when empty) of a file. `path` names the file in errors.
 columnar::ColumnBatch readFile(const std::string& bytes, const std::string& path,

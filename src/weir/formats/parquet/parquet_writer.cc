@@ -12,6 +12,8 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "weir/base/error.h"
 #include "weir/base/text.h"
@@ -172,7 +174,17 @@ struct Node {
   std::vector<Node> children;  // struct fields; list: element; map: key, value
   int leaf = -1;
   int firstLeaf = 0, endLeaf = 0;
+  std::optional<int32_t> fieldId;  // from the field's metadata "parquet.field.id", as Spark writes it
 };
+
+std::optional<int32_t> fieldIdOf(const types::Field& f) {
+  if (f.metadata.find("parquet.field.id") == std::string::npos) return std::nullopt;
+  auto meta = nlohmann::json::parse(f.metadata, nullptr, false);
+  if (!meta.is_object() || !meta.contains("parquet.field.id") || !meta["parquet.field.id"].is_number_integer()) {
+    return std::nullopt;
+  }
+  return meta["parquet.field.id"].get<int32_t>();
+}
 
 // One leaf column of the current row group: its levels and values as they are shredded.
 struct Leaf {
@@ -288,7 +300,10 @@ struct FileWriter::Impl {
   size_t numRowGroups = 0;
 
   Impl(types::DataTypePtr s, WriterOptions o) : schema(std::move(s)), options(o) {
-    for (const auto& f : schema->fields()) roots.push_back(buildNode(*f.type, f.name, kOptional, 0, 0, {}));
+    for (const auto& f : schema->fields()) {
+      roots.push_back(buildNode(*f.type, f.name, kOptional, 0, 0, {}));
+      roots.back().fieldId = fieldIdOf(f);
+    }
   }
 
   Node buildNode(const DataType& type, const std::string& name, int repetition, int parentDef, int parentRep,
@@ -305,6 +320,7 @@ struct FileWriter::Impl {
         node.kind = Node::Kind::kStruct;
         for (const auto& f : type.fields()) {
           node.children.push_back(buildNode(*f.type, f.name, kOptional, node.defLevel, parentRep, path));
+          node.children.back().fieldId = fieldIdOf(f);
         }
         break;
       case TypeId::kArray: {
@@ -859,6 +875,7 @@ struct FileWriter::Impl {
       default:
         break;
     }
+    if (node.fieldId) w.i32(9, *node.fieldId);
     w.elementStructEnd();
     // The groups under lists and maps, then the children.
     if (node.kind == Node::Kind::kList || node.kind == Node::Kind::kMap) {
