@@ -96,7 +96,7 @@ std::string DeletionVectorDescriptor::uniqueId() const {
   return id;
 }
 
-nlohmann::json DeletionVectorDescriptor::toJson() const {
+nlohmann::ordered_json DeletionVectorDescriptor::toJson() const {
   nlohmann::ordered_json j;
   j["storageType"] = storageType;
   j["pathOrInlineDv"] = pathOrInlineDv;

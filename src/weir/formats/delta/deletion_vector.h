@@ -25,7 +25,7 @@ struct DeletionVectorDescriptor {
   /// The id that, with the path, keys a file in the log: storageType + pathOrInlineDv [+ "@" offset].
   std::string uniqueId() const;
   /// The descriptor as the log holds it.
-  nlohmann::json toJson() const;
+  nlohmann::ordered_json toJson() const;
   /// Parses one; `file` names the log file in errors (CorruptionError).
   static DeletionVectorDescriptor fromJson(const nlohmann::json& j, const std::string& file);
 };
