@@ -22,7 +22,8 @@ struct DeletionVectorDescriptor {
   int64_t cardinality = 0;
   std::optional<int64_t> maxRowIndex;
 
-  /// The id that, with the path, keys a file in the log: storageType + pathOrInlineDv [+ "@" offset].
+  /// The id that, with the path, keys a file in the log: storageType + pathOrInlineDv [+ "@"
+  /// offset].
   std::string uniqueId() const;
   /// The descriptor as the log holds it.
   nlohmann::ordered_json toJson() const;
@@ -34,7 +35,8 @@ struct DeletionVectorDescriptor {
 /// DV file for "u" and "p" (checking its size and CRC-32) and decodes the bitmap. Throws
 /// CorruptionError naming the file for a missing, short or damaged vector, and
 /// UnsupportedOperationError for an absolute path on a file system Weir cannot open.
-std::vector<uint64_t> readDeletedRows(const DeletionVectorDescriptor& dv, const std::string& tablePath);
+std::vector<uint64_t> readDeletedRows(const DeletionVectorDescriptor& dv,
+                                      const std::string& tablePath);
 
 /// Decodes a RoaringBitmapArray (magic, then 64-bit portable Roaring buckets) into ascending
 /// positions. `what` names the source in errors.
