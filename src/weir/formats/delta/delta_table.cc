@@ -1,9 +1,7 @@
 #include "weir/formats/delta/delta_table.h"
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
-#include <limits>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -12,6 +10,7 @@
 #include "weir/base/thread_pool.h"
 #include "weir/base/time.h"
 #include "weir/expr/cast.h"
+#include "weir/formats/delta/delta_log.h"
 #include "weir/formats/file_listing.h"
 #include "weir/formats/parquet/parquet_reader.h"
 
@@ -467,65 +466,13 @@ Snapshot loadFromListing(const std::string& tablePath, const LogListing& listing
   return s;
 }
 
-// The commit timestamp (ms) of each version that can be read, oldest first.
-std::vector<std::pair<int64_t, int64_t>> commitTimestamps(const std::string& tablePath, const LogListing& listing) {
-  const std::string dir = logDir(tablePath);
-  const Snapshot latest = loadFromListing(tablePath, listing, std::nullopt);
-  // The oldest version that can be rebuilt: 0 with its commit, else the oldest complete checkpoint.
-  int64_t earliest = latest.version;
-  if (listing.commits.count(0)) earliest = 0;
+// The oldest version that can be rebuilt: 0 with its commit, else the oldest complete checkpoint.
+int64_t earliestVersion(const LogListing& listing) {
+  if (listing.commits.count(0)) return 0;
   for (const auto& [v, cps] : listing.checkpoints) {
-    if (std::any_of(cps.begin(), cps.end(), [](const Checkpoint& c) { return c.missing.empty(); })) {
-      earliest = std::min(earliest, v);
-      break;
-    }
+    if (std::any_of(cps.begin(), cps.end(), [](const Checkpoint& c) { return c.missing.empty(); })) return v;
   }
-  // In-commit timestamps from the version that enabled them; file modification times before.
-  const auto& conf = latest.configuration;
-  auto ict = conf.find("delta.enableInCommitTimestamps");
-  int64_t ictFrom = std::numeric_limits<int64_t>::max();
-  if (ict != conf.end() && ict->second == "true") {
-    ictFrom = 0;
-    auto at = conf.find("delta.inCommitTimestampEnablementVersion");
-    if (at != conf.end()) {
-      try {
-        ictFrom = std::stoll(at->second);
-      } catch (const std::exception&) {
-        corruptLog(dir, "delta.inCommitTimestampEnablementVersion is '" + at->second + "', not a version");
-      }
-    }
-  }
-  std::vector<std::pair<int64_t, int64_t>> out;
-  int64_t previous = std::numeric_limits<int64_t>::min();
-  for (int64_t v = earliest; v <= latest.version; ++v) {
-    const fs::path commit = fs::path(dir) / (versionFileName(v) + ".json");
-    int64_t ts = 0;
-    if (v >= ictFrom && listing.commits.count(v)) {
-      const std::string text = formats::readFile(commit.string());
-      auto j = nlohmann::json::parse(std::string_view(text).substr(0, text.find('\n')), nullptr, false);
-      if (j.is_discarded() || !j.contains("commitInfo") || !j["commitInfo"].contains("inCommitTimestamp") ||
-          !j["commitInfo"]["inCommitTimestamp"].is_number_integer()) {
-        corruptLog(commit.string(), "in-commit timestamps are on but its first action is not a commitInfo with an "
-                                    "inCommitTimestamp");
-      }
-      ts = j["commitInfo"]["inCommitTimestamp"].get<int64_t>();
-    } else {
-      fs::path file = commit;
-      if (!listing.commits.count(v)) {
-        auto cps = listing.checkpoints.find(v);
-        if (cps == listing.checkpoints.end()) continue;
-        file = cps->second.front().files.front();
-      }
-      const auto mtime = fs::last_write_time(file);
-      ts = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::file_clock::to_sys(mtime).time_since_epoch())
-               .count();
-      // Modification times are made increasing, as Delta does.
-      if (previous != std::numeric_limits<int64_t>::min() && ts <= previous) ts = previous + 1;
-    }
-    out.emplace_back(v, ts);
-    previous = ts;
-  }
-  return out;
+  return listing.latest();
 }
 
 }  // namespace
@@ -540,7 +487,12 @@ int64_t versionAtTimestamp(const std::string& tablePath, const std::string& time
     throw InvalidInputError("INVALID_OPTION_VALUE", "timestampAsOf must be a timestamp such as '2025-01-01 10:00:00' "
                                                     "(UTC unless it names a zone), got '" + timestamp + "'.");
   }
-  const auto commits = commitTimestamps(tablePath, listTable(tablePath));
+  // The commits' times (in-commit timestamps where commits carry them, else the files' times,
+  // made increasing), of the versions that can be rebuilt.
+  const int64_t earliest = earliestVersion(listTable(tablePath));
+  auto commits = commitTimestamps(tablePath);
+  commits.erase(std::remove_if(commits.begin(), commits.end(), [&](const auto& c) { return c.first < earliest; }),
+                commits.end());
   if (commits.empty()) {
     throw AnalysisError("DELTA_VERSION_NOT_FOUND", "The Delta table " + tablePath + " has no commit to time travel to.");
   }

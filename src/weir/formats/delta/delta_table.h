@@ -56,8 +56,9 @@ std::string versionFileName(int64_t version);
 Snapshot loadSnapshot(const std::string& tablePath, std::optional<int64_t> version = std::nullopt);
 
 /// The version a timestampAsOf option selects: the latest whose commit timestamp is at or before
-/// `timestamp` (in-commit timestamps where the table has them, else the commit files' modification
-/// times, made increasing). Throws AnalysisError when the timestamp is outside the table's history.
+/// `timestamp` (commitTimestamps of delta_log.h: in-commit timestamps where commits carry them,
+/// else the commit files' modification times, made increasing), among the versions that can be
+/// rebuilt. Throws AnalysisError when the timestamp is outside that history.
 int64_t versionAtTimestamp(const std::string& tablePath, const std::string& timestamp);
 
 /// A batch scan of a snapshot (options: versionAsOf or timestampAsOf).
