@@ -353,6 +353,9 @@ TEST_F(DeltaStream, MissingOrReplacedTable) {
     EXPECT_EQ(e.errorClass(), "DELTA_MISSING_DELTA_TABLE");
   }
   append(0, 1);
+  // The path as an option, as the other sources take it.
+  EXPECT_EQ(spark.readStream().format("delta").option("path", path("t")).load().schema().type()->sql(),
+            "STRUCT<k: BIGINT, v: STRING>");
   auto df = spark.readStream().format("delta").load(path("t"));
   fs::remove_all(path("t"));
   auto q = df.writeStream()
