@@ -569,6 +569,28 @@ TEST_F(DeltaCommands, OptimizeCompactsEachPartitionKeepingTheRows) {
   }
 }
 
+TEST_F(DeltaCommands, OptimizeBinPacksUpToTheTargetSize) {
+  for (int i = 0; i < 5; ++i) append(i * 10, i * 10 + 1);
+  int64_t smallest = INT64_MAX, largest = 0;
+  for (const auto& f : delta::loadSnapshot(path("t")).files) {
+    smallest = std::min(smallest, f.size);
+    largest = std::max(largest, f.size);
+  }
+  ASSERT_GT(3 * smallest, 2 * largest + 1);  // two files fit in a bin, three do not
+  // Oldest first: bins {0, 1}, {2, 3}, and {4} alone, which stays as it is.
+  auto result = delta::optimizeTable(path("t"), optimizeOptions("", 2 * largest + 1));
+  EXPECT_EQ(result.numBins, 2);
+  EXPECT_EQ(result.numFilesRemoved, 4);
+  EXPECT_EQ(result.numFilesAdded, 2);
+  const auto snapshot = delta::loadSnapshot(path("t"));
+  EXPECT_EQ(snapshot.files.size(), 3u);
+  const auto v4 = delta::readCommit(path("t"), 4).adds.at(0).file.path;
+  EXPECT_TRUE(std::any_of(snapshot.files.begin(), snapshot.files.end(), [&](const auto& f) { return f.path == v4; }));
+  std::vector<Row> want;
+  for (int i = 0; i < 5; ++i) want.push_back(Row({I(i * 10), S("r" + std::to_string(i * 10))}));
+  EXPECT_EQ(sorted(spark.read().format("delta").load(path("t")).collect()), sorted(want));
+}
+
 TEST_F(DeltaCommands, OptimizeUnderConcurrentCommits) {
   append(0, 2);
   append(2, 4);

@@ -414,32 +414,41 @@ OptimizeResult optimizeTable(const std::string& tablePath, const OptimizeOptions
   }
   if (bins.empty()) return result;
 
-  // Each bin read with the table scan and written as one file.
-  plan::Partitions data(bins.size());
+  // Each bin read with the table scan and written as one file, one bin at a time so that memory
+  // holds at most one bin (about the target size) however large the table.
   std::set<std::string> removed;
-  for (size_t i = 0; i < bins.size(); ++i) {
-    auto part = std::make_shared<Snapshot>(*snapshot);
-    part->files = bins[i];
-    for (auto& p : makeDeltaScan(part)->read()) {
-      for (auto& b : p) data[i].push_back(std::move(b));
+  std::vector<DataFile> written;
+  auto discard = [&] {
+    std::error_code ec;
+    for (const auto& f : written) fs::remove(fs::path(tablePath) / f.path, ec);
+  };
+  try {
+    for (const auto& bin : bins) {
+      auto part = std::make_shared<Snapshot>(*snapshot);
+      part->files = bin;
+      plan::Partitions data(1);
+      for (auto& p : makeDeltaScan(part)->read()) {
+        for (auto& b : p) data[0].push_back(std::move(b));
+      }
+      for (auto& f : writeDataFiles(data, snapshot->schema, snapshot->partitionColumns, tablePath,
+                                    plan::Options())) {
+        written.push_back(std::move(f));
+      }
+      for (const auto& f : bin) {
+        removed.insert(f.path);
+        ++result.numFilesRemoved;
+        result.numBytesRemoved += f.size;
+      }
     }
-    for (const auto& f : bins[i]) {
-      removed.insert(f.path);
-      ++result.numFilesRemoved;
-      result.numBytesRemoved += f.size;
-    }
+  } catch (...) {
+    discard();
+    throw;
   }
-  plan::Options writeOptions;
-  const std::vector<DataFile> written =
-      writeDataFiles(data, snapshot->schema, snapshot->partitionColumns, tablePath, writeOptions);
   result.numBins = static_cast<int64_t>(bins.size());
   for (const auto& f : written) {
     ++result.numFilesAdded;
     result.numBytesAdded += f.size;
   }
-  auto discard = [&] {
-    for (const auto& f : written) fs::remove(fs::path(tablePath) / f.path);
-  };
   if (options.beforeCommit) options.beforeCommit();
 
   const int64_t now = base::systemClock()->nowMs();
