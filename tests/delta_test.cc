@@ -771,6 +771,42 @@ TEST_F(DeltaRead, V2CheckpointWithSidecars) {
   writeBytes(path("t/_delta_log/" + name), checkpoint.substr(checkpoint.find('\n') + 1));
   expectThrows<CorruptionError>([&] { spark.read().format("delta").load(path("t")).collect(); }, "DELTA_CHECKPOINT_CORRUPT",
                                 {name, "0 checkpointMetadata actions"});
+
+  // The same checkpoint in Parquet: protocol, metaData, checkpointMetadata and sidecar rows.
+  fs::remove(path("t/_delta_log/" + name));
+  fs::remove(path("t/_delta_log/_last_checkpoint"));
+  const auto& fields = batch.schema()->fields();
+  const size_t protocolAt = *batch.schema()->fieldIndex("protocol"), metaDataAt = *batch.schema()->fieldIndex("metaData");
+  auto schema = types::DataType::structOf(
+      {fields[protocolAt], fields[metaDataAt],
+       {"checkpointMetadata", types::DataType::fromDDL("STRUCT<version: BIGINT, tags: MAP<STRING, STRING>>"), true, "{}"},
+       {"sidecar", types::DataType::fromDDL("STRUCT<path: STRING, sizeInBytes: BIGINT, modificationTime: BIGINT, tags: MAP<STRING, STRING>>"), true, "{}"}});
+  Value metaDataValue;
+  for (size_t r = 0; r < batch.numRows(); ++r) {
+    if (!batch.column(metaDataAt)->isNull(r)) metaDataValue = batch.column(metaDataAt)->getValue(r);
+  }
+  auto features = Value::array({Value::string("v2Checkpoint")});
+  auto sidecar = [](const std::string& p) {
+    return Value::structOf({Value::string(p), Value::integer(1), Value::integer(0), Value::null()});
+  };
+  const Value null = Value::null();
+  std::vector<Row> rows = {
+      Row({Value::structOf({Value::integer(3), Value::integer(7), features, features}), null, null, null}),
+      Row({null, metaDataValue, null, null}),
+      Row({null, null, Value::structOf({Value::integer(2), Value::null()}), null}),
+      Row({null, null, null, sidecar("one.parquet")}),
+      Row({null, null, null, sidecar("two.parquet")})};
+  formats::parquet::FileWriter writer(schema, {});
+  writer.write(columnar::ColumnBatch::fromRows(schema, rows));
+  const std::string parquetName = "00000000000000000002.checkpoint.80a083e8-7026-4e79-81be-64bd76c43a11.parquet";
+  writeBytes(path("t/_delta_log/" + parquetName), writer.finish());
+  EXPECT_EQ(values(spark.read().format("delta").load(path("t"))),
+            (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+                                  25, 26, 27, 28, 29, 100}));
+  EXPECT_EQ(values(spark.read().format("delta").option("versionAsOf", "2").load(path("t"))), range(0, 30));
+  fs::remove(path("t/_delta_log/_sidecars/one.parquet"));
+  expectThrows<CorruptionError>([&] { spark.read().format("delta").load(path("t")).collect(); }, "DELTA_CHECKPOINT_CORRUPT",
+                                {parquetName, "one.parquet is missing"});
 }
 
 TEST_F(DeltaRead, LastCheckpointIsAHintThatMayBeWrong) {
