@@ -99,6 +99,26 @@ TEST(DeltaAcceptance, MissingTablesAndVersionsAreClearErrors) {
   }
 }
 
+// The _last_checkpoint checksum: the protocol's example, and the files Spark wrote in DAT.
+TEST(DeltaAcceptance, LastCheckpointChecksumsAsTheProtocolDefinesThem) {
+  const auto example = nlohmann::json::parse(
+      R"({"k0":"'v 0'", "checksum": "adsaskfljadfkjadfkj", "k1":{"k2": 2, "k3": ["v3", [1, 2], {"k4": "v4", "k5": ["v5", "v6", "v7"]}]}})");
+  EXPECT_EQ(formats::delta::lastCheckpointChecksum(example), "6a92d155a59bf2eecbd4b4ec7fd1f875");
+  int checked = 0;
+  for (const std::string name : {"no_replay", "no_stats", "stats_as_struct", "with_checkpoint"}) {
+    const fs::path file = fs::path(testdata()) / "delta" / "dat" / name / "delta" / "_delta_log" / "_last_checkpoint";
+    ASSERT_TRUE(fs::exists(file)) << file;
+    std::ifstream in(file);
+    const auto j = nlohmann::json::parse(in);
+    EXPECT_EQ(formats::delta::lastCheckpointChecksum(j), j["checksum"].get<std::string>()) << name;
+    auto changed = j;
+    changed["size"] = j["size"].get<int64_t>() + 1;
+    EXPECT_NE(formats::delta::lastCheckpointChecksum(changed), j["checksum"].get<std::string>()) << name;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 4);
+}
+
 class DeltaWrite : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -814,10 +834,13 @@ TEST_F(DeltaRead, LastCheckpointIsAHintThatMayBeWrong) {
   ASSERT_TRUE(fs::exists(path("t/_delta_log/00000000000000000010.checkpoint.parquet")));
   for (int v = 0; v <= 10; ++v) fs::remove(commitFile(path("t"), v));
   const std::string hint = path("t/_delta_log/_last_checkpoint");
-  EXPECT_EQ(nlohmann::json::parse(readText(hint))["version"], 10);
+  const auto written = nlohmann::json::parse(readText(hint));
+  EXPECT_EQ(written["version"], 10);
+  EXPECT_EQ(written["checksum"], formats::delta::lastCheckpointChecksum(written));
   EXPECT_EQ(values(spark.read().format("delta").load(path("t"))), range(0, 12));
   // Damaged, stale or pointing nowhere: the listing finds the checkpoint.
-  for (const std::string text : {"{not json", R"({"version":4,"size":3})", R"({"version":99,"size":3})", R"({"size":3})", ""}) {
+  for (const std::string text : {"{not json", R"({"version":4,"size":3})", R"({"version":99,"size":3})", R"({"size":3})", "",
+                                 R"({"version":10,"size":4,"checksum":"00000000000000000000000000000000"})"}) {
     writeBytes(hint, text);
     EXPECT_EQ(values(spark.read().format("delta").load(path("t"))), range(0, 12)) << text;
   }

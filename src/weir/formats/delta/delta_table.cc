@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <openssl/evp.h>
+
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -224,6 +226,37 @@ std::string partName(const std::string& dir, int64_t version, int64_t part, int6
   return (fs::path(dir) / buf).string();
 }
 
+// The canonical form of a JSON value for the _last_checkpoint checksum: one `path=value` pair
+// per leaf, keys and strings percent-encoded inside quotes, array positions as numbers.
+void canonicalPairs(const nlohmann::json& j, const std::string& path, bool top,
+                    std::vector<std::pair<std::string, std::string>>& out) {
+  auto encode = [](const std::string& s) {
+    static const char* kHex = "0123456789ABCDEF";
+    std::string e = "\"";
+    for (unsigned char c : s) {
+      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+        e.push_back(static_cast<char>(c));
+      } else {
+        e += {'%', kHex[c >> 4], kHex[c & 15]};
+      }
+    }
+    return e + "\"";
+  };
+  auto join = [&](const std::string& segment) { return path.empty() ? segment : path + "+" + segment; };
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      if (top && k == "checksum") continue;
+      canonicalPairs(v, join(encode(k)), false, out);
+    }
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) canonicalPairs(j[i], join(std::to_string(i)), false, out);
+  } else if (j.is_string()) {
+    out.emplace_back(path, encode(j.get<std::string>()));
+  } else {
+    out.emplace_back(path, j.dump());
+  }
+}
+
 // _last_checkpoint, when it parses: the checkpoint it names, whose files are then looked for
 // directly (a listing may lag behind on object stores). Anything unreadable is ignored: it is
 // only a hint, and the listing still finds every checkpoint.
@@ -238,6 +271,9 @@ std::optional<Checkpoint> lastCheckpointHint(const std::string& dir) {
     return std::nullopt;
   }
   if (j.is_discarded() || !j.is_object() || !j.contains("version") || !j["version"].is_number_integer()) {
+    return std::nullopt;
+  }
+  if (j.contains("checksum") && (!j["checksum"].is_string() || j["checksum"].get<std::string>() != lastCheckpointChecksum(j))) {
     return std::nullopt;
   }
   Checkpoint cp;
@@ -362,6 +398,23 @@ bool listed(const std::vector<std::string>& features, const std::string& name) {
 }
 
 }  // namespace
+
+std::string lastCheckpointChecksum(const nlohmann::json& lastCheckpoint) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  canonicalPairs(lastCheckpoint, "", true, pairs);
+  std::sort(pairs.begin(), pairs.end());
+  std::string canonical;
+  for (const auto& [path, value] : pairs) canonical += (canonical.empty() ? "" : ",") + path + "=" + value;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(canonical.data(), canonical.size(), digest, &size, EVP_md5(), nullptr) != 1) {
+    throw InternalError("OPENSSL_FAILED", "MD5 of the _last_checkpoint checksum failed in OpenSSL.");
+  }
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) out += {kHex[digest[i] >> 4], kHex[digest[i] & 15]};
+  return out;
+}
 
 std::string versionFileName(int64_t version) {
   char buf[32];

@@ -47,6 +47,10 @@ struct Snapshot {
   std::string metaDataJson;  // the metaData action as the log holds it
 };
 
+/// The checksum of a _last_checkpoint object (its top-level "checksum" left out) as the protocol
+/// defines it: the MD5, in lowercase hex, of its canonical `path=value` form.
+std::string lastCheckpointChecksum(const nlohmann::json& lastCheckpoint);
+
 /// The log file stem of a version: 20 zero-padded digits.
 std::string versionFileName(int64_t version);
 

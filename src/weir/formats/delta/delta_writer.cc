@@ -553,6 +553,7 @@ void writeCheckpoint(const std::string& table, int64_t version) {
   nlohmann::ordered_json last;
   last["version"] = version;
   last["size"] = rows.size();
+  last["checksum"] = lastCheckpointChecksum(last);
   fsys->writeAtomic((fs::path(dir) / "_last_checkpoint").string(), last.dump(), true);
 }
 
