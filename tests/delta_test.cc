@@ -707,6 +707,13 @@ TEST_F(DeltaRead, ColumnMappingByNameAndByIdWithNestedFields) {
         },
         "DELTA_UNSUPPORTED_FEATURES", {"column mapping (mode " + mode + ")"});
   }
+  // A file whose nested column does not have the table's shape is corruption, not a crash.
+  auto wrong = types::DataType::structOf({{"c1", types::DataType::longType(), true, "{}"}, {"c2", types::DataType::string(), true, "{}"}});
+  formats::parquet::FileWriter writer(wrong, {});
+  writer.write(columnar::ColumnBatch::fromRows(wrong, {Row({Value::integer(1), Value::string("flat")})}));
+  writeBytes(path("name/c4=x/part-0.parquet"), writer.finish());
+  expectThrows<CorruptionError>([&] { spark.read().format("delta").load(path("name")).collect(); },
+                                "DELTA_DATA_FILE_SCHEMA_MISMATCH", {path("name/c4=x/part-0.parquet"), "holds STRING where"});
 }
 
 // The classic checkpoint Weir writes for `version`, read back as a batch.

@@ -648,23 +648,29 @@ struct Projection {
   std::vector<Projection> children;
 };
 
-Projection project(const DataType& table, const FieldMapping& m, const DataType& file, const std::string& mode) {
+Projection project(const DataType& table, const FieldMapping& m, const DataType& file, const std::string& mode,
+                   const std::string& path) {
   Projection p;
-  if (table.id() != file.id()) return p;
+  if (table.id() != file.id()) {
+    throw CorruptionError("DELTA_DATA_FILE_SCHEMA_MISMATCH",
+                          "The data file " + path + " holds " + file.sql() + " where the Delta table's schema says " +
+                              table.sql() + ". Restore the file, or rewrite the table.");
+  }
   switch (table.id()) {
     case types::TypeId::kStruct:
       for (size_t i = 0; i < table.fields().size(); ++i) {
         auto at = findField(file.fields(), m.children[i], mode);
         p.from.push_back(at ? static_cast<int>(*at) : -1);
-        p.children.push_back(at ? project(*table.fields()[i].type, m.children[i], *file.fields()[*at].type, mode) : Projection{});
+        p.children.push_back(at ? project(*table.fields()[i].type, m.children[i], *file.fields()[*at].type, mode, path)
+                                : Projection{});
       }
       break;
     case types::TypeId::kArray:
-      p.children.push_back(project(*table.elementType(), m.children[0], *file.elementType(), mode));
+      p.children.push_back(project(*table.elementType(), m.children[0], *file.elementType(), mode, path));
       break;
     case types::TypeId::kMap:
-      p.children.push_back(project(*table.keyType(), m.children[0], *file.keyType(), mode));
-      p.children.push_back(project(*table.valueType(), m.children[1], *file.valueType(), mode));
+      p.children.push_back(project(*table.keyType(), m.children[0], *file.keyType(), mode, path));
+      p.children.push_back(project(*table.valueType(), m.children[1], *file.valueType(), mode, path));
       break;
     default: break;
   }
@@ -800,7 +806,7 @@ class DeltaScan final : public plan::ScanSource {
       if (kept) column = column->gather(kept->data(), kept->size());
       if (mode != "none" && field.type->isNested()) {
         // Nested fields carry physical names (or ids) in the file: rebuild in the table's shape.
-        const Projection p = project(*field.type, mappings_[c], *in->type, mode);
+        const Projection p = project(*field.type, mappings_[c], *in->type, mode, path);
         std::vector<Value> values;
         values.reserve(column->size());
         for (size_t r = 0; r < column->size(); ++r) values.push_back(reshape(column->getValue(r), *field.type, p));
