@@ -290,4 +290,10 @@ std::vector<uint64_t> readDeletedRows(const DeletionVectorDescriptor& dv,
   return rows;
 }
 
+std::optional<std::string> deletionVectorFile(const DeletionVectorDescriptor& dv,
+                                              const std::string& tablePath) {
+  if (dv.storageType == "i") return std::nullopt;
+  return vectorFile(dv, tablePath);
+}
+
 }  // namespace weir::formats::delta

@@ -38,6 +38,11 @@ struct DeletionVectorDescriptor {
 std::vector<uint64_t> readDeletedRows(const DeletionVectorDescriptor& dv,
                                       const std::string& tablePath);
 
+/// The local file an on-disk vector ("u", "p") is stored in; nullopt for an inline one. Throws
+/// like readDeletedRows for a malformed descriptor or a path Weir cannot open.
+std::optional<std::string> deletionVectorFile(const DeletionVectorDescriptor& dv,
+                                              const std::string& tablePath);
+
 /// Decodes a RoaringBitmapArray (magic, then 64-bit portable Roaring buckets) into ascending
 /// positions. `what` names the source in errors.
 std::vector<uint64_t> decodeRoaringBitmapArray(std::string_view bytes, const std::string& what);

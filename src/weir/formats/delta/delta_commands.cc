@@ -11,6 +11,7 @@
 #include "weir/base/error.h"
 #include "weir/base/text.h"
 #include "weir/base/time.h"
+#include "weir/formats/delta/deletion_vector.h"
 #include "weir/formats/delta/delta_log.h"
 #include "weir/formats/delta/delta_writer.h"
 #include "weir/formats/file_listing.h"
@@ -73,13 +74,14 @@ std::string renderList(const std::vector<std::string>& v) {
   return out + "]";
 }
 
-// VACUUM and OPTIMIZE only know plain tables: deletion vector files are not data files vacuum
-// could tell apart, and a rewrite would have to carry vectors, physical column names, row ids or
-// in-commit timestamps. Tables using those are refused rather than damaged.
+// VACUUM and OPTIMIZE know plain tables and deletion vectors (vacuum keeps the vector files of the
+// files it keeps; optimize reads through the vectors and writes files without). A rewrite would
+// have to carry physical column names, row ids or in-commit timestamps, and checkpoints would
+// have to be V2: tables using those are refused rather than damaged.
 void checkCommandSupported(const Snapshot& s, const std::string& command) {
   static const std::vector<std::string> kUnsupported = {
-      "deletionVectors", "columnMapping", "rowTracking",     "inCommitTimestamp",
-      "v2Checkpoint",    "clustering",    "icebergCompatV1", "icebergCompatV2"};
+      "columnMapping", "rowTracking",     "inCommitTimestamp", "v2Checkpoint",
+      "clustering",    "icebergCompatV1", "icebergCompatV2"};
   std::vector<std::string> found;
   for (const auto& f : kUnsupported) {
     const bool reader =
@@ -251,11 +253,19 @@ VacuumResult vacuumTable(const std::string& tablePath, const VacuumOptions& opti
   const int64_t now = options.nowMs ? *options.nowMs : base::systemClock()->nowMs();
   const int64_t cutoff = now - retainMs;
   // What must stay: the latest version's files and the files removed within the retention.
+  // Deletion vector files go with their data files.
   std::set<std::string> keep;
-  for (const auto& f : s.files) keep.insert(relativeToTable(root, f.path));
+  auto keepFile = [&](const AddFile& f) {
+    keep.insert(relativeToTable(root, f.path));
+    if (f.deletionVector) {
+      if (auto dv = deletionVectorFile(*f.deletionVector, root))
+        keep.insert(relativeToTable(root, *dv));
+    }
+  };
+  for (const auto& f : s.files) keepFile(f);
   for (int64_t v : listCommitVersions(tablePath)) {
     for (const auto& r : readCommit(tablePath, v).removes) {
-      if (r.deletionTimestamp >= cutoff) keep.insert(relativeToTable(root, r.file.path));
+      if (r.deletionTimestamp >= cutoff) keepFile(r.file);
     }
   }
   VacuumResult result;
