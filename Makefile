@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test test-fast test-asan test-slow install bench clean
+.PHONY: all deps configure build demo demo-stop demo-batch test test-fast test-asan test-slow install bench clean
 
 all: build
 
@@ -19,9 +19,17 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Runs the batch demo over a generated JSON events file.
+# The golden query live on a local Kafka broker (kept running in the background) into
+# demo-data/events_agg; Ctrl-C stops the query, `make demo-stop` the broker.
 demo: build
 	@bash scripts/demo.sh $(BUILD_DIR)
+
+demo-stop:
+	@bash scripts/demo-stop.sh
+
+# The batch demo: the golden aggregation over a generated file of 1 M events.
+demo-batch: build
+	@bash scripts/demo-batch.sh $(BUILD_DIR)
 
 # The default test run: unit, integration and the sanitizer pass; slow suites excluded.
 test: build

@@ -685,6 +685,45 @@ TEST_F(KafkaTest, BrokerThatStaysDownFailsTheQueryClearly) {
   }
 }
 
+// Stopping a query while its source waits for a broker that is down stops it at once, cleanly (no
+// failure), and the batch it was building runs again from its logged offsets at the next start.
+TEST_F(KafkaTest, StopDuringABrokerOutageStopsAtOnceWithoutFailing) {
+  cluster_->createTopic("stop", 1);
+  auto start = [&] {
+    return spark.readStream()
+        .format("kafka")
+        .option("kafka.bootstrap.servers", cluster_->bootstrapServers())
+        .option("subscribe", "stop")
+        .option("startingOffsets", "earliest")
+        .load()
+        .select(col("value").cast("string").alias("v"))
+        .writeStream()
+        .format("memory")
+        .queryName("stopped")
+        .option("checkpointLocation", path("ckpt"))
+        .start();
+  };
+  auto q = start();
+  q.processAllAvailable();
+  cluster_->setBrokerDown(1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the next trigger is now waiting
+  const auto before = std::chrono::steady_clock::now();
+  q.stop();
+  const auto stopMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - before).count();
+  EXPECT_LT(stopMs, 5000) << "stop() waited for the broker (pollTimeoutMs is 120 s)";
+  EXPECT_FALSE(q.isActive());
+  EXPECT_NO_THROW(q.awaitTermination());
+  EXPECT_EQ(q.exception(), nullptr);
+  cluster_->setBrokerUp(1);
+  auto produced = spark.createDataFrame({Row({S("a")}), Row({S("b")})}, StructType::fromDDL("value STRING"));
+  produced.write().format("kafka").option("kafka.bootstrap.servers", cluster_->bootstrapServers()).option("topic", "stop").save();
+  auto again = start();
+  again.processAllAvailable();
+  EXPECT_EQ(sorted(spark.table("stopped").collect()), (std::vector<Row>{Row({S("a")}), Row({S("b")})}));
+  again.stop();
+}
+
 // The local broker keeps about 5 MiB per partition: records before that are gone, and a query that
 // asks for them meets librdkafka's offset-out-of-range, which is data loss.
 TEST_F(KafkaTest, OffsetsDeletedByRetentionAreDataLossOnTheRealClient) {

@@ -93,9 +93,9 @@ int64_t produceEvents(const ProduceOptions& options, const std::atomic<bool>& st
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   for (auto [k, v] : std::vector<std::pair<const char*, std::string>>{{"bootstrap.servers", options.bootstrap},
-                                                                       {"compression.codec", "lz4"},
+                                                                       {"compression.codec", "zstd"},
                                                                        {"enable.idempotence", "true"},
-                                                                       {"linger.ms", "20"},
+                                                                       {"linger.ms", "50"},
                                                                        {"log_level", "3"}}) {
     connectors::kafka::setConf(conf, k, v, false);
   }
@@ -111,7 +111,9 @@ int64_t produceEvents(const ProduceOptions& options, const std::atomic<bool>& st
   EventGeneratorOptions eventOptions = options.events;
   if (options.wallClock) {
     eventOptions.startMicros = options.startMicros ? *options.startMicros : base::systemClock()->nowMs() * 1000;
-    eventOptions.stepMicros = options.rate > 0 ? 1'000'000 / options.rate : 1;
+    const double speed = options.eventTimeSpeed > 0 ? options.eventTimeSpeed : 1.0;
+    eventOptions.stepMicros =
+        options.rate > 0 ? std::max<int64_t>(1, static_cast<int64_t>(speed * 1'000'000 / options.rate)) : 1;
   }
   EventGenerator gen(eventOptions);
   const auto start = std::chrono::steady_clock::now();

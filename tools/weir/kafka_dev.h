@@ -25,10 +25,14 @@ struct ProduceOptions {
   /// With wallClock: the first event's time in microseconds since the epoch instead of now, so
   /// that a seed, a start and a rate give the same events every run.
   std::optional<int64_t> startMicros;
+  /// With wallClock: event time advances this many times faster than the wall clock (60: one
+  /// minute of event time per second), so that windows close and the watermark moves within
+  /// seconds in a demo.
+  double eventTimeSpeed = 1.0;
   EventGeneratorOptions events;
 };
 
-/// Produces golden events (key = user id, lz4-compressed batches) until `count` or `stop`.
+/// Produces golden events (key = user id, zstd-compressed batches) until `count` or `stop`.
 /// Returns the number of events acknowledged.
 int64_t produceEvents(const ProduceOptions& options, const std::atomic<bool>& stop);
 

@@ -49,6 +49,9 @@ int main(int argc, char** argv) {
   kafkaDev->add_option("--seed", dev.produce.events.seed, "Random seed for --generate");
   kafkaDev->add_option("--jitter-ms", dev.produce.events.jitterMicros, "Out-of-order jitter of event times, ms")
       ->transform([](std::string v) { return std::to_string(std::stoll(v) * 1000); });
+  kafkaDev->add_option("--event-time-speed", dev.produce.eventTimeSpeed,
+                       "Event time advances this many times faster than the wall clock (60: a minute per second)")
+      ->default_val(1.0)->check(CLI::Range(0.001, 1e6));
   std::string startTime;
   kafkaDev->add_option("--start-time", startTime,
                        "Event time of the first event (e.g. 2025-01-01T00:00:00Z) instead of now: with the seed "

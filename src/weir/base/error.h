@@ -57,6 +57,13 @@ class CorruptionError : public Error {
   using Error::Error;
 };
 
+/// A wait given up because the query is being stopped (StreamingQuery::stop during a broker
+/// outage, for instance). Not a failure of the query.
+class InterruptedError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// A broken invariant: a bug in Weir, never caused by user input.
 class InternalError : public Error {
  public:

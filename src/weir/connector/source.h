@@ -2,6 +2,7 @@
 // JSON text, a latest offset under a read limit, and deterministic batches between two offsets.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -63,6 +64,9 @@ struct SourceContext {
   int sourceIndex = 0;
   /// The query's clock (trigger delays); the system clock when null.
   std::shared_ptr<base::Clock> clock;
+  /// Set when the query is being stopped: a source waiting long (for a broker that is down)
+  /// checks it and gives up with InterruptedError. Null when nothing can interrupt.
+  std::shared_ptr<const std::atomic<bool>> interrupted;
 };
 
 /// A streaming input that can open a Source: connectors subclass this for their plan leaves.

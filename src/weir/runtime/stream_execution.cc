@@ -125,7 +125,7 @@ void StreamExecution::start() {
     connector::SourceContext context{config_.fileSystem,
                                      io::joinPath(io::joinPath(config_.checkpointLocation, "sources"),
                                                   std::to_string(i)),
-                                     static_cast<int>(i), config_.clock};
+                                     static_cast<int>(i), config_.clock, interrupted_};
     auto state = std::make_unique<SourceState>();
     state->source = provider->createSource(context);
     state->description = state->source->describe();
@@ -143,6 +143,9 @@ void StreamExecution::run() {
   std::string error, errorClass;
   try {
     runLoop();
+  } catch (const InterruptedError&) {
+    // stop() interrupted a wait of the batch: the query stops as asked; the batch runs again
+    // from its logged offsets at the next start.
   } catch (const Error& e) {
     std::lock_guard lock(mutex_);
     failure_ = std::current_exception();
@@ -662,6 +665,7 @@ void StreamExecution::stop() {
     std::lock_guard lock(mutex_);
     stopRequested_ = true;
   }
+  *interrupted_ = true;
   changed_.notify_all();
   if (thread_.joinable() && std::this_thread::get_id() != thread_.get_id()) thread_.join();
 }

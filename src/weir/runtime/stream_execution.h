@@ -4,6 +4,7 @@
 // uncommitted batch with exactly its logged offsets, watermark and timestamp.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -134,6 +135,8 @@ class StreamExecution : public std::enable_shared_from_this<StreamExecution> {
   std::thread thread_;
   bool started_ = false;
   bool stopRequested_ = false;
+  // Set by stop() for sources blocked in long waits (SourceContext::interrupted).
+  std::shared_ptr<std::atomic<bool>> interrupted_ = std::make_shared<std::atomic<bool>>(false);
   bool terminated_ = false;
   std::exception_ptr failure_;
   StreamingQueryStatus status_;

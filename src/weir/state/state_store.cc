@@ -4,10 +4,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <functional>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include "weir/base/error.h"
+#include "weir/base/log.h"
 
 namespace weir::state {
 
@@ -57,7 +63,72 @@ std::map<int64_t, std::pair<bool, bool>> listVersions(io::FileSystem& fs, const 
   return out;
 }
 
+// The one background thread of the process that writes state snapshots and deletes old state
+// files, in the order the stores ask. It finishes the queued work before the process exits.
+class MaintenanceThread {
+ public:
+  static MaintenanceThread& instance() {
+    static MaintenanceThread thread;
+    return thread;
+  }
+  void submit(std::function<void()> task) {
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(std::move(task));
+    }
+    wake_.notify_one();
+  }
+  ~MaintenanceThread() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  MaintenanceThread() : thread_([this] { run(); }) {}
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      auto task = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> queue_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 }  // namespace
+
+struct StateStoreProvider::Background {
+  std::mutex mutex;
+  std::condition_variable idle;
+  int pending = 0;
+  bool snapshotFailed = false;
+
+  // Runs `task` on the maintenance thread, counted in `pending` until it ends.
+  static void schedule(const std::shared_ptr<Background>& self, std::function<void()> task) {
+    {
+      std::lock_guard lock(self->mutex);
+      ++self->pending;
+    }
+    MaintenanceThread::instance().submit([self, task = std::move(task)] {
+      task();
+      std::lock_guard lock(self->mutex);
+      if (--self->pending == 0) self->idle.notify_all();
+    });
+  }
+};
 
 std::string StateStoreId::directory() const {
   std::string dir = io::joinPath(io::joinPath(io::joinPath(checkpointRoot, "state"), std::to_string(operatorId)),
@@ -144,7 +215,14 @@ void applyStateFile(const std::string& bytes, const std::string& path, bool expe
 }
 
 StateStoreProvider::StateStoreProvider(std::shared_ptr<io::FileSystem> fs, StateStoreId id)
-    : fs_(std::move(fs)), id_(std::move(id)), directory_(id_.directory()) {}
+    : fs_(std::move(fs)), id_(std::move(id)), directory_(id_.directory()), background_(std::make_shared<Background>()) {}
+
+StateStoreProvider::~StateStoreProvider() { waitForMaintenance(); }
+
+void StateStoreProvider::waitForMaintenance() {
+  std::unique_lock lock(background_->mutex);
+  background_->idle.wait(lock, [this] { return background_->pending == 0; });
+}
 
 std::string StateStoreProvider::fileOf(int64_t version, bool snapshot) const {
   return io::joinPath(directory_, std::to_string(version) + (snapshot ? ".snapshot" : ".delta"));
@@ -165,10 +243,15 @@ void StateStoreProvider::clearChanges() {
 }
 
 void StateStoreProvider::rebuild(int64_t version) {
+  waitForMaintenance();  // no file of this store changes while it is listed and read
   map_.clear();
   version_ = -1;
   if (version > 0) {
     auto files = listVersions(*fs_, directory_);
+    snapshots_.emplace();
+    for (const auto& [v, kinds] : files) {
+      if (kinds.second) snapshots_->insert(v);
+    }
     int64_t base = 0;
     for (auto it = files.begin(); it != files.end(); ++it) {
       if (it->first <= version && it->second.second) base = it->first;
@@ -256,29 +339,62 @@ void StateStoreProvider::abort() {
 
 void StateStoreProvider::doMaintenance(int64_t minDeltasForSnapshot, int64_t minVersionsToRetain) {
   if (version_ <= 0) return;
-  auto files = listVersions(*fs_, directory_);
-  int64_t lastSnapshot = 0;
-  for (const auto& [v, kinds] : files) {
-    if (kinds.second && v <= version_) lastSnapshot = v;
+  {
+    std::lock_guard lock(background_->mutex);
+    if (background_->snapshotFailed) {  // list again: the failed snapshot is not there
+      background_->snapshotFailed = false;
+      snapshots_.reset();
+    }
   }
-  if (version_ - lastSnapshot >= minDeltasForSnapshot) {
+  if (!snapshots_) {
+    waitForMaintenance();
+    snapshots_.emplace();
+    for (const auto& [v, kinds] : listVersions(*fs_, directory_)) {
+      if (kinds.second) snapshots_->insert(v);
+    }
+  }
+  // The newest snapshot at or below `v`, 0 when none.
+  auto snapshotAtOrBelow = [this](int64_t v) -> int64_t {
+    auto it = snapshots_->upper_bound(v);
+    return it == snapshots_->begin() ? 0 : *std::prev(it);
+  };
+  if (version_ - snapshotAtOrBelow(version_) >= minDeltasForSnapshot) {
     std::vector<std::pair<std::string_view, std::optional<std::string_view>>> records;
     records.reserve(map_.size());
     map_.forEach([&](std::string_view k, std::string_view v) { records.emplace_back(k, v); });
-    fs_->writeAtomic(fileOf(version_, true), encodeStateFile(true, version_, records), true);
-    files[version_].second = true;
+    std::string bytes = encodeStateFile(true, version_, records);
+    records = {};
+    snapshots_->insert(version_);
+    Background::schedule(background_, [fs = fs_, bg = background_, path = fileOf(version_, true),
+                                       bytes = std::move(bytes)] {
+      try {
+        fs->writeAtomic(path, bytes, true);
+      } catch (const std::exception& e) {
+        base::logWarning("Could not write the state snapshot " + path + " (the deltas keep the state recoverable; " +
+                         "the next snapshot is tried at the next maintenance): " + e.what());
+        std::lock_guard lock(bg->mutex);
+        bg->snapshotFailed = true;
+      }
+    });
   }
   // Keep what rebuilds versions [version - retain + 1, version]: the newest snapshot at or below
   // the oldest of them, and every file after it.
-  int64_t oldest = std::max<int64_t>(1, version_ - minVersionsToRetain + 1);
-  int64_t keepFrom = 0;
-  for (const auto& [v, kinds] : files) {
-    if (kinds.second && v <= oldest) keepFrom = v;
-  }
-  for (const auto& [v, kinds] : files) {
-    if (v >= keepFrom) continue;
-    if (kinds.first) fs_->remove(fileOf(v, false));
-    if (kinds.second) fs_->remove(fileOf(v, true));
+  const int64_t keepFrom = snapshotAtOrBelow(std::max<int64_t>(1, version_ - minVersionsToRetain + 1));
+  if (keepFrom > cleanedBefore_) {
+    cleanedBefore_ = keepFrom;
+    Background::schedule(background_, [fs = fs_, dir = directory_, keepFrom, base = fileOf(keepFrom, true)] {
+      try {
+        if (!fs->exists(base)) return;  // its write failed: the older files are still needed
+        for (const auto& [v, kinds] : listVersions(*fs, dir)) {
+          if (v >= keepFrom) break;
+          const std::string stem = io::joinPath(dir, std::to_string(v));
+          if (kinds.first) fs->remove(stem + ".delta");
+          if (kinds.second) fs->remove(stem + ".snapshot");
+        }
+      } catch (const std::exception& e) {
+        base::logWarning("Could not delete old state files in " + dir + " (they are retried later): " + e.what());
+      }
+    });
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,10 @@ struct StateStoreMetrics {
 class StateStoreProvider {
  public:
   StateStoreProvider(std::shared_ptr<io::FileSystem> fs, StateStoreId id);
+  /// Waits for this store's maintenance still running in the background.
+  ~StateStoreProvider();
+  StateStoreProvider(const StateStoreProvider&) = delete;
+  StateStoreProvider& operator=(const StateStoreProvider&) = delete;
 
   /// Positions the store at `version` (0 = empty) for a batch's updates: reuses the map in memory
   /// when it holds that version, else rebuilds it from the newest snapshot <= version and the
@@ -78,8 +83,14 @@ class StateStoreProvider {
   void abort();
 
   /// Writes <version>.snapshot when at least minDeltasForSnapshot deltas follow the last snapshot,
-  /// and deletes files not needed to rebuild the last minVersionsToRetain versions.
+  /// and deletes files not needed to rebuild the last minVersionsToRetain versions. Only the
+  /// snapshot's encoding (a copy of the map) happens in the caller; writing it durably and deleting
+  /// old files run on a background thread shared by all stores (as Spark's maintenance task), so
+  /// a batch does not wait for them. A failed background write is logged and retried at the next
+  /// snapshot; the deltas keep every version recoverable meanwhile.
   void doMaintenance(int64_t minDeltasForSnapshot = 10, int64_t minVersionsToRetain = 100);
+  /// Waits until the background maintenance this store scheduled is done.
+  void waitForMaintenance();
 
   StateStoreMetrics metrics() const;
   const StateStoreId& id() const { return id_; }
@@ -102,6 +113,13 @@ class StateStoreProvider {
   std::string removedKeys_;
   std::vector<uint32_t> removedEnds_;
   int64_t updated_ = 0, removed_ = 0, commitTimeMs_ = 0;
+  struct Background;  // the state shared with the maintenance thread
+
+  std::shared_ptr<Background> background_;
+  // Snapshot versions known to exist or being written (listed once, then kept up to date), and
+  // the version before which files were last deleted.
+  std::optional<std::set<int64_t>> snapshots_;
+  int64_t cleanedBefore_ = 0;
 };
 
 /// Encodes a delta (changes, a nullopt value deleting the key) or a snapshot file.

@@ -6,6 +6,8 @@
 #include <random>
 
 #include "weir/base/error.h"
+#include "weir/base/log.h"
+#include "weir/io/fault_injecting_file_system.h"
 #include "weir/state/state_map.h"
 #include "weir/state/state_store.h"
 
@@ -139,6 +141,7 @@ TEST_F(StateStoreTest, SnapshotsAndRetention) {
     p.commit();
     p.doMaintenance(/*minDeltasForSnapshot=*/5, /*minVersionsToRetain=*/3);
   }
+  p.waitForMaintenance();  // snapshots are written and old files deleted in the background
   // Snapshots at 5 and 10; versions 10..12 need the snapshot 10 and the deltas 11, 12.
   EXPECT_EQ(files(), (std::vector<std::string>{"10.delta", "10.snapshot", "11.delta", "12.delta"}));
   StateStoreProvider q(fs, id());
@@ -153,6 +156,37 @@ TEST_F(StateStoreTest, SnapshotsAndRetention) {
     EXPECT_EQ(e.errorClass(), "STATE_STORE_FILE_MISSING");
     EXPECT_NE(std::string(e.what()).find("/1.delta"), std::string::npos) << e.what();
   }
+}
+
+TEST_F(StateStoreTest, AFailedBackgroundSnapshotKeepsTheDeltasAndIsRetried) {
+  auto faulty = std::make_shared<io::FaultInjectingFileSystem>(fs);
+  std::vector<std::string> warnings;
+  base::setLogHandler([&](base::LogLevel level, const std::string& message) {
+    if (level == base::LogLevel::kWarning) warnings.push_back(message);
+  });
+  {
+    StateStoreProvider p(faulty, id());
+    for (int v = 0; v < 12; ++v) {
+      p.load(v);
+      p.put("k" + std::to_string(v % 3), std::to_string(v));
+      // Writes 0..3 are the deltas 1..4, write 4 the delta 5 and write 5 its snapshot, which fails.
+      if (v == 0) faulty->failWrite(5, /*afterWrite=*/false);
+      p.commit();
+      p.doMaintenance(/*minDeltasForSnapshot=*/5, /*minVersionsToRetain=*/3);
+      p.waitForMaintenance();
+    }
+  }
+  base::setLogHandler(nullptr);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("5.snapshot"), std::string::npos) << warnings[0];
+  // The failed snapshot is tried again at the next version (6); the files before it then go.
+  EXPECT_EQ(files(), (std::vector<std::string>{"10.delta", "11.delta", "11.snapshot", "12.delta", "6.delta",
+                                               "6.snapshot", "7.delta", "8.delta", "9.delta"}));
+  StateStoreProvider q(fs, id());
+  q.load(12);
+  EXPECT_EQ(contents(q), (std::map<std::string, std::string>{{"k0", "9"}, {"k1", "10"}, {"k2", "11"}}));
+  q.load(7);
+  EXPECT_EQ(contents(q), (std::map<std::string, std::string>{{"k0", "6"}, {"k1", "4"}, {"k2", "5"}}));
 }
 
 TEST_F(StateStoreTest, CorruptFilesAreReportedWithTheirPath) {

@@ -4,6 +4,7 @@
 // local mock broker cannot do (offsets by timestamp, retention).
 #pragma once
 
+#include <atomic>
 #include <compare>
 #include <cstdint>
 #include <functional>
@@ -90,6 +91,8 @@ struct ClientConfig {
   int64_t pollTimeoutMs = 120'000;
   int fetchOffsetRetries = 3;
   int64_t fetchOffsetRetryIntervalMs = 10;
+  /// When set, waits for brokers give up with InterruptedError (the query is stopping).
+  std::shared_ptr<const std::atomic<bool>> interrupted;
 };
 
 /// A librdkafka consumer for one source (not thread-safe; the query's thread uses it).

@@ -548,6 +548,7 @@ class KafkaStreamSource : public connector::Source {
         description_(std::move(description)),
         context_(context),
         clock_(context.clock ? context.clock : base::systemClock()) {
+    options_.client.interrupted = context.interrupted;
     client_ = clientFactory()(options_.client);
   }
 

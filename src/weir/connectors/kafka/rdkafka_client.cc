@@ -303,6 +303,8 @@ class RdKafkaClient : public KafkaClient {
       }
       if (progressed) {
         lastProgress = SteadyClock::now();
+      } else if (interrupted()) {
+        throw InterruptedError("QUERY_INTERRUPTED", "Stopped while waiting for records from Kafka (" + bootstrap_ + ").");
       } else if (elapsedMs(lastProgress) > config_.pollTimeoutMs) {
         std::string waiting;
         for (size_t i = 0; i < ranges.size(); ++i) {
@@ -398,11 +400,14 @@ class RdKafkaClient : public KafkaClient {
     int attempts = 0;
     while (true) {
       int64_t left = config_.pollTimeoutMs - elapsedMs(start);
-      int timeoutMs = static_cast<int>(std::clamp<int64_t>(left, 100, 10'000));
+      int timeoutMs = static_cast<int>(std::clamp<int64_t>(left, 100, 2'000));  // short, to notice stop()
       rd_kafka_resp_err_t err = request(timeoutMs);
       rd_kafka_poll(meta_, 0);  // serve (drop) the handle's error and log events
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
       ++attempts;
+      if (interrupted()) {
+        throw InterruptedError("QUERY_INTERRUPTED", "Stopped while trying to " + what + " from Kafka (" + bootstrap_ + ").");
+      }
       bool again = retriable(err) ? elapsedMs(start) < config_.pollTimeoutMs : attempts <= config_.fetchOffsetRetries;
       if (!again) {
         throw IoError("KAFKA_UNAVAILABLE",
@@ -415,6 +420,8 @@ class RdKafkaClient : public KafkaClient {
           retriable(err) ? std::min<int64_t>(200 * attempts, 1000) : config_.fetchOffsetRetryIntervalMs));
     }
   }
+
+  bool interrupted() const { return config_.interrupted && config_.interrupted->load(); }
 
   ClientConfig config_;
   std::string bootstrap_;
