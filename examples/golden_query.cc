@@ -3,10 +3,10 @@
 // It mirrors the Spark program of DEVELOPERS.md line for line.
 //
 //   golden_query [--bootstrap localhost:9092] [--topic events] [--checkpoint DIR] [--table DIR]
-//                [--trigger "2 minutes" | available-now | once]
+//                [--trigger "2 minutes" | available-now | once] [--conf KEY=VALUE ...]
 //
-// Build against an installed Weir:  g++ -std=c++20 golden_query.cc $(pkg-config --cflags --libs weir)
-// Ctrl-C stops the query cleanly; running it again resumes from the checkpoint.
+// Build against an installed Weir:  g++ -std=c++20 golden_query.cc $(pkg-config --cflags --libs
+// weir) Ctrl-C stops the query cleanly; running it again resumes from the checkpoint.
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -30,7 +30,8 @@ long long deltaVersion(const std::string& table) {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(table + "/_delta_log", ec)) {
     const std::string name = e.path().filename().string();
-    if (name.size() == 25 && name.substr(20) == ".json") version = std::max(version, std::stoll(name.substr(0, 20)));
+    if (name.size() == 25 && name.substr(20) == ".json")
+      version = std::max(version, std::stoll(name.substr(0, 20)));
   }
   return version;
 }
@@ -57,12 +58,15 @@ class LiveView : public StreamingQueryListener {
       late += op.numRowsDroppedByWatermark;
     }
     auto wm = p.eventTime.find("watermark");
-    std::printf("batch %-5lld in %8lld  %9.0f/s in  %9.0f/s processed  lag %-8s watermark %s  state %lld rows %.1f MB"
-                "  late %lld  written %lld  delta v%lld\n",
-                static_cast<long long>(p.batchId), static_cast<long long>(p.numInputRows), p.inputRowsPerSecond,
-                p.processedRowsPerSecond, lag.c_str(), wm == p.eventTime.end() ? "-" : wm->second.c_str(), stateRows,
-                static_cast<double>(stateBytes) / 1e6, late, static_cast<long long>(p.sink.numOutputRows),
-                deltaVersion(table_));
+    std::printf(
+        "batch %-5lld in %8lld  %9.0f/s in  %9.0f/s processed  lag %-8s watermark %s  state %lld "
+        "rows %.1f MB"
+        "  late %lld  written %lld  delta v%lld\n",
+        static_cast<long long>(p.batchId), static_cast<long long>(p.numInputRows),
+        p.inputRowsPerSecond, p.processedRowsPerSecond, lag.c_str(),
+        wm == p.eventTime.end() ? "-" : wm->second.c_str(), stateRows,
+        static_cast<double>(stateBytes) / 1e6, late, static_cast<long long>(p.sink.numOutputRows),
+        deltaVersion(table_));
     std::fflush(stdout);
   }
   void onQueryTerminated(const QueryTerminatedEvent&) override {}
@@ -79,23 +83,38 @@ int main(int argc, char** argv) {
                                            {"--checkpoint", "demo-data/checkpoints/events_agg"},
                                            {"--table", "demo-data/events_agg"},
                                            {"--trigger", "2 minutes"}};
+  std::map<std::string, std::string> conf;  // --conf KEY=VALUE, as spark-submit takes them
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
-    if (!flags.count(flag) || i + 1 >= argc) {
-      std::cerr << "usage: golden_query [--bootstrap HOST:PORT] [--topic T] [--checkpoint DIR] [--table DIR] "
-                   "[--trigger \"2 minutes\"|available-now|once]"
+    const bool isConf =
+        flag == "--conf" && i + 1 < argc && std::string(argv[i + 1]).find('=') != std::string::npos;
+    if ((!flags.count(flag) && !isConf) || i + 1 >= argc) {
+      std::cerr << "usage: golden_query [--bootstrap HOST:PORT] [--topic T] [--checkpoint DIR] "
+                   "[--table DIR] "
+                   "[--trigger \"2 minutes\"|available-now|once] [--conf KEY=VALUE ...]"
                 << std::endl;
       return 2;
     }
-    flags[flag] = argv[++i];
+    std::string value = argv[++i];
+    if (isConf) {
+      conf[value.substr(0, value.find('='))] = value.substr(value.find('=') + 1);
+    } else {
+      flags[flag] = value;
+    }
   }
   const std::string trigger = flags["--trigger"];
   try {
-    // State partitions: one per core is plenty for one machine (Spark's default of 200 suits clusters);
-    // fixed in the checkpoint at the first batch.
-    auto spark = Session::builder().appName("golden_query").config("spark.sql.shuffle.partitions", "4").getOrCreate();
-    auto schema = StructType::fromDDL("event_id STRING, user_id STRING, event_time TIMESTAMP, action STRING, value DOUBLE");
+    // State partitions: one per core is plenty for one machine (Spark's default of 200 suits
+    // clusters); fixed in the checkpoint at the first batch.
+    auto builder =
+        Session::builder().appName("golden_query").config("spark.sql.shuffle.partitions", "4");
+    for (const auto& [key, value] : conf) builder.config(key, value);
+    auto spark = builder.getOrCreate();
+    auto schema = StructType::fromDDL(
+        "event_id STRING, user_id STRING, event_time TIMESTAMP, action STRING, value DOUBLE");
 
+    // The query keeps the lines of the Spark program.
+    // clang-format off
     auto events = spark.readStream().format("kafka")
         .option("kafka.bootstrap.servers", flags["--bootstrap"]).option("subscribe", flags["--topic"])
         .option("startingOffsets", "earliest").load()
@@ -113,6 +132,7 @@ int main(int argc, char** argv) {
                  : trigger == "once"        ? Trigger::Once()
                                             : Trigger::ProcessingTime(trigger))
         .start(flags["--table"]);
+    // clang-format on
 
     std::signal(SIGINT, [](int) { stopRequested = true; });
     std::signal(SIGTERM, [](int) { stopRequested = true; });
@@ -123,13 +143,14 @@ int main(int argc, char** argv) {
       query.stop();
     }
     query.awaitTermination();  // rethrows a failure
-    std::printf("\nThe table is at %s (Delta version %lld). Query it with Weir:\n"
-                "  spark.read().format(\"delta\").load(\"%s\").orderBy(\"window\").show();\n"
-                "or with DuckDB over its Parquet files:\n"
-                "  duckdb -c \"SELECT window_start, user_id, events FROM read_parquet('%s/**/*.parquet', "
-                "hive_partitioning=true) ORDER BY events DESC LIMIT 10\"\n",
-                flags["--table"].c_str(), deltaVersion(flags["--table"]), flags["--table"].c_str(),
-                flags["--table"].c_str());
+    std::printf(
+        "\nThe table is at %s (Delta version %lld). Query it with Weir:\n"
+        "  spark.read().format(\"delta\").load(\"%s\").orderBy(\"window\").show();\n"
+        "or with DuckDB over its Parquet files:\n"
+        "  duckdb -c \"SELECT window_start, user_id, events FROM read_parquet('%s/**/*.parquet', "
+        "hive_partitioning=true) ORDER BY events DESC LIMIT 10\"\n",
+        flags["--table"].c_str(), deltaVersion(flags["--table"]), flags["--table"].c_str(),
+        flags["--table"].c_str());
   } catch (const weir::Error& e) {
     std::cerr << "golden_query failed: " << e.what() << std::endl;
     return 1;

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace weir::tools {
 
@@ -20,6 +22,9 @@ struct EventGeneratorOptions {
   /// Fraction of events placed far behind (later than a 10 minute watermark).
   double lateFraction = 0.0;
   int64_t lateByMicros = 20LL * 60 * 1'000'000;
+  /// Fraction of events that are exact copies (same event_id and event_time) of one of the last
+  /// 256 events, as an at-least-once producer's retries make them.
+  double duplicateFraction = 0.0;
 };
 
 /// Produces events one at a time. Deterministic for a seed. Not thread-safe.
@@ -37,6 +42,8 @@ class EventGenerator {
   std::mt19937_64 rng_;
   int64_t produced_ = 0;
   int64_t lastUser_ = 0;
+  // The last events, for duplicates: text and user.
+  std::vector<std::pair<std::string, int64_t>> recent_;
 };
 
 }  // namespace weir::tools

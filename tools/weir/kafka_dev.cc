@@ -24,6 +24,10 @@ namespace {
 
 std::atomic<bool> gStop{false};
 void onSignal(int) { gStop = true; }
+// SIGUSR1 takes every broker down (connections closed and refused), SIGUSR2 brings them back:
+// broker outages on demand, for tests.
+std::atomic<int> gOutageRequest{0};  // 1 down, 2 up
+void onOutageSignal(int sig) { gOutageRequest = sig == SIGUSR1 ? 1 : 2; }
 
 // Copies bytes both ways between two sockets until either side closes.
 void pump(int a, int b) {
@@ -59,8 +63,10 @@ void forward(int port, const std::string& target) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener, 64) != 0) {
-    std::cerr << "weir kafka-dev: cannot listen on 127.0.0.1:" << port << " (in use?); clients can still use the "
+  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(listener, 64) != 0) {
+    std::cerr << "weir kafka-dev: cannot listen on 127.0.0.1:" << port
+              << " (in use?); clients can still use the "
               << "bootstrap.servers printed above" << std::endl;
     ::close(listener);
     return;
@@ -92,11 +98,12 @@ void forward(int port, const std::string& target) {
 int64_t produceEvents(const ProduceOptions& options, const std::atomic<bool>& stop) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  for (auto [k, v] : std::vector<std::pair<const char*, std::string>>{{"bootstrap.servers", options.bootstrap},
-                                                                       {"compression.codec", "zstd"},
-                                                                       {"enable.idempotence", "true"},
-                                                                       {"linger.ms", "50"},
-                                                                       {"log_level", "3"}}) {
+  for (auto [k, v] :
+       std::vector<std::pair<const char*, std::string>>{{"bootstrap.servers", options.bootstrap},
+                                                        {"compression.codec", "zstd"},
+                                                        {"enable.idempotence", "true"},
+                                                        {"linger.ms", "50"},
+                                                        {"log_level", "3"}}) {
     connectors::kafka::setConf(conf, k, v, false);
   }
   static std::atomic<int64_t> acked{0};
@@ -110,10 +117,13 @@ int64_t produceEvents(const ProduceOptions& options, const std::atomic<bool>& st
 
   EventGeneratorOptions eventOptions = options.events;
   if (options.wallClock) {
-    eventOptions.startMicros = options.startMicros ? *options.startMicros : base::systemClock()->nowMs() * 1000;
+    eventOptions.startMicros =
+        options.startMicros ? *options.startMicros : base::systemClock()->nowMs() * 1000;
     const double speed = options.eventTimeSpeed > 0 ? options.eventTimeSpeed : 1.0;
     eventOptions.stepMicros =
-        options.rate > 0 ? std::max<int64_t>(1, static_cast<int64_t>(speed * 1'000'000 / options.rate)) : 1;
+        options.rate > 0
+            ? std::max<int64_t>(1, static_cast<int64_t>(speed * 1'000'000 / options.rate))
+            : 1;
   }
   EventGenerator gen(eventOptions);
   const auto start = std::chrono::steady_clock::now();
@@ -126,17 +136,19 @@ int64_t produceEvents(const ProduceOptions& options, const std::atomic<bool>& st
       auto due = start + std::chrono::microseconds(sent * 1'000'000 / options.rate);
       if (std::chrono::steady_clock::now() < due) {
         rd_kafka_poll(rk, 0);
-        std::this_thread::sleep_until(std::min(due, std::chrono::steady_clock::now() + std::chrono::milliseconds(5)));
+        std::this_thread::sleep_until(
+            std::min(due, std::chrono::steady_clock::now() + std::chrono::milliseconds(5)));
         continue;
       }
     }
     value.clear();
     gen.next(value);
     key = "u" + std::to_string(gen.lastUser());
-    while (rd_kafka_produce(topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, value.data(), value.size(), key.data(),
-                            key.size(), nullptr) != 0) {
+    while (rd_kafka_produce(topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, value.data(),
+                            value.size(), key.data(), key.size(), nullptr) != 0) {
       if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-        std::cerr << "weir: producing failed: " << rd_kafka_err2str(rd_kafka_last_error()) << std::endl;
+        std::cerr << "weir: producing failed: " << rd_kafka_err2str(rd_kafka_last_error())
+                  << std::endl;
         break;
       }
       rd_kafka_poll(rk, 50);
@@ -159,7 +171,8 @@ int runKafkaDev(const KafkaDevOptions& options) {
     std::string name = spec.substr(0, colon);
     int partitions = colon == std::string::npos ? 1 : std::stoi(spec.substr(colon + 1));
     if (name.empty() || partitions < 1) {
-      std::cerr << "weir kafka-dev: --topic takes NAME or NAME:PARTITIONS, got '" << spec << "'" << std::endl;
+      std::cerr << "weir kafka-dev: --topic takes NAME or NAME:PARTITIONS, got '" << spec << "'"
+                << std::endl;
       return 2;
     }
     cluster.createTopic(name, partitions);
@@ -181,7 +194,9 @@ int runKafkaDev(const KafkaDevOptions& options) {
     produce.bootstrap = servers;
     produce.topic = options.generateTopic;
     std::cout << "producing golden events into " << produce.topic << " at "
-              << (produce.rate > 0 ? std::to_string(produce.rate) + " events/s" : std::string("full speed")) << std::endl;
+              << (produce.rate > 0 ? std::to_string(produce.rate) + " events/s"
+                                   : std::string("full speed"))
+              << std::endl;
     generator = std::thread([produce, &stopGenerator] {
       try {
         produceEvents(produce, stopGenerator);
@@ -190,7 +205,21 @@ int runKafkaDev(const KafkaDevOptions& options) {
       }
     });
   }
-  while (!gStop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::signal(SIGUSR1, onOutageSignal);
+  std::signal(SIGUSR2, onOutageSignal);
+  while (!gStop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (int request = gOutageRequest.exchange(0); request != 0) {
+      for (int id = 1; id <= options.brokers; ++id) {
+        if (request == 1) {
+          cluster.setBrokerDown(id);
+        } else {
+          cluster.setBrokerUp(id);
+        }
+      }
+      std::cout << (request == 1 ? "brokers down (SIGUSR1)" : "brokers up (SIGUSR2)") << std::endl;
+    }
+  }
   stopGenerator = true;
   if (generator.joinable()) generator.join();
   if (forwarder.joinable()) forwarder.join();

@@ -45,7 +45,8 @@ struct KafkaDevOptions {
   ProduceOptions produce;
 };
 
-/// Runs the broker until SIGINT or SIGTERM. Prints "bootstrap.servers=<list>" first.
+/// Runs the broker until SIGINT or SIGTERM. Prints "bootstrap.servers=<list>" first. SIGUSR1
+/// takes every broker down, SIGUSR2 brings them back up (outages for tests).
 int runKafkaDev(const KafkaDevOptions& options);
 
 }  // namespace weir::tools

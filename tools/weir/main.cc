@@ -25,6 +25,11 @@ int main(int argc, char** argv) {
   generate->add_option("--seed", options.seed, "Random seed (same seed, same events)");
   generate->add_option("--late-fraction", options.lateFraction, "Fraction of events 20 minutes late")
       ->check(CLI::Range(0.0, 1.0));
+  generate->add_option("--duplicate-fraction", options.duplicateFraction,
+                       "Fraction of events that repeat one of the last 256 (same event_id and event_time)")
+      ->check(CLI::Range(0.0, 1.0));
+  generate->add_option("--jitter-ms", options.jitterMicros, "Out-of-order jitter of event times, ms (default 5000)")
+      ->transform([](std::string v) { return std::to_string(std::stoll(v) * 1000); });
   generate->add_option("--out", out, "Output file, or - for standard output");
   generate->add_option("--step-us", options.stepMicros, "Event-time advance per event, microseconds (360 = 10 M events per hour)")
       ->check(CLI::PositiveNumber);

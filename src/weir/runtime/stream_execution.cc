@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 
+#include "weir/base/crash_point.h"
 #include "weir/base/error.h"
 #include "weir/exec/executor.h"
 #include "weir/runtime/checkpoint/commit_log.h"
@@ -361,6 +362,7 @@ bool StreamExecution::constructBatch(int64_t triggerStartMs, bool availableNow) 
             config_.checkpointLocation +
             ": another query is writing to the same checkpoint. Give each query its own checkpointLocation.");
   }
+  base::crashPoint("after-offsets-log");
   batchTimestampMs_ = triggerStartMs;
   batchPending_ = true;
   // Sources may forget what the previous batch read.
@@ -450,6 +452,7 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
   const auto planned = Clock::now();
   output.partitions = executor.execute(*incremental_.plan);
   config_.sink->addBatch(currentBatchId_, output);
+  base::crashPoint("after-sink");
   const auto t3 = Clock::now();
   // The watermark for the next batch: per node the max event time seen minus its delay, then the
   // global policy (min by default) over the nodes; it never goes back.
@@ -475,6 +478,7 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
             config_.checkpointLocation +
             ": another query is writing to the same checkpoint. Give each query its own checkpointLocation.");
   }
+  base::crashPoint("after-commit-log");
   const auto t4 = Clock::now();
   // Progress.
   StreamingQueryProgress p;

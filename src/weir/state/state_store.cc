@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "weir/base/crash_point.h"
 #include "weir/base/error.h"
 #include "weir/base/log.h"
 
@@ -325,6 +326,7 @@ int64_t StateStoreProvider::commit() {
     if (map_.live(id)) records.emplace_back(map_.key(id), map_.value(id));
   }
   fs_->writeAtomic(fileOf(version_ + 1, false), encodeStateFile(false, version_ + 1, records), true);
+  base::crashPoint("after-state-delta");
   ++version_;
   clearChanges();
   commitTimeMs_ = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "weir/base/clock.h"
+#include "weir/base/crash_point.h"
 #include "weir/base/error.h"
 #include "weir/base/text.h"
 #include "weir/base/thread_pool.h"
@@ -348,6 +349,7 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
   if (current && current->partitionColumns != partitions) newMetadata = true;
 
   const std::vector<DataFile> files = writeDataFiles(data, schema, partitions, table, request.options);
+  base::crashPoint("after-delta-data");
 
   // The commit, created only if its version does not exist yet.
   int64_t committed = -1;
