@@ -106,6 +106,7 @@ int64_t produceEvents(const ProduceOptions& options, const std::atomic<bool>& st
                                                         {"log_level", "3"}}) {
     connectors::kafka::setConf(conf, k, v, false);
   }
+  connectors::kafka::routeLogs(conf);
   static std::atomic<int64_t> acked{0};
   acked = 0;
   rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void*) {

@@ -96,6 +96,7 @@ class Producer {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     setConf(conf, "enable.idempotence", "true", false);
     setConf(conf, "linger.ms", "5", false);
+    routeLogs(conf);
     for (const auto& [key, value] : options.all()) {
       if (key.rfind("kafka.", 0) == 0) setConf(conf, key.substr(6), value, true);
     }

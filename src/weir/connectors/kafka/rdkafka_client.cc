@@ -86,6 +86,7 @@ class RdKafkaClient : public KafkaClient {
     // A fetcher that paused because the local queue was full (the query reads in batches, so the
     // queue fills between them) looks again after this long, not librdkafka's default 500 ms.
     set("fetch.error.backoff.ms", "20", false);
+    routeLogs(conf);
     for (const auto& [k, v] : config.properties) set(k, v, true);
     // Offsets come from the checkpoint, never from the group: nothing is committed to Kafka, and
     // an offset that is gone must surface as an error (data loss), not a silent reset.

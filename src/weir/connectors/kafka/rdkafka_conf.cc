@@ -1,6 +1,7 @@
 #include "weir/connectors/kafka/rdkafka_conf.h"
 
 #include "weir/base/error.h"
+#include "weir/base/log.h"
 
 namespace weir::connectors::kafka {
 
@@ -13,6 +14,13 @@ void setConf(rd_kafka_conf_t* conf, const std::string& key, const std::string& v
                               "' = '" + value + "': " + errstr +
                               ". Weir passes every kafka.* option to librdkafka; see its CONFIGURATION.md for the "
                               "names it knows.");
+}
+
+void routeLogs(rd_kafka_conf_t* conf) {
+  rd_kafka_conf_set_log_cb(conf, [](const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+    if (level > 4) return;  // notice, info and debug
+    base::logWarning(std::string("Kafka client ") + rd_kafka_name(rk) + ": " + facility + ": " + message);
+  });
 }
 
 }  // namespace weir::connectors::kafka
