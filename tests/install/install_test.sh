@@ -35,4 +35,15 @@ cmake -S "$work/cm" -B "$work/cm/build" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >
 cmake --build "$work/cm/build" > /dev/null
 [ "$("$work/cm/build/hello")" = "120" ] || { echo "find_package build printed the wrong result"; exit 1; }
 [ -x "$prefix/bin/weir" ] && "$prefix/bin/weir" --version | grep -q "weir 0.1.0"
+# The golden query example builds on its own against the installed Weir, as its header says, and
+# runs it once over a local broker.
+g++ -std=c++20 "$source_dir/examples/golden_query.cc" -o "$work/golden_query" $(pkg-config --cflags --libs weir)
+"$prefix/bin/weir" kafka-dev --topic events:2 --bootstrap-file "$work/bs" > "$work/broker.log" 2>&1 &
+broker=$!
+for _ in $(seq 100); do [ -s "$work/bs" ] && break; sleep 0.1; done
+"$prefix/bin/weir" generate --bootstrap "$(cat "$work/bs")" --topic events --count 5000 --users 50 --step-us 2000000 2> /dev/null
+(cd "$work" && ./golden_query --bootstrap "$(cat bs)" --checkpoint ckpt --table table --trigger available-now > golden.log 2>&1) ||
+  { kill $broker; cat "$work/golden.log"; echo "the installed golden query failed"; exit 1; }
+kill -INT $broker; wait $broker || true
+ls "$work"/table/window_start=* > /dev/null || { echo "the installed golden query wrote no windows"; exit 1; }
 echo "install test passed"
