@@ -268,6 +268,10 @@ struct RNode {
 DataTypePtr primitiveType(const SchemaElement& e, const std::string& path) {
   const int lg = e.logical, cv = e.converted;
   const bool decimal = lg == 5 || cv == 5;
+  if (decimal && (e.precision < 1 || e.precision > 38 || e.scale < 0 || e.scale > e.precision)) {
+    corrupt(path, "the column " + e.name + " is a DECIMAL(" + std::to_string(e.precision) + ", " +
+                      std::to_string(e.scale) + "), outside what Spark reads (precision 1 to 38)");
+  }
   switch (e.type) {
     case 0: return DataType::boolean();
     case 1:
@@ -324,6 +328,13 @@ class SchemaBuilder {
   }
 
   RNode node(size_t& at, int parentDef, int parentRep) {
+    // Levels are bytes, and deep recursion would exhaust the stack: Spark's schemas nest far less.
+    struct Depth {
+      int& d;
+      explicit Depth(int& depth) : d(++depth) {}
+      ~Depth() { --d; }
+    } depth(depth_);
+    if (depth_ > 100) corrupt(path_, "the schema nests more than 100 levels deep");
     const SchemaElement& e = next(at);
     RNode n;
     n.name = e.name;
@@ -345,7 +356,8 @@ class SchemaBuilder {
       n.defLevel = def;
       n.repLevel = parentRep + 1;
       if (e.numChildren != 1) corrupt(path_, "the LIST group " + e.name + " does not have one child");
-      const SchemaElement& repeated = meta_.schema.at(at);
+      if (at >= meta_.schema.size()) corrupt(path_, "the LIST group " + e.name + " has no child");
+      const SchemaElement& repeated = meta_.schema[at];
       if (repeated.repetition != 2) corrupt(path_, "the LIST group " + e.name + " has no repeated child");
       const bool threeLevel = repeated.type < 0 && repeated.numChildren == 1 && repeated.name != "array" &&
                               repeated.name != e.name + "_tuple";
@@ -421,11 +433,40 @@ class SchemaBuilder {
   const FileMeta& meta_;
   const std::string& path_;
   std::vector<Leaf>* leaves_ = nullptr;
+  int depth_ = 0;
 };
 
 // ----- pages
 
+// The most one page may decode to (values whose encoding shares bytes between values).
+constexpr size_t kMaxDecodedPageBytes = size_t{1} << 30;
+
+// The most a page of `compressed` bytes can decompress to with `codec`: the codec's own limit
+// (LZ4 about 255:1, deflate 1032:1, zstd's RLE blocks about 32768:1, snappy what its header says).
+// A page header claiming more is corrupt, so a damaged length never turns into a huge allocation.
+uint64_t maxDecompressedSize(int32_t codec, std::string_view in) {
+  const uint64_t n = in.size();
+  switch (codec) {
+    case 0: return n;
+    case 1: {
+      size_t length = 0;
+      return snappy::GetUncompressedLength(in.data(), in.size(), &length) ? length : 0;
+    }
+    case 2: return n * 1032 + 64;
+    case 6: return n * 32768 + 64;
+    case 7: return n * 255 + 64;
+    default: return 0;
+  }
+}
+
 std::string decompress(int32_t codec, std::string_view in, size_t size, const std::string& path) {
+  if (codec != 0 && codec != 1 && codec != 2 && codec != 6 && codec != 7) {
+    unsupported(path, "the compression codec " + std::to_string(codec));
+  }
+  if (size > maxDecompressedSize(codec, in)) {
+    corrupt(path, "a page header says " + std::to_string(size) + " bytes, more than its " + std::to_string(in.size()) +
+                      " compressed bytes can hold");
+  }
   std::string out(size, '\0');
   switch (codec) {
     case 0:
@@ -471,6 +512,7 @@ std::string decompress(int32_t codec, std::string_view in, size_t size, const st
 template <class T>
 const char* decodeHybrid(const char* p, const char* end, int width, size_t count, std::vector<T>& out,
                          const std::string& path) {
+  if (width < 0 || width > 32) corrupt(path, "a bit width of " + std::to_string(width) + " (at most 32)");
   const size_t valueBytes = static_cast<size_t>((width + 7) / 8);
   size_t produced = 0;
   while (produced < count) {
@@ -545,8 +587,9 @@ const char* decodeDeltaBinaryPacked(const char* p, const char* end, int bits, st
   };
   const uint64_t blockSize = varint(), miniblocks = varint(), total = varint();
   int64_t value = zigzag();
-  if (miniblocks == 0 || blockSize == 0 || blockSize % miniblocks != 0 || (blockSize / miniblocks) % 8 != 0 ||
-      total > maxCount) {
+  // Writers use blocks of 128 values; a million bounds the per-miniblock arithmetic below.
+  if (miniblocks == 0 || blockSize == 0 || blockSize > (uint64_t{1} << 20) || blockSize % miniblocks != 0 ||
+      (blockSize / miniblocks) % 8 != 0 || total > maxCount) {
     corrupt(path, "a bad DELTA_BINARY_PACKED header");
   }
   const uint64_t perMiniblock = blockSize / miniblocks;
@@ -599,13 +642,19 @@ struct ColumnData {
 void readColumn(const std::string& bytes, const ColumnMeta& meta, const Leaf& leaf, const std::string& path,
                 ColumnData& out) {
   const int32_t physical = meta.type;
+  if (physical != leaf.element->type) corrupt(path, "the column " + leaf.name + " has another type in its chunk than in the schema");
+  if (physical == 7 && leaf.element->typeLength <= 0) {
+    corrupt(path, "the fixed-length column " + leaf.name + " has the length " + std::to_string(leaf.element->typeLength));
+  }
   out.width = physical == 1 || physical == 4 ? 4 : physical == 2 || physical == 5 ? 8 : physical == 3 ? 12
             : physical == 7 ? static_cast<size_t>(leaf.element->typeLength) : physical == 0 ? 1 : 0;
   int64_t start = meta.dictionaryPageOffset >= 0 && meta.dictionaryPageOffset < meta.dataPageOffset
                       ? meta.dictionaryPageOffset : meta.dataPageOffset;
-  if (start < 4 || start + meta.compressedSize > static_cast<int64_t>(bytes.size())) {
+  const auto fileSize = static_cast<int64_t>(bytes.size());
+  if (start < 4 || start > fileSize || meta.compressedSize < 0 || meta.compressedSize > fileSize - start) {
     corrupt(path, "a column chunk lies outside the file");
   }
+  if (meta.numValues < 0) corrupt(path, "a column chunk with a negative number of values");
   const char* p = bytes.data() + start;
   const char* end = p + meta.compressedSize;
   std::vector<std::string_view> dictStrings;
@@ -644,6 +693,7 @@ void readColumn(const std::string& bytes, const ColumnMeta& meta, const Leaf& le
     }
     p = r.position();
     if (compressed < 0 || uncompressed < 0 || compressed > end - p) corrupt(path, "a page runs past its column chunk");
+    if (numValues < 0) corrupt(path, "a page with a negative number of values");
     std::string_view body(p, static_cast<size_t>(compressed));
     p += compressed;
     if (type == 2) {
@@ -661,6 +711,7 @@ void readColumn(const std::string& bytes, const ColumnMeta& meta, const Leaf& le
           at += n;
         }
       } else if (physical == 7) {
+        if (static_cast<size_t>(numValues) > d.size() / out.width) corrupt(path, "a truncated dictionary");
         for (int32_t k = 0; k < numValues; ++k) dictStrings.emplace_back(d.data() + k * out.width, out.width);
       } else {
         dictFixed = d.substr(0, static_cast<size_t>(numValues) * out.width);
@@ -669,6 +720,9 @@ void readColumn(const std::string& bytes, const ColumnMeta& meta, const Leaf& le
       continue;
     }
     if (type != 0 && type != 3) continue;  // index pages and others carry no values
+    if (numValues > meta.numValues - levelsSeen) {
+      corrupt(path, "a page of the column " + leaf.name + " holds more values than its column chunk");
+    }
     std::string page;
     const char* q;
     const char* qend;
@@ -690,7 +744,9 @@ void readColumn(const std::string& bytes, const ColumnMeta& meta, const Leaf& le
       levels(reps, leaf.maxRep);
       levels(defs, leaf.maxDef);
     } else {
-      if (repLen + defLen > compressed) corrupt(path, "levels larger than the page");
+      if (repLen < 0 || defLen < 0 || repLen + defLen > compressed || repLen + defLen > uncompressed) {
+        corrupt(path, "levels larger than the page");
+      }
       const char* lv = body.data();
       if (leaf.maxRep > 0) decodeHybrid(lv, lv + repLen, bitWidthOf(leaf.maxRep), static_cast<size_t>(numValues), reps, path);
       if (leaf.maxDef > 0) decodeHybrid(lv + repLen, lv + repLen + defLen, bitWidthOf(leaf.maxDef), static_cast<size_t>(numValues), defs, path);
@@ -700,6 +756,14 @@ void readColumn(const std::string& bytes, const ColumnMeta& meta, const Leaf& le
       q = page.data();
       qend = q + page.size();
     }
+    auto checkLevels = [&](const std::vector<uint8_t>& levels, int max, const char* what) {
+      if (!levels.empty() && *std::max_element(levels.begin(), levels.end()) > max) {
+        corrupt(path, std::string("a ") + what + " level above the column's maximum " + std::to_string(max));
+      }
+    };
+    checkLevels(defs, leaf.maxDef, "definition");
+    checkLevels(reps, leaf.maxRep, "repetition");
+    if (!reps.empty() && reps.front() != 0 && out.reps.empty()) corrupt(path, "a column chunk starts inside a list");
     size_t present = static_cast<size_t>(numValues);
     if (leaf.maxDef > 0) {
       present = static_cast<size_t>(std::count(defs.begin(), defs.end(), static_cast<uint8_t>(leaf.maxDef)));
@@ -772,11 +836,18 @@ void readColumn(const std::string& bytes, const ColumnMeta& meta, const Leaf& le
       if (encoding == 7) at = decodeDeltaBinaryPacked(at, qend, 32, prefixes, path, static_cast<size_t>(numValues));
       at = decodeDeltaBinaryPacked(at, qend, 32, lengths, path, static_cast<size_t>(numValues));
       if (lengths.size() < present || (encoding == 7 && prefixes.size() < present)) corrupt(path, "too few lengths");
-      size_t total = 0, suffixes = 0;
+      // Each value may reuse at most the previous value's bytes; the whole page decodes to at most
+      // kMaxDecodedPageBytes, so damaged prefix lengths cannot ask for unbounded memory.
+      size_t total = 0, suffixes = 0, previous = 0;
       for (size_t k = 0; k < present; ++k) {
         if (lengths[k] < 0 || (encoding == 7 && prefixes[k] < 0)) corrupt(path, "a negative length");
+        const size_t prefix = encoding == 7 ? static_cast<size_t>(prefixes[k]) : 0;
+        if (prefix > previous) corrupt(path, "a prefix longer than the previous value");
+        if (static_cast<uint64_t>(lengths[k]) > static_cast<uint64_t>(qend - at)) corrupt(path, "truncated byte arrays");
         suffixes += static_cast<size_t>(lengths[k]);
-        total += static_cast<size_t>(lengths[k]) + (encoding == 7 ? static_cast<size_t>(prefixes[k]) : 0);
+        previous = prefix + static_cast<size_t>(lengths[k]);
+        total += previous;
+        if (total > kMaxDecodedPageBytes) corrupt(path, "a DELTA_BYTE_ARRAY page decodes to more than 1 GiB");
       }
       if (static_cast<size_t>(qend - at) < suffixes) corrupt(path, "truncated byte arrays");
       std::string values;
@@ -936,12 +1007,17 @@ class Assembler {
           int32_t julian;
           std::memcpy(&nanos, d.fixed.data() + k * 12, 8);
           std::memcpy(&julian, d.fixed.data() + k * 12 + 8, 4);
-          out.append<int64_t>((static_cast<int64_t>(julian) - 2440588) * 86400000000LL + nanos / 1000);
+          int64_t micros;
+          if (__builtin_mul_overflow(static_cast<int64_t>(julian) - 2440588, int64_t{86400000000}, &micros) ||
+              __builtin_add_overflow(micros, nanos / 1000, &micros)) {
+            corrupt(path_, "an INT96 timestamp out of range");
+          }
+          out.append<int64_t>(micros);
           return;
         }
         int64_t v = fixedAt(std::type_identity<int64_t>{});
         const int unit = e.logical == 8 ? e.timeUnit : (e.converted == 9 ? 1 : 2);
-        if (unit == 1) v *= 1000;
+        if (unit == 1 && __builtin_mul_overflow(v, int64_t{1000}, &v)) corrupt(path_, "a millisecond timestamp out of range");
         if (unit == 3) v /= 1000;
         out.append<int64_t>(v);
         return;
@@ -1026,11 +1102,30 @@ columnar::ColumnBatch readFile(const std::string& bytes, const std::string& path
   for (size_t i : wanted) out.push_back(Vector::make(schema->fields()[i].type));
   for (const auto& group : f.meta.rowGroups) {
     if (group.columns.size() != f.leaves.size()) corrupt(path, "a row group's columns do not match the schema");
+    if (group.numRows < 0) corrupt(path, "a row group with a negative number of rows");
     std::vector<ColumnData> data(f.leaves.size());
+    std::vector<size_t> read;
     for (size_t i : wanted) {
-      for (int l = f.roots[i].firstLeaf; l < f.roots[i].endLeaf; ++l) {
-        readColumn(bytes, group.columns[static_cast<size_t>(l)], f.leaves[static_cast<size_t>(l)], path,
-                   data[static_cast<size_t>(l)]);
+      for (int l = f.roots[i].firstLeaf; l < f.roots[i].endLeaf; ++l) read.push_back(static_cast<size_t>(l));
+    }
+    // The row count is checked against a column even when only leafless groups are wanted.
+    if (read.empty() && group.numRows > 0) {
+      if (f.leaves.empty()) corrupt(path, "a row group has rows but the file has no columns");
+      read.push_back(0);
+    }
+    for (size_t l : read) {
+      readColumn(bytes, group.columns[l], f.leaves[l], path, data[l]);
+      // Each column must hold exactly the group's rows, so a damaged row count can neither run the
+      // assembly past the levels nor make it emit rows that no column holds.
+      const ColumnData& d = data[l];
+      const Leaf& leaf = f.leaves[l];
+      const size_t records = leaf.maxRep > 0 ? static_cast<size_t>(std::count(d.reps.begin(), d.reps.end(), 0))
+                             : leaf.maxDef > 0 ? d.defs.size()
+                             : d.width == 0 || leaf.element->type == 6 || leaf.element->type == 7 ? d.strings.size()
+                                                                                                   : d.fixed.size() / d.width;
+      if (records != static_cast<uint64_t>(group.numRows)) {
+        corrupt(path, "the column " + leaf.name + " holds " + std::to_string(records) + " rows where its row group has " +
+                          std::to_string(group.numRows));
       }
     }
     Assembler assembler(data, f.leaves, path);
