@@ -195,7 +195,8 @@ std::string z85Encode(std::string_view bytes) {
   return out;
 }
 
-std::vector<uint64_t> decodeRoaringBitmapArray(std::string_view bytes, const std::string& what) {
+std::vector<uint64_t> decodeRoaringBitmapArray(std::string_view bytes, const std::string& what,
+                                               uint64_t maxRows) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   size_t left = bytes.size();
   if (left < 12) corruptVector(what, "its bitmap has only " + std::to_string(left) + " bytes");
@@ -227,7 +228,11 @@ std::vector<uint64_t> decodeRoaringBitmapArray(std::string_view bytes, const std
     if (!bitmap)
       corruptVector(what,
                     "bucket " + std::to_string(b) + " is not a valid portable Roaring bitmap");
-    std::vector<uint32_t> low(roaring_bitmap_get_cardinality(bitmap.get()));
+    const uint64_t cardinality = roaring_bitmap_get_cardinality(bitmap.get());
+    if (cardinality > maxRows - rows.size()) {
+      corruptVector(what, "it holds more than the " + std::to_string(maxRows) + " rows the log says");
+    }
+    std::vector<uint32_t> low(cardinality);
     roaring_bitmap_to_uint32_array(bitmap.get(), low.data());
     for (uint32_t v : low) rows.push_back(static_cast<uint64_t>(key) << 32 | v);
     if (static_cast<int64_t>(key) <= lastKey) sorted = false;
@@ -282,7 +287,7 @@ std::vector<uint64_t> readDeletedRows(const DeletionVectorDescriptor& dv,
                               ", computed " + std::to_string(computed));
     }
   }
-  auto rows = decodeRoaringBitmapArray(bitmap, what);
+  auto rows = decodeRoaringBitmapArray(bitmap, what, static_cast<uint64_t>(dv.cardinality));
   if (static_cast<int64_t>(rows.size()) != dv.cardinality) {
     corruptVector(what, "it holds " + std::to_string(rows.size()) + " rows, the log says " +
                             std::to_string(dv.cardinality));

@@ -44,8 +44,10 @@ std::optional<std::string> deletionVectorFile(const DeletionVectorDescriptor& dv
                                               const std::string& tablePath);
 
 /// Decodes a RoaringBitmapArray (magic, then 64-bit portable Roaring buckets) into ascending
-/// positions. `what` names the source in errors.
-std::vector<uint64_t> decodeRoaringBitmapArray(std::string_view bytes, const std::string& what);
+/// positions. `what` names the source in errors. A bitmap of more than `maxRows` positions is
+/// corrupt (checked before they are materialized: a few bytes of run containers can hold 2^32).
+std::vector<uint64_t> decodeRoaringBitmapArray(std::string_view bytes, const std::string& what,
+                                               uint64_t maxRows = UINT64_MAX);
 
 /// Z85 (ZeroMQ base 85) as Delta uses it: 5 characters per 4 bytes; decode gives `size` bytes
 /// (the input padded to a multiple of 4 when encoded). Throws CorruptionError on bad text.

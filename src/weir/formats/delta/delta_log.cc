@@ -34,16 +34,14 @@ void listLog(const std::string& tablePath, std::vector<int64_t>* commits, int64_
   for (const auto& e : fs::directory_iterator(dir)) {
     // <20 digits>.json, or a checkpoint <20 digits>.checkpoint[.<part or uuid>].parquet.
     const std::string name = e.path().filename().string();
-    if (name.size() < 25 || name[20] != '.' ||
-        !std::all_of(name.begin(), name.begin() + 20, [](char c) { return c >= '0' && c <= '9'; })) {
-      continue;
-    }
+    const auto version = logFileVersion(name);
+    if (!version || name.size() < 25 || name[20] != '.') continue;
     const std::string_view rest = std::string_view(name).substr(20);
     const bool commit = rest == ".json";
     const bool checkpoint = rest.rfind(".checkpoint", 0) == 0 && rest.size() >= 19 &&
                             rest.substr(rest.size() - 8) == ".parquet";
     if (!commit && !checkpoint) continue;
-    const int64_t v = std::stoll(name.substr(0, 20));
+    const int64_t v = *version;
     if (commit && commits != nullptr) commits->push_back(v);
     newest = std::max(newest, v);
   }
@@ -106,7 +104,7 @@ Commit readCommit(const std::string& tablePath, int64_t version) {
       FileAction f;
       f.file = parseFileAction(a, file);
       f.dataChange = !a.contains("dataChange") || !a["dataChange"].is_boolean() || a["dataChange"].get<bool>();
-      if (a.contains("deletionTimestamp") && a["deletionTimestamp"].is_number()) {
+      if (a.contains("deletionTimestamp") && a["deletionTimestamp"].is_number_integer()) {
         f.deletionTimestamp = a["deletionTimestamp"].get<int64_t>();
       }
       f.actionIndex = at;
@@ -119,7 +117,7 @@ Commit readCommit(const std::string& tablePath, int64_t version) {
     if (j.contains("commitInfo") && j["commitInfo"].is_object()) {
       c.commitInfo = j["commitInfo"];
       const auto& info = *c.commitInfo;
-      if (info.contains("inCommitTimestamp") && info["inCommitTimestamp"].is_number()) {
+      if (info.contains("inCommitTimestamp") && info["inCommitTimestamp"].is_number_integer()) {
         c.timestampMs = info["inCommitTimestamp"].get<int64_t>();
       }
     }
@@ -139,7 +137,7 @@ std::vector<std::pair<int64_t, int64_t>> commitTimestamps(const std::string& tab
     if (first.find("inCommitTimestamp") != std::string::npos) {
       auto j = nlohmann::json::parse(first, nullptr, false);
       if (j.is_object() && j.contains("commitInfo") && j["commitInfo"].contains("inCommitTimestamp") &&
-          j["commitInfo"]["inCommitTimestamp"].is_number()) {
+          j["commitInfo"]["inCommitTimestamp"].is_number_integer()) {
         ts = j["commitInfo"]["inCommitTimestamp"].get<int64_t>();
       }
     }

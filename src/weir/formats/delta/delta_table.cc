@@ -5,7 +5,6 @@
 #include <openssl/evp.h>
 
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 
 #include "weir/base/error.h"
@@ -55,6 +54,27 @@ std::string uriDecode(const std::string& s) {
   return out;
 }
 
+// An integer field of a log object, or `fallback` when it is absent or not an integer (a float
+// such as 1e300 would not convert).
+int64_t integerOr(const nlohmann::json& object, const char* key, int64_t fallback) {
+  if (!object.is_object()) return fallback;
+  auto it = object.find(key);
+  return it != object.end() && it->is_number_integer() ? it->get<int64_t>() : fallback;
+}
+
+// A string array of a log object (partition columns, features); another shape is corrupt.
+std::vector<std::string> stringsOf(const nlohmann::json& object, const char* key, const std::string& file) {
+  std::vector<std::string> out;
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return out;
+  if (!it->is_array()) corruptLog(file, std::string("its ") + key + " is not an array");
+  for (const auto& v : *it) {
+    if (!v.is_string()) corruptLog(file, std::string("its ") + key + " holds a value that is not a string");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
 std::optional<DeletionVectorDescriptor> vectorOf(const nlohmann::json& action, const std::string& file) {
   if (!action.contains("deletionVector") || action["deletionVector"].is_null()) return std::nullopt;
   return DeletionVectorDescriptor::fromJson(action["deletionVector"], file);
@@ -64,6 +84,7 @@ std::optional<DeletionVectorDescriptor> vectorOf(const nlohmann::json& action, c
 // id): a DELETE that adds a vector to a file removes (path, old vector) and adds (path, new one).
 struct Replay {
   std::optional<nlohmann::json> metaData, protocol;
+  std::string metaDataFile, protocolFile;  // the log files they came from, for errors
   std::map<std::string, AddFile> files;
   std::map<std::string, int64_t> transactions;
 
@@ -86,8 +107,8 @@ AddFile addFromJson(const nlohmann::json& a, const std::string& file) {
       f.partitionValues[k] = v.is_null() ? std::nullopt : std::optional<std::string>(v.is_string() ? v.get<std::string>() : v.dump());
     }
   }
-  f.size = a.contains("size") && a["size"].is_number() ? a["size"].get<int64_t>() : 0;
-  f.modificationTime = a.contains("modificationTime") && a["modificationTime"].is_number() ? a["modificationTime"].get<int64_t>() : 0;
+  f.size = integerOr(a, "size", 0);
+  f.modificationTime = integerOr(a, "modificationTime", 0);
   if (a.contains("stats") && a["stats"].is_string()) f.stats = a["stats"].get<std::string>();
   f.deletionVector = vectorOf(a, file);
   return f;
@@ -129,8 +150,14 @@ void applyJsonActions(Replay& replay, const std::string& file, CheckpointParts* 
     }
     if (j.contains("add")) replay.add(addFromJson(j["add"], file));
     if (j.contains("remove")) applyRemove(replay, j["remove"], file);
-    if (j.contains("metaData")) replay.metaData = j["metaData"];
-    if (j.contains("protocol")) replay.protocol = j["protocol"];
+    if (j.contains("metaData")) {
+      replay.metaData = j["metaData"];
+      replay.metaDataFile = file;
+    }
+    if (j.contains("protocol")) {
+      replay.protocol = j["protocol"];
+      replay.protocolFile = file;
+    }
     if (j.contains("txn")) applyTxn(replay, j["txn"], file);
     if (parts != nullptr && j.contains("checkpointMetadata")) ++parts->checkpointMetadata;
     if (parts != nullptr && j.contains("sidecar")) {
@@ -153,7 +180,10 @@ nlohmann::json toJson(const Value& v, const DataType& t) {
     case types::TypeId::kMap: {
       nlohmann::json o = nlohmann::json::object();
       for (size_t i = 0; i + 1 < v.children().size(); i += 2) {
-        o[v.children()[i].asString()] = toJson(v.children()[i + 1], *t.valueType());
+        const Value& key = v.children()[i];
+        if (key.isNull()) continue;  // map keys are REQUIRED; a damaged file's NULL one names nothing
+        o[t.keyType()->id() == types::TypeId::kString ? key.asString() : key.toString()] =
+            toJson(v.children()[i + 1], *t.valueType());
       }
       return o;
     }
@@ -186,8 +216,14 @@ void applyParquetCheckpoint(Replay& replay, const std::string& file, CheckpointP
       if (column.isNull(r)) continue;
       nlohmann::json j = toJson(column.getValue(r), *fields[c].type);
       if (name == "add") replay.add(addFromJson(j, file));
-      if (name == "metaData") replay.metaData = j;
-      if (name == "protocol") replay.protocol = j;
+      if (name == "metaData") {
+        replay.metaData = j;
+        replay.metaDataFile = file;
+      }
+      if (name == "protocol") {
+        replay.protocol = j;
+        replay.protocolFile = file;
+      }
       if (name == "txn") applyTxn(replay, j, file);
       // Removes in a checkpoint are tombstones of files no add names any more.
       if (name == "checkpointMetadata" && parts != nullptr) ++parts->checkpointMetadata;
@@ -300,25 +336,64 @@ std::optional<Checkpoint> lastCheckpointHint(const std::string& dir) {
   return cp;
 }
 
+// The number `width` decimal digits at the start of `text` spell, when they are all digits and it
+// fits an int64 (a 20-digit version above 2^63 is no version).
+std::optional<int64_t> fixedWidthNumber(std::string_view text, size_t width) {
+  if (text.size() < width) return std::nullopt;
+  uint64_t v = 0;
+  for (size_t i = 0; i < width; ++i) {
+    const char c = text[i];
+    if (c < '0' || c > '9') return std::nullopt;
+    if (v > (static_cast<uint64_t>(INT64_MAX) - static_cast<uint64_t>(c - '0')) / 10) return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return static_cast<int64_t>(v);
+}
+
+bool isUuid(std::string_view s) {
+  return s.size() == 36 && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == '-'; });
+}
+
+// The kinds of log file names: <v>.json, <v>.checkpoint.parquet, <v>.checkpoint.<part>.<parts>.parquet
+// (10 digits each) and <v>.checkpoint.<uuid>.json|parquet, <v> being 20 digits.
+struct LogFileName {
+  enum class Kind : uint8_t { kCommit, kClassic, kPart, kUuid } kind;
+  int64_t version = 0, part = 0, parts = 0;
+};
+
+std::optional<LogFileName> parseLogFileName(std::string_view name) {
+  auto version = fixedWidthNumber(name, 20);
+  if (!version) return std::nullopt;
+  std::string_view rest = name.substr(20);
+  if (rest == ".json") return LogFileName{LogFileName::Kind::kCommit, *version};
+  constexpr std::string_view kCheckpoint = ".checkpoint.";
+  if (rest.substr(0, kCheckpoint.size()) != kCheckpoint) return std::nullopt;
+  rest.remove_prefix(kCheckpoint.size());
+  if (rest == "parquet") return LogFileName{LogFileName::Kind::kClassic, *version};
+  if (rest.size() == 10 + 1 + 10 + 8 && rest[10] == '.' && rest.substr(21) == ".parquet") {
+    auto part = fixedWidthNumber(rest, 10), parts = fixedWidthNumber(rest.substr(11), 10);
+    if (part && parts) return LogFileName{LogFileName::Kind::kPart, *version, *part, *parts};
+    return std::nullopt;
+  }
+  if (rest.size() > 37 && rest[36] == '.' && isUuid(rest.substr(0, 36)) &&
+      (rest.substr(37) == "json" || rest.substr(37) == "parquet")) {
+    return LogFileName{LogFileName::Kind::kUuid, *version};
+  }
+  return std::nullopt;
+}
+
 LogListing listLog(const std::string& dir) {
-  static const std::regex kCommit(R"((\d{20})\.json)"), kClassic(R"((\d{20})\.checkpoint\.parquet)"),
-      kPart(R"((\d{20})\.checkpoint\.(\d{10})\.(\d{10})\.parquet)"),
-      kUuid(R"((\d{20})\.checkpoint\.([0-9a-fA-F-]{36})\.(json|parquet))");
   LogListing listing;
   std::map<std::pair<int64_t, int64_t>, std::set<int64_t>> parts;  // (version, count) -> parts present
   for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string name = e.path().filename().string();
-    std::smatch m;
-    if (std::regex_match(name, m, kCommit)) {
-      listing.commits.insert(std::stoll(m[1]));
-    } else if (std::regex_match(name, m, kClassic)) {
-      const int64_t v = std::stoll(m[1]);
-      listing.checkpoints[v].push_back(Checkpoint{v, {e.path().string()}, false, {}});
-    } else if (std::regex_match(name, m, kPart)) {
-      parts[{std::stoll(m[1]), std::stoll(m[3])}].insert(std::stoll(m[2]));
-    } else if (std::regex_match(name, m, kUuid)) {
-      const int64_t v = std::stoll(m[1]);
-      listing.checkpoints[v].push_back(Checkpoint{v, {e.path().string()}, true, {}});
+    const auto name = parseLogFileName(e.path().filename().string());
+    if (!name) continue;
+    const int64_t v = name->version;
+    switch (name->kind) {
+      case LogFileName::Kind::kCommit: listing.commits.insert(v); break;
+      case LogFileName::Kind::kClassic: listing.checkpoints[v].push_back(Checkpoint{v, {e.path().string()}, false, {}}); break;
+      case LogFileName::Kind::kPart: parts[{v, name->parts}].insert(name->part); break;
+      case LogFileName::Kind::kUuid: listing.checkpoints[v].push_back(Checkpoint{v, {e.path().string()}, true, {}}); break;
     }
   }
   for (const auto& [key, present] : parts) {
@@ -416,6 +491,8 @@ std::string lastCheckpointChecksum(const nlohmann::json& lastCheckpoint) {
   return out;
 }
 
+std::optional<int64_t> logFileVersion(std::string_view fileName) { return fixedWidthNumber(fileName, 20); }
+
 std::string versionFileName(int64_t version) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%020lld", static_cast<long long>(version));
@@ -487,25 +564,34 @@ Snapshot loadFromListing(const std::string& tablePath, const LogListing& listing
   s.tablePath = tablePath;
   s.version = target;
   const auto& meta = *replay.metaData;
+  if (!meta.is_object()) corruptLog(replay.metaDataFile, "its metaData action is not an object");
   s.metaDataJson = meta.dump();
-  s.schema = DataType::fromJson(meta.value("schemaString", std::string("{}")));
-  s.tableId = meta.value("id", std::string());
-  s.createdTime = meta.contains("createdTime") && meta["createdTime"].is_number() ? meta["createdTime"].get<int64_t>() : 0;
-  if (meta.contains("partitionColumns") && meta["partitionColumns"].is_array()) {
-    for (const auto& c : meta["partitionColumns"]) s.partitionColumns.push_back(c.get<std::string>());
+  if (!meta.contains("schemaString") || !meta["schemaString"].is_string()) {
+    corruptLog(replay.metaDataFile, "its metaData action has no schemaString");
   }
+  try {
+    s.schema = DataType::fromJson(meta["schemaString"].get<std::string>());
+  } catch (const InvalidInputError& e) {
+    corruptLog(replay.metaDataFile, "the schemaString of its metaData is not a schema: " + e.message());
+  }
+  if (s.schema->id() != types::TypeId::kStruct) corruptLog(replay.metaDataFile, "the schemaString of its metaData is not a struct");
+  s.tableId = meta.contains("id") && meta["id"].is_string() ? meta["id"].get<std::string>() : std::string();
+  s.createdTime = integerOr(meta, "createdTime", 0);
+  s.partitionColumns = stringsOf(meta, "partitionColumns", replay.metaDataFile);
   if (meta.contains("configuration") && meta["configuration"].is_object()) {
     for (const auto& [k, v] : meta["configuration"].items()) s.configuration[k] = v.is_string() ? v.get<std::string>() : v.dump();
   }
   const auto& protocol = *replay.protocol;
-  s.minReaderVersion = protocol.value("minReaderVersion", 1);
-  s.minWriterVersion = protocol.value("minWriterVersion", 2);
-  if (protocol.contains("readerFeatures") && protocol["readerFeatures"].is_array()) {
-    for (const auto& f : protocol["readerFeatures"]) s.readerFeatures.push_back(f.get<std::string>());
-  }
-  if (protocol.contains("writerFeatures") && protocol["writerFeatures"].is_array()) {
-    for (const auto& f : protocol["writerFeatures"]) s.writerFeatures.push_back(f.get<std::string>());
-  }
+  if (!protocol.is_object()) corruptLog(replay.protocolFile, "its protocol action is not an object");
+  auto protocolVersion = [&](const char* key, int fallback) {
+    const int64_t v = integerOr(protocol, key, fallback);
+    if (v < 0 || v > 1000) corruptLog(replay.protocolFile, std::string("its protocol has ") + key + " " + std::to_string(v));
+    return static_cast<int>(v);
+  };
+  s.minReaderVersion = protocolVersion("minReaderVersion", 1);
+  s.minWriterVersion = protocolVersion("minWriterVersion", 2);
+  s.readerFeatures = stringsOf(protocol, "readerFeatures", replay.protocolFile);
+  s.writerFeatures = stringsOf(protocol, "writerFeatures", replay.protocolFile);
   // Column mapping counts when the protocol has the feature: reader version 2, or the feature
   // listed. DAT's iceberg_compat_v1 lists it among the writer features only (reader version 3
   // with no reader features), yet its files use physical names, so either list counts.
@@ -762,6 +848,12 @@ class DeltaScan final : public plan::ScanSource {
     // The rows the deletion vector keeps.
     std::optional<std::vector<uint32_t>> kept;
     if (f.deletionVector) {
+      if (static_cast<uint64_t>(f.deletionVector->cardinality) > rows) {
+        throw CorruptionError("DELTA_DELETION_VECTOR_CORRUPT",
+                              "The deletion vector of " + path + " deletes " + std::to_string(f.deletionVector->cardinality) +
+                                  " rows but the file has " + std::to_string(rows) + ". Restore the table's deletion "
+                                  "vectors and data files from a backup.");
+      }
       const auto deleted = readDeletedRows(*f.deletionVector, snapshot_->tablePath);
       if (!deleted.empty() && deleted.back() >= rows) {
         throw CorruptionError("DELTA_DELETION_VECTOR_CORRUPT",

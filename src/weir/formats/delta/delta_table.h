@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -53,6 +54,9 @@ std::string lastCheckpointChecksum(const nlohmann::json& lastCheckpoint);
 
 /// The log file stem of a version: 20 zero-padded digits.
 std::string versionFileName(int64_t version);
+/// The version a log file name starts with (20 digits), or nullopt when it does not start with
+/// 20 digits or they do not fit an int64.
+std::optional<int64_t> logFileVersion(std::string_view fileName);
 
 /// The table's snapshot at `version` (the latest when unset). Throws AnalysisError when the path
 /// holds no Delta table or the version does not exist, UnsupportedOperationError when the table
