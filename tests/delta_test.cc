@@ -17,6 +17,8 @@
 #include <sstream>
 #include <zlib.h>
 #include <thread>
+#include <map>
+#include <mutex>
 #include <set>
 #include <string>
 
@@ -28,6 +30,7 @@
 #include "weir/formats/file_listing.h"
 #include "weir/formats/parquet/parquet_reader.h"
 #include "weir/formats/parquet/parquet_writer.h"
+#include "weir/io/fault_injecting_file_system.h"
 #include "weir/weir.h"
 
 namespace weir {
@@ -373,6 +376,178 @@ TEST_F(DeltaWrite, StreamingSinkCommitsEachBatchOnce) {
   EXPECT_THROW(input.toDF().groupBy("k").count().writeStream().format("delta").outputMode("update")
                    .option("checkpointLocation", path("u")).start(path("t-u")),
                AnalysisError);
+}
+
+// The local file system, remembering the paths written (to show which writes a crash matrix covers).
+class RecordingFileSystem : public io::FileSystem {
+ public:
+  bool exists(const std::string& p) override { return base_->exists(p); }
+  std::optional<io::FileInfo> stat(const std::string& p) override { return base_->stat(p); }
+  std::vector<io::FileInfo> list(const std::string& d) override { return base_->list(d); }
+  std::string read(const std::string& p) override { return base_->read(p); }
+  void createDirectories(const std::string& p) override { base_->createDirectories(p); }
+  bool writeAtomic(const std::string& p, std::string_view data, bool overwrite) override {
+    {
+      std::lock_guard lock(mutex_);
+      written_.push_back(p);
+    }
+    return base_->writeAtomic(p, data, overwrite);
+  }
+  void remove(const std::string& p) override { base_->remove(p); }
+  void removeAll(const std::string& p) override { base_->removeAll(p); }
+  std::unique_ptr<io::FileLock> tryLock(const std::string& p) override { return base_->tryLock(p); }
+  std::vector<std::string> written() {
+    std::lock_guard lock(mutex_);
+    return written_;
+  }
+
+ private:
+  std::shared_ptr<io::FileSystem> base_ = io::localFileSystem();
+  std::mutex mutex_;
+  std::vector<std::string> written_;
+};
+
+// The Delta sink under a crash matrix: a watermarked window count streams into a Delta table (in
+// append and in complete mode) while the query's file system fails at every write in turn, before
+// or after it (offset log, state files, data files, the Delta commit, checkpoints and
+// _last_checkpoint, commit log), and the query restarts from its checkpoint each time. The final
+// table must equal the uninterrupted run's, and every batch's txn must be in exactly one commit.
+TEST_F(DeltaWrite, StreamingSinkIsExactlyOnceUnderACrashAtEveryWrite) {
+  using functions::col;
+  auto at = [](int h, int m) { return Row({Value::timestamp((int64_t{h} * 60 + m) * 60 * 1000000)}); };
+  const std::vector<std::vector<Row>> steps = {{at(12, 1), at(12, 2), at(12, 7)},
+                                               {at(12, 3), at(12, 20)},
+                                               {at(12, 4), at(12, 11), at(12, 21)},
+                                               {at(12, 40)},
+                                               {at(12, 41), at(12, 55)},
+                                               {at(13, 10)}};
+  const StructType outputSchema = StructType::fromDDL("start STRING, count BIGINT NOT NULL");
+  struct Run {
+    std::vector<Row> rows;
+    int64_t writes = 0;
+    int restarts = 0;
+    std::vector<std::string> written;  // the paths written, in order
+  };
+  auto run = [&](const std::string& mode, const std::string& name, int64_t failAt, bool afterWrite) {
+    const std::string table = path(name + "/table");
+    // The table exists before the query, with a checkpoint every 3 commits, so that the matrix
+    // covers checkpoint writes too.
+    spark.createDataFrame({}, outputSchema).write().format("delta").save(table);
+    const std::string first = table + "/_delta_log/00000000000000000000.json";
+    {
+      std::string out;
+      std::istringstream lines(readText(first));
+      for (std::string line; std::getline(lines, line);) {
+        auto j = nlohmann::json::parse(line);
+        if (j.contains("metaData")) j["metaData"]["configuration"]["delta.checkpointInterval"] = "3";
+        out += j.dump() + "\n";
+      }
+      std::ofstream(first, std::ios::trunc) << out;
+    }
+    auto input = MemoryStream::create(spark, StructType::fromDDL("ts TIMESTAMP"));
+    auto recording = std::make_shared<RecordingFileSystem>();
+    auto fileSystem = std::make_shared<io::FaultInjectingFileSystem>(recording);
+    if (failAt >= 0) fileSystem->failWrite(failAt, afterWrite);
+    Run result;
+    auto startOnce = [&] {
+      return input.toDF()
+          .withWatermark("ts", "10 minutes")
+          .groupBy(functions::window(col("ts"), "5 minutes"))
+          .count()
+          .select(functions::date_format(col("window.start"), "HH:mm").alias("start"), col("count"))
+          .writeStream()
+          .format("delta")
+          .outputMode(mode)
+          .option("checkpointLocation", path(name + "/checkpoint"))
+          .checkpointFileSystem(fileSystem)
+          .start(table);
+    };
+    auto start = [&] {
+      for (;;) {
+        try {
+          return startOnce();
+        } catch (const IoError& e) {  // a failure while opening the checkpoint fails start() itself
+          if (e.errorClass() != "INJECTED_FAULT") throw;
+          ++result.restarts;
+        }
+      }
+    };
+    auto q = start();
+    for (const auto& step : steps) {
+      input.addData(step);
+      for (;;) {
+        try {
+          q.processAllAvailable();
+          break;
+        } catch (const StreamingQueryException& e) {
+          if (e.causeErrorClass() != "INJECTED_FAULT") throw;
+          ++result.restarts;
+          q = start();
+        }
+      }
+    }
+    q.stop();
+    result.rows = spark.read().format("delta").load(table).collect();
+    std::sort(result.rows.begin(), result.rows.end());
+    result.writes = fileSystem->writes();
+    result.written = recording->written();
+    // Every batch is one commit carrying txn(query id, batch id), and no batch id is in two.
+    std::map<int64_t, int> txns;
+    for (const auto& e : fs::directory_iterator(table + "/_delta_log")) {
+      if (e.path().extension() != ".json") continue;
+      std::istringstream lines(readText(e.path().string()));
+      for (std::string line; std::getline(lines, line);) {
+        auto j = nlohmann::json::parse(line);
+        if (j.contains("txn") && j["txn"]["appId"] == q.id()) ++txns[j["txn"]["version"].get<int64_t>()];
+      }
+    }
+    EXPECT_FALSE(txns.empty()) << name;
+    int64_t expectedBatch = 0;
+    for (const auto& [batch, commits] : txns) {
+      EXPECT_EQ(batch, expectedBatch++) << name << ": a batch without its commit";
+      EXPECT_EQ(commits, 1) << name << ": batch " << batch << " is in " << commits << " commits";
+    }
+    return result;
+  };
+  auto S = [](const char* start, int64_t n) { return Row({Value::string(start), Value::integer(n)}); };
+  for (const std::string mode : {"append", "complete"}) {
+    const Run clean = run(mode, mode + "-clean", -1, false);
+    if (mode == "append") {
+      // Windows are written once the watermark (latest event - 10 minutes) passes their end; the
+      // 12:04 event of the third batch is behind the watermark (12:10) and dropped.
+      EXPECT_EQ(clean.rows, (std::vector<Row>{S("12:00", 3), S("12:05", 1), S("12:10", 1), S("12:20", 2), S("12:40", 2),
+                                              S("12:55", 1)}));
+    } else {
+      ASSERT_FALSE(clean.rows.empty());
+      EXPECT_EQ(clean.rows.back(), S("13:10", 1));
+    }
+    ASSERT_GT(clean.writes, 30) << mode;
+    // The matrix covers every kind of write of the protocol.
+    auto wrote = [&](const std::string& part) {
+      return std::any_of(clean.written.begin(), clean.written.end(),
+                         [&](const std::string& p) { return p.find(part) != std::string::npos; });
+    };
+    for (const char* kind : {"/checkpoint/offsets/", "/checkpoint/state/", "/checkpoint/commits/", "/table/part-",
+                             "/table/_delta_log/00000000000000000001.json", "/table/_delta_log/00000000000000000003.checkpoint.parquet",
+                             "/table/_delta_log/_last_checkpoint"}) {
+      EXPECT_TRUE(wrote(kind)) << mode << " never wrote " << kind;
+    }
+    std::printf("%s: %lld writes, each failed before and after\n", mode.c_str(), static_cast<long long>(clean.writes));
+    int crashes = 0;
+    for (int64_t i = 0; i < clean.writes; ++i) {
+      for (bool after : {false, true}) {
+        const std::string name = mode + "-" + std::to_string(i) + (after ? "-after" : "-before");
+        const Run crashed = run(mode, name, i, after);
+        EXPECT_EQ(crashed.rows, clean.rows) << mode << ": failure at write " << i << (after ? " after" : " before");
+        // A failed background state snapshot is retried, not a crash of the query.
+        EXPECT_LE(crashed.restarts, 1) << name;
+        crashes += crashed.restarts;
+        fs::remove_all(path(name));
+      }
+    }
+    // Nearly every write is on the query's path (background snapshots are the exception).
+    EXPECT_GE(crashes, 2 * clean.writes - 8) << mode;
+  }
 }
 
 // The golden query partitions by a nested field, partitionBy("window.start"): Weir adds the

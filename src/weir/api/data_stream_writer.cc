@@ -150,7 +150,8 @@ StreamingQuery DataStreamWriter::start() const {
       throw AnalysisError("STREAMING_OUTPUT_MODE.UNSUPPORTED_DATASOURCE",
                           "Data source delta does not support Update output mode. Use append, or complete.");
     }
-    sink = connectors::makeDeltaStreamSink(options_.get("path"), partitionColumns, options_);
+    sink = connectors::makeDeltaStreamSink(options_.get("path"), partitionColumns, options_,
+                                           fileSystem_ ? fileSystem_ : io::localFileSystem());
   } else if (format == "kafka") {
     sink = connectors::kafka::makeKafkaStreamSink(frame.plan()->schema, options_);
   } else if (format == "foreachbatch") {

@@ -31,8 +31,8 @@ class DataStreamWriter : public OptionSetters<DataStreamWriter> {
   /// Hands each micro-batch to `fn` as a DataFrame with its batch id. The function may be called
   /// again with the same batch id after a failure: make its effect idempotent by batch id.
   DataStreamWriter& foreachBatch(std::function<void(const DataFrame&, int64_t)> fn);
-  /// Where the checkpoint is kept: the local file system by default. For other storage, and for
-  /// tests that inject failures.
+  /// Where the checkpoint is kept (and the Delta sink's table written): the local file system by
+  /// default. For other storage, and for tests that inject failures.
   DataStreamWriter& checkpointFileSystem(std::shared_ptr<io::FileSystem> fs);
   /// The clock triggers and batch timestamps read: the system clock by default. A ManualClock
   /// steps time exactly in tests of trigger timing.

@@ -9,11 +9,15 @@
 #include <vector>
 
 #include "weir/connector/sink.h"
+#include "weir/io/file_system.h"
 #include "weir/plan/logical_plan.h"
 
 namespace weir::connectors {
 
+/// Data files, commits and checkpoints are written through `fileSystem` (the query's, so that
+/// crash tests reach them; the local file system when null).
 std::shared_ptr<connector::Sink> makeDeltaStreamSink(const std::string& path, std::vector<std::string> partitionColumns,
-                                                     const plan::Options& options);
+                                                     const plan::Options& options,
+                                                     std::shared_ptr<io::FileSystem> fileSystem = nullptr);
 
 }  // namespace weir::connectors

@@ -93,8 +93,8 @@ nlohmann::json statsValue(const Value& v, const DataType& t) {
 }
 
 // Writes the rows `rows` of `batch` (data columns only) as one Parquet file.
-DataFile writeFile(const std::string& table, const std::string& dir, size_t task, const std::string& uuid,
-                  const std::vector<columnar::ColumnBatch>& batches, const DataTypePtr& dataSchema,
+DataFile writeFile(io::FileSystem& fileSystem, const std::string& table, const std::string& dir, size_t task,
+                  const std::string& uuid, const std::vector<columnar::ColumnBatch>& batches, const DataTypePtr& dataSchema,
                   const parquet::WriterOptions& options) {
   parquet::FileWriter writer(dataSchema, options);
   std::vector<ColumnStats> stats(dataSchema->fields().size());
@@ -131,8 +131,7 @@ DataFile writeFile(const std::string& table, const std::string& dir, size_t task
   out.path = dir.empty() ? file : dir + "/" + file;
   const std::string bytes = writer.finish();
   const fs::path full = fs::path(table) / out.path;
-  fs::create_directories(full.parent_path());
-  writeFileAtomically(full.string(), bytes);
+  fileSystem.writeAtomic(full.string(), bytes, true);
   out.size = static_cast<int64_t>(bytes.size());
   out.rows = rows;
   ordered_json s;
@@ -161,7 +160,9 @@ DataFile writeFile(const std::string& table, const std::string& dir, size_t task
 
 std::vector<DataFile> writeDataFiles(const plan::Partitions& data, const DataTypePtr& schema,
                                      const std::vector<std::string>& partitions, const std::string& table,
-                                     const plan::Options& writeOptions) {
+                                     const plan::Options& writeOptions,
+                                     const std::shared_ptr<io::FileSystem>& fileSystem) {
+  const std::shared_ptr<io::FileSystem> fsys = fileSystem ? fileSystem : io::localFileSystem();
   std::vector<size_t> dataIdx, partIdx;
   std::vector<types::Field> dataFields;
   for (size_t i = 0; i < schema->fields().size(); ++i) {
@@ -207,7 +208,7 @@ std::vector<DataFile> writeDataFiles(const plan::Partitions& data, const DataTyp
                (key[i] ? escapePartition(*key[i]) : std::string("__HIVE_DEFAULT_PARTITION__"));
         values[partitions[i]] = key[i];
       }
-      DataFile f = writeFile(table, dir, task, uuid, batches, dataSchema, options);
+      DataFile f = writeFile(*fsys, table, dir, task, uuid, batches, dataSchema, options);
       f.partitionValues = std::move(values);
       written[task].push_back(std::move(f));
     }
@@ -255,7 +256,7 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
     throw InvalidInputError("INVALID_SAVE_MODE", "Unknown save mode '" + request.mode +
                                                      "'. Use one of: error, errorifexists, append, overwrite, ignore.");
   }
-  auto fsys = io::localFileSystem();
+  const std::shared_ptr<io::FileSystem> fsys = request.fileSystem ? request.fileSystem : io::localFileSystem();
   std::string txnAppId = request.txnAppId;
   int64_t txnVersion = request.txnVersion;
   if (txnAppId.empty() && (request.options.has("txnAppId") || request.options.has("txnVersion"))) {
@@ -348,7 +349,7 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
   }
   if (current && current->partitionColumns != partitions) newMetadata = true;
 
-  const std::vector<DataFile> files = writeDataFiles(data, schema, partitions, table, request.options);
+  const std::vector<DataFile> files = writeDataFiles(data, schema, partitions, table, request.options, fsys);
   base::crashPoint("after-delta-data");
 
   // The commit, created only if its version does not exist yet.
@@ -432,11 +433,12 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
     current = std::move(winner);
     newMetadata = false;
   }
-  checkpointIfDue(table, committed, current ? current->configuration : std::map<std::string, std::string>{});
+  checkpointIfDue(table, committed, current ? current->configuration : std::map<std::string, std::string>{}, fsys);
   return committed;
 }
 
-void checkpointIfDue(const std::string& tablePath, int64_t version, const std::map<std::string, std::string>& configuration) {
+void checkpointIfDue(const std::string& tablePath, int64_t version, const std::map<std::string, std::string>& configuration,
+                     const std::shared_ptr<io::FileSystem>& fileSystem) {
   int64_t interval = 10;
   auto it = configuration.find("delta.checkpointInterval");
   if (it != configuration.end()) {
@@ -445,7 +447,7 @@ void checkpointIfDue(const std::string& tablePath, int64_t version, const std::m
     } catch (const std::exception&) {
     }
   }
-  if (version > 0 && version % interval == 0) writeCheckpoint(tablePath, version);
+  if (version > 0 && version % interval == 0) writeCheckpoint(tablePath, version, fileSystem);
 }
 
 }  // namespace weir::formats::delta
@@ -487,7 +489,7 @@ columnar::Value deletionVector(const AddFile& f) {
 
 }  // namespace
 
-void writeCheckpoint(const std::string& table, int64_t version) {
+void writeCheckpoint(const std::string& table, int64_t version, const std::shared_ptr<io::FileSystem>& fileSystem) {
   const Snapshot s = loadSnapshot(table, version);
   // Tables with V2 checkpoints must not get classic (V1) ones, and Weir does not write V2 ones yet.
   if (std::find(s.writerFeatures.begin(), s.writerFeatures.end(), "v2Checkpoint") != s.writerFeatures.end()) return;
@@ -550,7 +552,7 @@ void writeCheckpoint(const std::string& table, int64_t version) {
   parquet::FileWriter writer(schema, {});
   writer.write(columnar::ColumnBatch::fromRows(schema, rows));
   const std::string dir = (fs::path(table) / "_delta_log").string();
-  auto fsys = io::localFileSystem();
+  const std::shared_ptr<io::FileSystem> fsys = fileSystem ? fileSystem : io::localFileSystem();
   fsys->writeAtomic((fs::path(dir) / (versionFileName(version) + ".checkpoint.parquet")).string(), writer.finish(), true);
   nlohmann::ordered_json last;
   last["version"] = version;

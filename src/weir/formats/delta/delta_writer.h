@@ -4,11 +4,13 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "weir/formats/delta/delta_table.h"
+#include "weir/io/file_system.h"
 #include "weir/plan/logical_plan.h"
 
 namespace weir::formats::delta {
@@ -27,6 +29,9 @@ struct WriteRequest {
   int64_t txnVersion = -1;
   // A streaming batch: commitInfo says STREAMING UPDATE with these.
   std::string outputMode, queryId;
+  // Where data files, the commit and checkpoints are written (the local file system when null):
+  // a streaming query passes its own, so crash tests can fail any of those writes.
+  std::shared_ptr<io::FileSystem> fileSystem;
 };
 
 /// Writes `data` (of `schema`) as a new table version. Returns the version written, or -1 when
@@ -44,10 +49,12 @@ struct DataFile {
 
 /// Writes `data` (of `schema`, partition columns included) as Parquet files under the table: one
 /// file per task (input partition) and partition value, with statistics. Options: compression.
-/// Nothing is committed; a caller that does not commit leaves the files unreferenced.
+/// Nothing is committed; a caller that does not commit leaves the files unreferenced. Each file is
+/// written durably (fsync) through `fileSystem` (the local one when null) before the call returns.
 std::vector<DataFile> writeDataFiles(const plan::Partitions& data, const types::DataTypePtr& schema,
                                      const std::vector<std::string>& partitionColumns, const std::string& tablePath,
-                                     const plan::Options& options);
+                                     const plan::Options& options,
+                                     const std::shared_ptr<io::FileSystem>& fileSystem = nullptr);
 
 /// The log line of an `add` action for `file`.
 std::string addAction(const DataFile& file, int64_t modificationTime, bool dataChange);
@@ -57,10 +64,12 @@ std::string removeAction(const AddFile& file, int64_t deletionTimestamp, bool da
 /// Writes the classic checkpoint of `version` (protocol, metaData, txn and add rows, deletion
 /// vectors included) and _last_checkpoint; nothing for a table with the v2Checkpoint feature. writeTable calls it after every commit whose version is a multiple of the
 /// table's delta.checkpointInterval (10 by default).
-void writeCheckpoint(const std::string& tablePath, int64_t version);
+void writeCheckpoint(const std::string& tablePath, int64_t version,
+                     const std::shared_ptr<io::FileSystem>& fileSystem = nullptr);
 
 /// Writes the checkpoint of `version` when it is a multiple of the table's
 /// delta.checkpointInterval (in `configuration`; 10 by default). Every committer calls it.
-void checkpointIfDue(const std::string& tablePath, int64_t version, const std::map<std::string, std::string>& configuration);
+void checkpointIfDue(const std::string& tablePath, int64_t version, const std::map<std::string, std::string>& configuration,
+                     const std::shared_ptr<io::FileSystem>& fileSystem = nullptr);
 
 }  // namespace weir::formats::delta
