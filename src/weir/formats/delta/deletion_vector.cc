@@ -230,7 +230,8 @@ std::vector<uint64_t> decodeRoaringBitmapArray(std::string_view bytes, const std
                     "bucket " + std::to_string(b) + " is not a valid portable Roaring bitmap");
     const uint64_t cardinality = roaring_bitmap_get_cardinality(bitmap.get());
     if (cardinality > maxRows - rows.size()) {
-      corruptVector(what, "it holds more than the " + std::to_string(maxRows) + " rows the log says");
+      corruptVector(what, "it holds " + std::to_string(rows.size() + cardinality) + (b + 1 < buckets ? " or more" : "") +
+                              " rows, the log says " + std::to_string(maxRows));
     }
     std::vector<uint32_t> low(cardinality);
     roaring_bitmap_to_uint32_array(bitmap.get(), low.data());
