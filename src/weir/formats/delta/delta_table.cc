@@ -54,6 +54,10 @@ std::string uriDecode(const std::string& s) {
   return out;
 }
 
+// JSON text of a log value. Strings from a checkpoint's Parquet columns may hold invalid UTF-8
+// (nlohmann's dump would throw): such bytes become U+FFFD.
+std::string dumpJson(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
 // An integer field of a log object, or `fallback` when it is absent or not an integer (a float
 // such as 1e300 would not convert).
 int64_t integerOr(const nlohmann::json& object, const char* key, int64_t fallback) {
@@ -104,7 +108,7 @@ AddFile addFromJson(const nlohmann::json& a, const std::string& file) {
   f.path = uriDecode(a["path"].get<std::string>());
   if (a.contains("partitionValues") && a["partitionValues"].is_object()) {
     for (const auto& [k, v] : a["partitionValues"].items()) {
-      f.partitionValues[k] = v.is_null() ? std::nullopt : std::optional<std::string>(v.is_string() ? v.get<std::string>() : v.dump());
+      f.partitionValues[k] = v.is_null() ? std::nullopt : std::optional<std::string>(v.is_string() ? v.get<std::string>() : dumpJson(v));
     }
   }
   f.size = integerOr(a, "size", 0);
@@ -565,7 +569,7 @@ Snapshot loadFromListing(const std::string& tablePath, const LogListing& listing
   s.version = target;
   const auto& meta = *replay.metaData;
   if (!meta.is_object()) corruptLog(replay.metaDataFile, "its metaData action is not an object");
-  s.metaDataJson = meta.dump();
+  s.metaDataJson = dumpJson(meta);
   if (!meta.contains("schemaString") || !meta["schemaString"].is_string()) {
     corruptLog(replay.metaDataFile, "its metaData action has no schemaString");
   }
@@ -579,7 +583,7 @@ Snapshot loadFromListing(const std::string& tablePath, const LogListing& listing
   s.createdTime = integerOr(meta, "createdTime", 0);
   s.partitionColumns = stringsOf(meta, "partitionColumns", replay.metaDataFile);
   if (meta.contains("configuration") && meta["configuration"].is_object()) {
-    for (const auto& [k, v] : meta["configuration"].items()) s.configuration[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    for (const auto& [k, v] : meta["configuration"].items()) s.configuration[k] = v.is_string() ? v.get<std::string>() : dumpJson(v);
   }
   const auto& protocol = *replay.protocol;
   if (!protocol.is_object()) corruptLog(replay.protocolFile, "its protocol action is not an object");
@@ -825,6 +829,19 @@ class DeltaScan final : public plan::ScanSource {
   }
 
  private:
+  // The rows a file's deletion vector deletes; errors name the data file as well as the vector
+  // (an inline vector has no file of its own).
+  std::vector<uint64_t> deletedRows(const DeletionVectorDescriptor& dv, const std::string& dataFile) const {
+    const std::string where = " (the deletion vector of " + dataFile + ")";
+    try {
+      return readDeletedRows(dv, snapshot_->tablePath);
+    } catch (const CorruptionError& e) {
+      throw CorruptionError(e.errorClass(), e.message() + where);
+    } catch (const UnsupportedOperationError& e) {
+      throw UnsupportedOperationError(e.errorClass(), e.message() + where);
+    }
+  }
+
   bool isPartition(const std::string& name) const {
     const auto& parts = snapshot_->partitionColumns;
     return std::find(parts.begin(), parts.end(), name) != parts.end();
@@ -854,7 +871,7 @@ class DeltaScan final : public plan::ScanSource {
                                   " rows but the file has " + std::to_string(rows) + ". Restore the table's deletion "
                                   "vectors and data files from a backup.");
       }
-      const auto deleted = readDeletedRows(*f.deletionVector, snapshot_->tablePath);
+      const auto deleted = deletedRows(*f.deletionVector, path);
       if (!deleted.empty() && deleted.back() >= rows) {
         throw CorruptionError("DELTA_DELETION_VECTOR_CORRUPT",
                               "The deletion vector of " + path + " deletes row " + std::to_string(deleted.back()) +
