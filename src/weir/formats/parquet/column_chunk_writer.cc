@@ -20,10 +20,12 @@ namespace {
 using columnar::Vector;
 using types::TypeId;
 
-// Before the chunk's first page is written, whether the dictionary pays is checked once this many
-// values went through it (and again when the page is written), so that columns of distinct values
-// are not hashed for a whole page.
+// Before the chunk's first page is written, the dictionary is given up early when its first 4096
+// values are all but distinct (fewer than 1 in 256 repeats an earlier one) and it does not pay, so
+// that a column of distinct values is not hashed for a whole page; otherwise whether it pays is
+// decided when the first page is written.
 constexpr size_t kDictionaryCheckValues = 4096;
+constexpr size_t kHopelessRepeatShare = 256;
 constexpr size_t kArenaBlockBytes = size_t{64} << 10;
 
 // Rows of a vector: a range, or listed.
@@ -110,6 +112,19 @@ bool lessThan(Physical physical, std::string_view a, std::string_view b) {
     }
     default: return a < b;  // string_view compares bytes as unsigned
   }
+}
+
+// The first 8 bytes of `s` (zeros past its end) as a big-endian number: two strings whose keys
+// differ compare as their keys do. `overread` says 8 bytes from s.data() may be read.
+uint64_t prefixKey(std::string_view s, bool overread) {
+  uint64_t word = 0;
+  if (overread) {
+    std::memcpy(&word, s.data(), 8);
+    if (s.size() < 8) word &= (uint64_t{1} << (8 * s.size())) - 1;
+  } else {
+    std::memcpy(&word, s.data(), std::min<size_t>(s.size(), 8));
+  }
+  return __builtin_bswap64(word);
 }
 
 template <class T>
@@ -292,12 +307,58 @@ void ColumnChunkWriter::putFixed(const Vector& v, const Rows& rows) {
 
 template <class T>
 void ColumnChunkWriter::encodeFixed(const T* values, size_t n) {
-  // Statistics in one pass (NaN left out of min and max, as parquet-mr does).
+  pageValues_ += n;
+  chunkValues_ += n;
+  pagePlainBytes_ += n * sizeof(T);
+  size_t i = 0;
+  if (dictionaryOn_) {
+    const size_t at = indices_.size();
+    // One value repeated (a window's bounds in a Delta file of one window): one lookup.
+    bool constant = true;
+    for (size_t k = 1; k < n; ++k) constant &= values[k] == values[0];
+    if (constant && (haveLast_ && [&] {
+          uint64_t key = 0;
+          std::memcpy(&key, values, sizeof(T));
+          return key == lastKey_;
+        }())) {
+      indices_.insert(indices_.end(), n, lastIndex_);
+      return;
+    }
+    indices_.resize(at + n);
+    uint32_t* out = indices_.data() + at;
+    for (; i < n; ++i) {
+      uint64_t key = 0;
+      std::memcpy(&key, values + i, sizeof(T));
+      if (haveLast_ && key == lastKey_) {
+        out[i] = lastIndex_;
+        continue;
+      }
+      bool inserted;
+      const uint32_t index = fixedIndex_.findOrInsert(key, inserted);
+      haveLast_ = true;
+      lastKey_ = key;
+      lastIndex_ = out[i] = index;
+      if (!inserted) continue;
+      // A new entry: min and max need only the distinct values.
+      fixedEntries_.append(reinterpret_cast<const char*>(values + i), sizeof(T));
+      dictionaryBytes_ += sizeof(T);
+      updateStats(bytesOf(values[i]));
+      if (dictionaryBytes_ > options_.dictionaryBytes) {
+        indices_.resize(at + i + 1);
+        fallBackToPlain();
+        ++i;
+        break;
+      }
+    }
+    if (dictionaryOn_) return;
+  }
+  if (i == n) return;
+  // PLAIN from value i on, with min and max in one pass (NaN left out, as parquet-mr does).
   T lo{}, hi{};
   bool any = false;
   if constexpr (std::is_floating_point_v<T>) {
-    for (size_t i = 0; i < n; ++i) {
-      const T x = values[i];
+    for (size_t k = i; k < n; ++k) {
+      const T x = values[k];
       if (std::isnan(x)) continue;
       if (!any) {
         lo = hi = x;
@@ -307,10 +368,10 @@ void ColumnChunkWriter::encodeFixed(const T* values, size_t n) {
       hi = hi < x ? x : hi;
     }
   } else {
-    lo = hi = values[0];
-    for (size_t i = 1; i < n; ++i) {
-      lo = std::min(lo, values[i]);
-      hi = std::max(hi, values[i]);
+    lo = hi = values[i];
+    for (size_t k = i + 1; k < n; ++k) {
+      lo = std::min(lo, values[k]);
+      hi = std::max(hi, values[k]);
     }
     any = true;
   }
@@ -318,37 +379,7 @@ void ColumnChunkWriter::encodeFixed(const T* values, size_t n) {
     updateStats(bytesOf(lo));
     updateStats(bytesOf(hi));
   }
-  pageValues_ += n;
-  chunkValues_ += n;
-  pagePlainBytes_ += n * sizeof(T);
-  if (!dictionaryOn_) {
-    plain_.append(reinterpret_cast<const char*>(values), n * sizeof(T));
-    return;
-  }
-  const size_t at = indices_.size();
-  indices_.resize(at + n);
-  uint32_t* out = indices_.data() + at;
-  for (size_t i = 0; i < n; ++i) {
-    uint64_t key = 0;
-    std::memcpy(&key, values + i, sizeof(T));
-    if (haveLast_ && key == lastKey_) {
-      out[i] = lastIndex_;
-      continue;
-    }
-    const auto [it, inserted] = fixedIndex_.try_emplace(key, static_cast<uint32_t>(fixedIndex_.size()));
-    haveLast_ = true;
-    lastKey_ = key;
-    lastIndex_ = out[i] = it->second;
-    if (!inserted) continue;
-    fixedEntries_.append(reinterpret_cast<const char*>(values + i), sizeof(T));
-    dictionaryBytes_ += sizeof(T);
-    if (dictionaryBytes_ > options_.dictionaryBytes) {
-      indices_.resize(at + i + 1);
-      fallBackToPlain();
-      plain_.append(reinterpret_cast<const char*>(values + i + 1), (n - i - 1) * sizeof(T));
-      return;
-    }
-  }
+  plain_.append(reinterpret_cast<const char*>(values + i), (n - i) * sizeof(T));
 }
 
 template <class Rows>
@@ -400,28 +431,47 @@ void ColumnChunkWriter::putStrings(const Vector& v, const Rows& rows) {
     }
   }
   // PLAIN from row i on: lengths and bytes, with the batch's min and max.
+  if (i == n) return;
   size_t total = 0;
   for (size_t k = i; k < n; ++k) total += 4 + offsets[rows[k] + 1] - offsets[rows[k]];
-  if (plain_.capacity() < plain_.size() + total) plain_.reserve(std::max(plain_.size() + total, 2 * plain_.capacity()));
+  const size_t at = plain_.size();
+  // 16 bytes to spare, so that short strings are copied 16 bytes at a time.
+  const size_t needed = at + total + 16;
+  if (plain_.capacity() < needed) plain_.reserve(std::max(needed, 2 * plain_.capacity()));
+  plain_.resize(needed);
+  char* p = plain_.data() + at;
+  const size_t available = v.bytes().size();
   std::string_view lo, hi;
+  uint64_t loKey = 0, hiKey = 0;
   for (size_t k = i; k < n; ++k) {
     const size_t r = rows[k];
-    const uint32_t size = offsets[r + 1] - offsets[r];
-    const std::string_view s(bytes + offsets[r], size);
-    plain_.append(reinterpret_cast<const char*>(&size), 4);
-    plain_.append(s);
+    const uint32_t offset = offsets[r];
+    const uint32_t size = offsets[r + 1] - offset;
+    std::memcpy(p, &size, 4);
+    const bool wide = offset + 16 <= available;
+    if (wide && size <= 16) {
+      std::memcpy(p + 4, bytes + offset, 16);
+    } else {
+      std::memcpy(p + 4, bytes + offset, size);
+    }
+    p += 4 + size;
+    // Min and max by the first 8 bytes as a big-endian number, the whole strings when those tie.
+    const std::string_view s(bytes + offset, size);
+    const uint64_t key = prefixKey(s, wide);
     if (k == i) {
       lo = hi = s;
-    } else if (s < lo) {
+      loKey = hiKey = key;
+    } else if (key < loKey || (key == loKey && s < lo)) {
       lo = s;
-    } else if (hi < s) {
+      loKey = key;
+    } else if (key > hiKey || (key == hiKey && hi < s)) {
       hi = s;
+      hiKey = key;
     }
   }
-  if (i < n) {
-    updateStats(lo);
-    updateStats(hi);
-  }
+  plain_.resize(at + total);
+  updateStats(lo);
+  updateStats(hi);
 }
 
 // Booleans and FIXED_LEN_BYTE_ARRAY decimals: a value at a time, always PLAIN.
@@ -486,8 +536,12 @@ void ColumnChunkWriter::updateStats(std::string_view value) {
 
 // Whether the dictionary and the indices are smaller than the same values PLAIN (parquet-mr's
 // test at its first page).
+size_t ColumnChunkWriter::dictionaryEntries() const {
+  return width_ > 0 ? fixedEntries_.size() / width_ : stringEntries_.size();
+}
+
 bool ColumnChunkWriter::dictionaryPays() const {
-  const size_t entries = width_ > 0 ? fixedEntries_.size() / width_ : stringEntries_.size();
+  const size_t entries = dictionaryEntries();
   const size_t indexBytes = (indices_.size() * static_cast<size_t>(bitWidth(entries > 0 ? entries - 1 : 0)) + 7) / 8;
   return dictionaryBytes_ + indexBytes < pagePlainBytes_;
 }
@@ -507,7 +561,7 @@ void ColumnChunkWriter::fallBackToPlain() {
     }
   }
   indices_.clear();
-  fixedIndex_ = {};
+  fixedIndex_.clear();
   stringIndex_ = {};
   if (!dictionaryUsed_) {
     fixedEntries_.clear();
@@ -529,7 +583,8 @@ size_t ColumnChunkWriter::bufferedBytes() const { return pagesUncompressed_ + pa
 void ColumnChunkWriter::endRows() {
   if (dictionaryOn_ && !pageWritten_ && !dictionaryChecked_ && pageValues_ >= kDictionaryCheckValues) {
     dictionaryChecked_ = true;
-    if (!dictionaryPays()) fallBackToPlain();
+    const size_t repeats = pageValues_ - dictionaryEntries();
+    if (repeats * kHopelessRepeatShare < pageValues_ && !dictionaryPays()) fallBackToPlain();
   }
   if (pageBytes() >= options_.pageBytes) writePage();
 }
@@ -563,7 +618,7 @@ void ColumnChunkWriter::writePage() {
   levels(reps_, schema_.maxRep);
   levels(defs_, schema_.maxDef);
   if (dictionaryOn_) {
-    const size_t entries = width_ > 0 ? fixedEntries_.size() / width_ : stringEntries_.size();
+    const size_t entries = dictionaryEntries();
     const int width = bitWidth(entries > 0 ? entries - 1 : 0);
     body_.push_back(static_cast<char>(width));
     indexEncoder_.reset(width);

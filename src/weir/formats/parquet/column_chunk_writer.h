@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "weir/columnar/vector.h"
+#include "weir/formats/parquet/fixed_value_index.h"
 #include "weir/formats/parquet/hybrid_encoder.h"
 #include "weir/formats/parquet/parquet_writer.h"
 #include "weir/formats/parquet/thrift_compact.h"
@@ -74,6 +75,7 @@ class ColumnChunkWriter {
   template <class Rows>
   void putOthers(const columnar::Vector& v, const Rows& rows);
   std::string_view storeString(std::string_view s);
+  size_t dictionaryEntries() const;
   bool dictionaryPays() const;
   void fallBackToPlain();
   void writePage();
@@ -104,7 +106,7 @@ class ColumnChunkWriter {
   bool dictionaryChecked_ = false;  // the early check of whether the dictionary pays was done
 
   // The dictionary: entries in index order, PLAIN (fixed width) or as views into arena_.
-  absl::flat_hash_map<uint64_t, uint32_t> fixedIndex_;
+  FixedValueIndex fixedIndex_;
   absl::flat_hash_map<std::string_view, uint32_t> stringIndex_;
   std::string fixedEntries_;
   std::vector<std::string_view> stringEntries_;
