@@ -1,19 +1,22 @@
 // The Parquet writer, checked by an independent reader: files Weir writes are read back by DuckDB
 // (tests/oracle/duckdb_query.mjs) and every value compared with what was written, for every type
 // (nested ones included), every codec, NULLs at each nesting level, many pages, dictionary and
-// PLAIN strings, and the column statistics in the footer.
+// PLAIN values (and chunks that fall back from one to the other), all-null pages, empty strings,
+// and the column statistics in the footer.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 
 #include "duckdb_oracle.h"
 #include "weir/base/time.h"
+#include "weir/formats/parquet/parquet_writer.h"
 #include "weir/weir.h"
 
 namespace weir {
@@ -61,6 +64,31 @@ json expected(const Value& v, const types::DataType& t) {
   }
 }
 
+// Rows cut into batches whose sizes cycle through `sizes`.
+std::vector<columnar::ColumnBatch> batchesOf(const types::DataTypePtr& schema, const std::vector<Row>& rows,
+                                             const std::vector<size_t>& sizes) {
+  std::vector<columnar::ColumnBatch> out;
+  for (size_t at = 0, k = 0; at < rows.size(); ++k) {
+    const size_t n = std::min(sizes[k % sizes.size()], rows.size() - at);
+    out.push_back(columnar::ColumnBatch::fromRows(schema, std::vector<Row>(rows.begin() + static_cast<long>(at),
+                                                                            rows.begin() + static_cast<long>(at + n))));
+    at += n;
+  }
+  return out;
+}
+
+// The column chunks' metadata by column path: encodings, min, max, null count.
+std::map<std::string, json> chunkMetadata(const std::string& file) {
+  std::map<std::string, json> out;
+  for (const auto& m : duckdb("SELECT path_in_schema, encodings, stats_min_value, stats_max_value, stats_null_count "
+                              "FROM parquet_metadata('" + file + "')")) {
+    out[m[0].get<std::string>()] = m;
+  }
+  return out;
+}
+
+bool hasDictionary(const json& meta) { return meta[1].get<std::string>().find("RLE_DICTIONARY") != std::string::npos; }
+
 class ParquetTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -70,6 +98,30 @@ class ParquetTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  // Writes `batches` into one file with `options`, as the Delta sink does; returns its path.
+  std::string writeFile(const std::string& name, const types::DataTypePtr& schema,
+                        const std::vector<columnar::ColumnBatch>& batches, formats::parquet::WriterOptions options) {
+    formats::parquet::FileWriter writer(schema, options);
+    for (const auto& b : batches) writer.write(b);
+    fs::create_directories(dir_);
+    std::ofstream(path(name), std::ios::binary) << writer.finish();
+    return path(name);
+  }
+  // Every value of `file` as DuckDB and as Weir read it, against `rows` (ordered by the first column).
+  void expectRows(const std::string& file, const StructType& schema, const std::vector<Row>& rows) {
+    auto got = duckdb("SELECT * FROM read_parquet('" + file + "') ORDER BY 1");
+    ASSERT_EQ(got.size(), rows.size());
+    for (size_t r = 0; r < rows.size(); ++r) {
+      for (size_t c = 0; c < schema.type()->fields().size(); ++c) {
+        const auto& field = schema.type()->fields()[c];
+        ASSERT_EQ(got[r][c], expected(rows[r][c], *field.type)) << "row " << r << " column " << field.name;
+      }
+    }
+    auto back = spark.read().parquet(file).collect();
+    std::sort(back.begin(), back.end(), [](const Row& a, const Row& b) { return a[0].asLong() < b[0].asLong(); });
+    ASSERT_EQ(back.size(), rows.size());
+    for (size_t r = 0; r < rows.size(); ++r) ASSERT_EQ(back[r], rows[r]) << "row " << r;
+  }
   fs::path dir_;
   Session spark = Session::builder().appName("parquet-test").getOrCreate();
 };
@@ -179,6 +231,145 @@ TEST_F(ParquetTest, DuckDbReadsEveryTypeAsWritten) {
       }
       EXPECT_EQ(checked, 4);
     }
+  }
+}
+
+TEST_F(ParquetTest, DictionariesFallBackToPlainInTheMiddleOfAChunk) {
+  // Small pages and a small dictionary limit: the first pages of s, n and i use the dictionary, the
+  // values after it passes the limit are PLAIN, in the same column chunk (as parquet-mr writes).
+  auto schema = StructType::fromDDL("id BIGINT, s STRING, n BIGINT, i INT, d DOUBLE");
+  std::vector<Row> rows;
+  for (int64_t r = 0; r < 20000; ++r) {
+    const bool repeating = r < 10000;
+    rows.push_back(Row({Value::integer(r),
+                        Value::string(repeating ? "v" + std::to_string(r % 700) : "unique-" + std::to_string(r) + std::string(r % 13, 'x')),
+                        Value::integer(repeating ? r % 300 : r * 7919),
+                        r % 5 == 0 ? Value::null() : Value::integer(static_cast<int32_t>(repeating ? r % 40 : r)),
+                        Value::real(static_cast<double>(r % 64) / 8)}));
+  }
+  formats::parquet::WriterOptions options;
+  options.pageBytes = 4096;
+  options.dictionaryBytes = 16 << 10;
+  const std::string file =
+      writeFile("fallback.parquet", schema.type(), batchesOf(schema.type(), rows, {1, 1000, 4096, 3, 5000}), options);
+  expectRows(file, schema, rows);
+  auto meta = chunkMetadata(file);
+  for (const char* column : {"s", "n", "i", "d"}) EXPECT_TRUE(hasDictionary(meta[column])) << meta[column].dump();
+  std::string lo = rows[0][1].asString(), hi = lo;
+  for (const auto& row : rows) {
+    lo = std::min(lo, row[1].asString());
+    hi = std::max(hi, row[1].asString());
+  }
+  EXPECT_EQ(meta["s"][2], lo);
+  EXPECT_EQ(meta["s"][3], hi);
+  EXPECT_EQ(meta["n"][2], "0");
+  EXPECT_EQ(meta["n"][3], std::to_string(int64_t{19999} * 7919));
+  EXPECT_EQ(meta["i"][4], "4000");
+}
+
+TEST_F(ParquetTest, DictionariesOnlyWhereTheyPay) {
+  // Distinct values are written PLAIN from the first page on; repeated ones of every type but
+  // booleans and wide decimals through a dictionary. NaN stays out of min and max.
+  auto schema = StructType::fromDDL(
+      "id BIGINT, uuid STRING, few STRING, constant TIMESTAMP, flag BOOLEAN, amount DOUBLE, big DECIMAL(30,2), "
+      "small INT");
+  std::mt19937_64 rng(21);
+  std::vector<Row> rows;
+  for (int64_t r = 0; r < 20000; ++r) {
+    char uuid[40];
+    std::snprintf(uuid, sizeof uuid, "%016llx-%08x", static_cast<unsigned long long>(rng()), static_cast<unsigned>(r));
+    rows.push_back(Row({Value::integer(r), Value::string(uuid), Value::string("action-" + std::to_string(r % 5)),
+                        Value::timestamp(1735689600000000LL), Value::boolean(r % 3 == 0),
+                        Value::real(r % 97 == 0 ? std::nan("") : static_cast<double>(r % 8) - 3.5),
+                        Value::decimal(columnar::Decimal{static_cast<columnar::int128_t>(r % 4) * 100001, 30, 2}),
+                        Value::integer(static_cast<int32_t>(r % 11) - 5)}));
+  }
+  const std::string file = writeFile("pays.parquet", schema.type(), batchesOf(schema.type(), rows, {4096}), {});
+  auto meta = chunkMetadata(file);
+  for (const char* column : {"id", "uuid", "flag", "big"}) EXPECT_FALSE(hasDictionary(meta[column])) << meta[column].dump();
+  for (const char* column : {"few", "constant", "amount", "small"}) EXPECT_TRUE(hasDictionary(meta[column])) << meta[column].dump();
+  EXPECT_EQ(meta["amount"][2], "-3.5");
+  EXPECT_EQ(meta["amount"][3], "3.5");
+  EXPECT_EQ(meta["small"][2], "-5");
+  EXPECT_EQ(meta["small"][3], "5");
+  EXPECT_EQ(meta["few"][2], "action-0");
+  EXPECT_EQ(meta["few"][3], "action-4");
+  auto got = duckdb("SELECT id, uuid, few, epoch_us(constant), flag, amount::VARCHAR, big::VARCHAR, small FROM read_parquet('" +
+                    file + "') ORDER BY id");
+  ASSERT_EQ(got.size(), rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    ASSERT_EQ(got[r][1], rows[r][1].asString()) << r;
+    ASSERT_EQ(got[r][2], rows[r][2].asString()) << r;
+    ASSERT_EQ(got[r][3], "1735689600000000") << r;
+    ASSERT_EQ(got[r][4], rows[r][4].asBool()) << r;
+    ASSERT_EQ(got[r][5], r % 97 == 0 ? std::string("nan") : json(rows[r][5].asDouble()).dump()) << r;
+    ASSERT_EQ(got[r][6], rows[r][6].asDecimal().toString()) << r;
+    ASSERT_EQ(got[r][7], rows[r][7].asLong()) << r;
+  }
+}
+
+TEST_F(ParquetTest, NullsEmptyStringsAndNestedNullsInSmallPages) {
+  // Pages of only nulls (a column of the NULL type in some batches), empty strings as values and
+  // dictionary entries, and nulls at each level of nested structs, in pages of a few hundred bytes.
+  auto schema = StructType::fromDDL(
+      "id BIGINT, e STRING, none STRING, st STRUCT<a: STRUCT<b: BIGINT, c: STRING>, d: DOUBLE>, nobig BIGINT");
+  std::mt19937_64 rng(4);
+  auto chance = [&](int percent) { return static_cast<int>(rng() % 100) < percent; };
+  std::vector<Row> rows;
+  for (int64_t r = 0; r < 12000; ++r) {
+    auto maybe = [&](Value v) { return chance(10) ? Value::null() : v; };
+    Value inner = maybe(Value::structOf({maybe(Value::integer(static_cast<int64_t>(rng() % 1000))),
+                                          maybe(Value::string(chance(50) ? "" : "c" + std::to_string(rng() % 3)))}));
+    rows.push_back(Row({Value::integer(r), maybe(Value::string(chance(80) ? "" : "x")), Value::null(),
+                        maybe(Value::structOf({inner, maybe(Value::real(static_cast<double>(r) / 4))})), Value::null()}));
+  }
+  auto batches = batchesOf(schema.type(), rows, {7, 1, 4096, 333});
+  for (size_t b = 0; b < batches.size(); b += 2) {
+    auto columns = batches[b].columns();
+    columns[2] = columnar::Vector::nulls(types::DataType::null(), batches[b].numRows());
+    batches[b] = columnar::ColumnBatch(schema.type(), columns, batches[b].numRows());
+  }
+  formats::parquet::WriterOptions options;
+  options.pageBytes = 300;
+  const std::string file = writeFile("nulls.parquet", schema.type(), batches, options);
+  expectRows(file, schema, rows);
+  auto meta = chunkMetadata(file);
+  EXPECT_EQ(meta["none"][4], "12000");
+  EXPECT_EQ(meta["none"][2], nullptr);
+  EXPECT_EQ(meta["nobig"][4], "12000");
+  EXPECT_EQ(meta["e"][2], "");
+  EXPECT_EQ(meta["e"][3], "x");
+}
+
+TEST_F(ParquetTest, PlainStringStatisticsCompareUnsignedBytes) {
+  // Strings sharing 8-byte prefixes, shorter and longer ones, bytes above 0x7f: min and max as
+  // unsigned bytes, PLAIN (dictionaries off) and through the dictionary.
+  auto schema = StructType::fromDDL("id BIGINT, s STRING, t STRING");
+  std::mt19937_64 rng(8);
+  const std::vector<std::string> pieces = {"a", "b", "abcdefgh", "\xc3\xa9", "z", "abcdefg"};
+  std::vector<Row> rows;
+  std::string lo[2], hi[2];
+  for (int64_t r = 0; r < 9000; ++r) {
+    std::string v[2];
+    for (int c = 0; c < 2; ++c) {
+      for (size_t k = 0, n = c == 0 ? 1 + rng() % 4 : rng() % 4; k < n; ++k) v[c] += pieces[rng() % pieces.size()];
+      if (r == 0 || v[c] < lo[c]) lo[c] = v[c];
+      if (r == 0 || hi[c] < v[c]) hi[c] = v[c];
+    }
+    rows.push_back(Row({Value::integer(r), Value::string(v[0]), Value::string(v[1])}));
+  }
+  for (bool dictionary : {false, true}) {
+    formats::parquet::WriterOptions options;
+    options.dictionary = dictionary;
+    const std::string file = writeFile(dictionary ? "dict.parquet" : "plain.parquet", schema.type(),
+                                       batchesOf(schema.type(), rows, {4096, 17}), options);
+    expectRows(file, schema, rows);
+    auto meta = chunkMetadata(file);
+    EXPECT_EQ(hasDictionary(meta["s"]), dictionary);
+    EXPECT_EQ(meta["s"][2], lo[0]);
+    EXPECT_EQ(meta["s"][3], hi[0]);
+    EXPECT_EQ(meta["t"][2], lo[1]);
+    EXPECT_EQ(meta["t"][3], hi[1]);
   }
 }
 
