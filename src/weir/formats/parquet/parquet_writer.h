@@ -1,7 +1,7 @@
 // Parquet files from column batches: every Weir type (nested structs, lists and maps as Parquet
-// groups with Dremel levels), data pages V1 of about 1 MiB, dictionary encoding for strings and
-// binary (PLAIN when the dictionary passes 1 MiB), RLE levels, per-column statistics, and the
-// codecs none, snappy (default), gzip, zstd and lz4_raw. Layout notes: docs/formats/parquet.md.
+// groups with Dremel levels), data pages V1 of about 1 MiB, dictionary encoding while it pays
+// (every type but booleans and wide decimals), RLE levels, per-column statistics, and the codecs
+// none, snappy (default), gzip, zstd and lz4_raw. Layout notes: docs/formats/parquet.md.
 #pragma once
 
 #include <cstdint>
@@ -20,8 +20,8 @@ struct WriterOptions {
   Codec codec = Codec::kSnappy;
   size_t pageBytes = size_t{1} << 20;        // a data page is cut after about this many value bytes
   size_t rowGroupBytes = size_t{128} << 20;  // a row group is closed after about this many bytes
-  size_t dictionaryBytes = size_t{1} << 20;  // strings fall back to PLAIN past this dictionary size
-  bool dictionary = true;
+  size_t dictionaryBytes = size_t{1} << 20;  // a chunk falls back to PLAIN past this dictionary size
+  bool dictionary = true;  // false: every value PLAIN
 };
 
 /// The codec named by the `compression` option (Spark's names: none, uncompressed, snappy, gzip,
