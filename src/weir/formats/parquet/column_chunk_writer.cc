@@ -127,6 +127,32 @@ uint64_t prefixKey(std::string_view s, bool overread) {
   return __builtin_bswap64(word);
 }
 
+// The bits of a fixed-width value as an unsigned integer (0.0 and -0.0 differ, as they must in a
+// dictionary).
+template <class T>
+uint64_t bitsOf(const T& v) {
+  std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t> bits;
+  std::memcpy(&bits, &v, sizeof(T));
+  return bits;
+}
+
+// Whether the n values all have the bits `key`, 8 at a time with an early exit.
+template <class T>
+bool allBitsEqual(const T* values, size_t n, uint64_t key) {
+  size_t k = 0;
+  for (; n - k >= 8; k += 8) {
+    const T* g = values + k;
+    if ((bitsOf(g[0]) ^ key) | (bitsOf(g[1]) ^ key) | (bitsOf(g[2]) ^ key) | (bitsOf(g[3]) ^ key) |
+        (bitsOf(g[4]) ^ key) | (bitsOf(g[5]) ^ key) | (bitsOf(g[6]) ^ key) | (bitsOf(g[7]) ^ key)) {
+      return false;
+    }
+  }
+  for (; k < n; ++k) {
+    if (bitsOf(values[k]) != key) return false;
+  }
+  return true;
+}
+
 template <class T>
 std::string_view bytesOf(const T& v) {
   return std::string_view(reinterpret_cast<const char*>(&v), sizeof v);
@@ -314,21 +340,14 @@ void ColumnChunkWriter::encodeFixed(const T* values, size_t n) {
   if (dictionaryOn_) {
     const size_t at = indices_.size();
     // One value repeated (a window's bounds in a Delta file of one window): one lookup.
-    bool constant = true;
-    for (size_t k = 1; k < n; ++k) constant &= values[k] == values[0];
-    if (constant && (haveLast_ && [&] {
-          uint64_t key = 0;
-          std::memcpy(&key, values, sizeof(T));
-          return key == lastKey_;
-        }())) {
+    if (haveLast_ && bitsOf(values[0]) == lastKey_ && allBitsEqual(values, n, lastKey_)) {
       indices_.insert(indices_.end(), n, lastIndex_);
       return;
     }
     indices_.resize(at + n);
     uint32_t* out = indices_.data() + at;
     for (; i < n; ++i) {
-      uint64_t key = 0;
-      std::memcpy(&key, values + i, sizeof(T));
+      const uint64_t key = bitsOf(values[i]);
       if (haveLast_ && key == lastKey_) {
         out[i] = lastIndex_;
         continue;

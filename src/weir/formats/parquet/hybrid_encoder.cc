@@ -36,6 +36,19 @@ void pack(const uint32_t* values, size_t n, int width, std::string& out) {
   }
 }
 
+// The end of the run of `v` that goes on at `from`: 8 values at a time, then one at a time.
+template <class T>
+size_t runEnd(const T* values, size_t from, size_t n, T v) {
+  size_t j = from;
+  while (n - j >= 8) {
+    const T* g = values + j;
+    if (((g[0] ^ v) | (g[1] ^ v) | (g[2] ^ v) | (g[3] ^ v) | (g[4] ^ v) | (g[5] ^ v) | (g[6] ^ v) | (g[7] ^ v)) != 0) break;
+    j += 8;
+  }
+  while (j < n && values[j] == v) ++j;
+  return j;
+}
+
 }  // namespace
 
 void HybridEncoder::reset(int bitWidth) {
@@ -93,8 +106,7 @@ void HybridEncoder::putArray(const T* values, size_t n) {
         i += 8;
       }
       if (n - i >= 8) {
-        size_t j = i + 8;
-        while (j < n && values[j] == values[i]) ++j;
+        const size_t j = runEnd(values, i + 8, n, values[i]);
         runValue_ = values[i];
         runCount_ = j - i;
         i = j;
@@ -102,8 +114,7 @@ void HybridEncoder::putArray(const T* values, size_t n) {
       }
       if (i == n) break;
     }
-    size_t j = i + 1;
-    while (j < n && values[j] == values[i]) ++j;
+    const size_t j = runEnd(values, i + 1, n, values[i]);
     addRun(values[i], j - i);
     i = j;
   }
