@@ -272,7 +272,7 @@ TEST_F(ParquetTest, DictionariesOnlyWhereTheyPay) {
   // booleans and wide decimals through a dictionary. NaN stays out of min and max.
   auto schema = StructType::fromDDL(
       "id BIGINT, uuid STRING, few STRING, constant TIMESTAMP, flag BOOLEAN, amount DOUBLE, big DECIMAL(30,2), "
-      "small INT");
+      "small INT, zero DOUBLE");
   std::mt19937_64 rng(21);
   std::vector<Row> rows;
   for (int64_t r = 0; r < 20000; ++r) {
@@ -282,7 +282,9 @@ TEST_F(ParquetTest, DictionariesOnlyWhereTheyPay) {
                         Value::timestamp(1735689600000000LL), Value::boolean(r % 3 == 0),
                         Value::real(r % 97 == 0 ? std::nan("") : static_cast<double>(r % 8) - 3.5),
                         Value::decimal(columnar::Decimal{static_cast<columnar::int128_t>(r % 4) * 100001, 30, 2}),
-                        Value::integer(static_cast<int32_t>(r % 11) - 5)}));
+                        Value::integer(static_cast<int32_t>(r % 11) - 5),
+                        // 0.0 and -0.0 are distinct dictionary entries, also in batches of one of them.
+                        Value::real(r < 8192 ? 0.0 : (r < 12288 || r % 3 == 0 ? -0.0 : 0.0))}));
   }
   const std::string file = writeFile("pays.parquet", schema.type(), batchesOf(schema.type(), rows, {4096}), {});
   auto meta = chunkMetadata(file);
@@ -294,8 +296,8 @@ TEST_F(ParquetTest, DictionariesOnlyWhereTheyPay) {
   EXPECT_EQ(meta["small"][3], "5");
   EXPECT_EQ(meta["few"][2], "action-0");
   EXPECT_EQ(meta["few"][3], "action-4");
-  auto got = duckdb("SELECT id, uuid, few, epoch_us(constant), flag, amount::VARCHAR, big::VARCHAR, small FROM read_parquet('" +
-                    file + "') ORDER BY id");
+  auto got = duckdb("SELECT id, uuid, few, epoch_us(constant), flag, amount::VARCHAR, big::VARCHAR, small, signbit(zero) "
+                    "FROM read_parquet('" + file + "') ORDER BY id");
   ASSERT_EQ(got.size(), rows.size());
   for (size_t r = 0; r < rows.size(); ++r) {
     ASSERT_EQ(got[r][1], rows[r][1].asString()) << r;
@@ -305,6 +307,7 @@ TEST_F(ParquetTest, DictionariesOnlyWhereTheyPay) {
     ASSERT_EQ(got[r][5], r % 97 == 0 ? std::string("nan") : json(rows[r][5].asDouble()).dump()) << r;
     ASSERT_EQ(got[r][6], rows[r][6].asDecimal().toString()) << r;
     ASSERT_EQ(got[r][7], rows[r][7].asLong()) << r;
+    ASSERT_EQ(got[r][8], std::signbit(rows[r][8].asDouble())) << r;
   }
 }
 
