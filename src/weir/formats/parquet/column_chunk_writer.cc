@@ -20,25 +20,30 @@ namespace {
 using columnar::Vector;
 using types::TypeId;
 
-// Before the chunk's first page is written, the dictionary is given up early when its first 4096
-// values are all but distinct (fewer than 1 in 256 repeats an earlier one) and it does not pay, so
-// that a column of distinct values is not hashed for a whole page; otherwise whether it pays is
-// decided when the first page is written.
-constexpr size_t kDictionaryCheckValues = 4096;
+// Before the chunk's first page is written, the dictionary is given up early when it does not pay
+// and its first values are all but distinct: not one repeat in the first 1024, fewer than 1 in 256
+// in the first 4096. A column of distinct values is then not hashed for a whole page; a column
+// whose values do repeat keeps its dictionary until its first page decides (parquet-mr's test).
+constexpr size_t kFirstDictionaryCheck = 1024;
+constexpr size_t kSecondDictionaryCheck = 4096;
 constexpr size_t kHopelessRepeatShare = 256;
 constexpr size_t kArenaBlockBytes = size_t{64} << 10;
+// Bytes left after the last string of an arena block, so that 8 bytes can be read from any string.
+constexpr size_t kArenaSlack = 8;
 
 // Rows of a vector: a range, or listed.
 struct RowRange {
   size_t from, n;
   size_t size() const { return n; }
   size_t operator[](size_t i) const { return from + i; }
+  RowRange slice(size_t at, size_t count) const { return {from + at, count}; }
 };
 struct RowList {
   const uint32_t* rows;
   size_t n;
   size_t size() const { return n; }
   size_t operator[](size_t i) const { return rows[i]; }
+  RowList slice(size_t at, size_t count) const { return {rows + at, count}; }
 };
 
 // Compresses `in` into `out` (grown when too small, never shrunk, so pages reuse it); returns the
@@ -153,6 +158,27 @@ bool allBitsEqual(const T* values, size_t n, uint64_t key) {
   return true;
 }
 
+// The min and max of strings: by their 8-byte prefix keys, by the whole strings when keys tie.
+struct StringRange {
+  std::string_view lo, hi;
+  uint64_t loKey = 0, hiKey = 0;
+  bool any = false;
+
+  void add(std::string_view s, uint64_t key) {
+    if (!any) {
+      lo = hi = s;
+      loKey = hiKey = key;
+      any = true;
+    } else if (key < loKey || (key == loKey && s < lo)) {
+      lo = s;
+      loKey = key;
+    } else if (key > hiKey || (key == hiKey && hi < s)) {
+      hi = s;
+      hiKey = key;
+    }
+  }
+};
+
 template <class T>
 std::string_view bytesOf(const T& v) {
   return std::string_view(reinterpret_cast<const char*>(&v), sizeof v);
@@ -265,15 +291,18 @@ void ColumnChunkWriter::startChunk() {
   indices_.clear();
   pages_.clear();
   chunkLevels_ = chunkValues_ = pagesUncompressed_ = 0;
-  pageWritten_ = dictionaryUsed_ = dictionaryChecked_ = false;
+  pageWritten_ = dictionaryUsed_ = false;
+  dictionaryChecks_ = 0;
   dictionaryOn_ = dictionaryAllowed_;
   fixedIndex_.clear();
   stringIndex_.clear();
+  if (dictionaryOn_ && width_ == 0) stringIndex_.reserve(kFirstDictionaryCheck);
   fixedEntries_.clear();
   stringEntries_.clear();
   arena_.clear();
   arenaUsed_ = arenaCapacity_ = 0;
   dictionaryBytes_ = 0;
+  statsEntries_ = 0;
   haveLast_ = false;
   hasMinMax_ = false;
   min_.clear();
@@ -297,11 +326,30 @@ void ColumnChunkWriter::putLevels(const uint8_t* defs, const uint8_t* reps, size
 // ----- values
 
 void ColumnChunkWriter::putValues(const Vector& v, size_t from, size_t n) {
-  if (n > 0) putValuesOf(v, RowRange{from, n});
+  if (n > 0) putInPieces(v, RowRange{from, n});
 }
 
 void ColumnChunkWriter::putValues(const Vector& v, const uint32_t* rows, size_t n) {
-  if (n > 0) putValuesOf(v, RowList{rows, n});
+  if (n > 0) putInPieces(v, RowList{rows, n});
+}
+
+// Values in pieces that end where the dictionary's early checks are due, so that a column of
+// distinct values stops going through the dictionary after 1024 values, whatever the batch size.
+template <class Rows>
+void ColumnChunkWriter::putInPieces(const Vector& v, const Rows& rows) {
+  for (size_t done = 0; done < rows.size();) {
+    size_t count = rows.size() - done;
+    const bool checking = dictionaryOn_ && !pageWritten_ && dictionaryChecks_ < 2;
+    const size_t due = dictionaryChecks_ == 0 ? kFirstDictionaryCheck : kSecondDictionaryCheck;
+    if (checking && pageValues_ < due) count = std::min(count, due - pageValues_);
+    putValuesOf(v, rows.slice(done, count));
+    done += count;
+    if (checking && pageValues_ >= due) {
+      const size_t repeats = pageValues_ - dictionaryEntries();
+      const bool hopeless = dictionaryChecks_++ == 0 ? repeats == 0 : repeats * kHopelessRepeatShare < pageValues_;
+      if (hopeless && !dictionaryPays()) fallBackToPlain();
+    }
+  }
 }
 
 template <class Rows>
@@ -358,10 +406,9 @@ void ColumnChunkWriter::encodeFixed(const T* values, size_t n) {
       lastKey_ = key;
       lastIndex_ = out[i] = index;
       if (!inserted) continue;
-      // A new entry: min and max need only the distinct values.
+      // A new entry (min and max are taken from the entries: foldDictionaryStats).
       fixedEntries_.append(reinterpret_cast<const char*>(values + i), sizeof(T));
       dictionaryBytes_ += sizeof(T);
-      updateStats(bytesOf(values[i]));
       if (dictionaryBytes_ > options_.dictionaryBytes) {
         indices_.resize(at + i + 1);
         fallBackToPlain();
@@ -422,16 +469,19 @@ void ColumnChunkWriter::putStrings(const Vector& v, const Rows& rows) {
         out[i] = lastIndex_;
         continue;
       }
-      uint32_t index;
-      if (auto it = stringIndex_.find(s); it != stringIndex_.end()) {
-        index = it->second;
-      } else {
-        index = static_cast<uint32_t>(stringEntries_.size());
-        const std::string_view stored = storeString(s);
-        stringEntries_.push_back(stored);
-        stringIndex_.emplace(stored, index);
+      // One probe finds the value or makes its entry, keyed by the dictionary's own copy.
+      bool inserted = false;
+      const uint32_t index = stringIndex_
+                                 .lazy_emplace(s,
+                                               [&](const auto& make) {
+                                                 inserted = true;
+                                                 stringEntries_.push_back(storeString(s));
+                                                 make(stringEntries_.back(),
+                                                      static_cast<uint32_t>(stringEntries_.size() - 1));
+                                               })
+                                 ->second;
+      if (inserted) {
         dictionaryBytes_ += 4 + s.size();
-        updateStats(s);
         if (dictionaryBytes_ > options_.dictionaryBytes) {
           out[i] = index;
           indices_.resize(at + i + 1);
@@ -460,8 +510,7 @@ void ColumnChunkWriter::putStrings(const Vector& v, const Rows& rows) {
   plain_.resize(needed);
   char* p = plain_.data() + at;
   const size_t available = v.bytes().size();
-  std::string_view lo, hi;
-  uint64_t loKey = 0, hiKey = 0;
+  StringRange range;
   for (size_t k = i; k < n; ++k) {
     const size_t r = rows[k];
     const uint32_t offset = offsets[r];
@@ -474,23 +523,12 @@ void ColumnChunkWriter::putStrings(const Vector& v, const Rows& rows) {
       std::memcpy(p + 4, bytes + offset, size);
     }
     p += 4 + size;
-    // Min and max by the first 8 bytes as a big-endian number, the whole strings when those tie.
     const std::string_view s(bytes + offset, size);
-    const uint64_t key = prefixKey(s, wide);
-    if (k == i) {
-      lo = hi = s;
-      loKey = hiKey = key;
-    } else if (key < loKey || (key == loKey && s < lo)) {
-      lo = s;
-      loKey = key;
-    } else if (key > hiKey || (key == hiKey && hi < s)) {
-      hi = s;
-      hiKey = key;
-    }
+    range.add(s, prefixKey(s, wide));
   }
   plain_.resize(at + total);
-  updateStats(lo);
-  updateStats(hi);
+  updateStats(range.lo);
+  updateStats(range.hi);
 }
 
 // Booleans and FIXED_LEN_BYTE_ARRAY decimals: a value at a time, always PLAIN.
@@ -525,8 +563,8 @@ void ColumnChunkWriter::putOthers(const Vector& v, const Rows& rows) {
 
 std::string_view ColumnChunkWriter::storeString(std::string_view s) {
   if (s.empty()) return {};
-  if (arenaCapacity_ - arenaUsed_ < s.size()) {
-    arenaCapacity_ = std::max(kArenaBlockBytes, s.size());
+  if (arenaCapacity_ - arenaUsed_ < s.size() + kArenaSlack) {
+    arenaCapacity_ = std::max(kArenaBlockBytes, s.size() + kArenaSlack);
     arena_.push_back(std::make_unique_for_overwrite<char[]>(arenaCapacity_));
     arenaUsed_ = 0;
   }
@@ -534,6 +572,27 @@ std::string_view ColumnChunkWriter::storeString(std::string_view s) {
   std::memcpy(p, s.data(), s.size());
   arenaUsed_ += s.size();
   return std::string_view(p, s.size());
+}
+
+// Min and max of the dictionary entries made since the last call: the statistics of a dictionary
+// column cost a comparison per distinct value, outside the loop over values.
+void ColumnChunkWriter::foldDictionaryStats() {
+  if (width_ > 0) {
+    for (size_t at = statsEntries_ * width_; at < fixedEntries_.size(); at += width_) {
+      updateStats(std::string_view(fixedEntries_).substr(at, width_));
+    }
+    statsEntries_ = fixedEntries_.size() / width_;
+    return;
+  }
+  StringRange range;
+  for (size_t k = statsEntries_; k < stringEntries_.size(); ++k) {
+    range.add(stringEntries_[k], prefixKey(stringEntries_[k], !stringEntries_[k].empty()));
+  }
+  statsEntries_ = stringEntries_.size();
+  if (range.any) {
+    updateStats(range.lo);
+    updateStats(range.hi);
+  }
 }
 
 void ColumnChunkWriter::updateStats(std::string_view value) {
@@ -568,6 +627,7 @@ bool ColumnChunkWriter::dictionaryPays() const {
 // The dictionary grew too large or does not pay: the current page's values become PLAIN, and so do
 // the chunk's values from here on. Pages already written keep the dictionary.
 void ColumnChunkWriter::fallBackToPlain() {
+  foldDictionaryStats();
   dictionaryOn_ = false;
   haveLast_ = false;
   if (width_ > 0) {
@@ -588,6 +648,7 @@ void ColumnChunkWriter::fallBackToPlain() {
     arena_.clear();
     arenaUsed_ = arenaCapacity_ = 0;
     dictionaryBytes_ = 0;
+    statsEntries_ = 0;
   }
 }
 
@@ -600,11 +661,6 @@ size_t ColumnChunkWriter::pageBytes() const {
 size_t ColumnChunkWriter::bufferedBytes() const { return pagesUncompressed_ + pageBytes() + dictionaryBytes_; }
 
 void ColumnChunkWriter::endRows() {
-  if (dictionaryOn_ && !pageWritten_ && !dictionaryChecked_ && pageValues_ >= kDictionaryCheckValues) {
-    dictionaryChecked_ = true;
-    const size_t repeats = pageValues_ - dictionaryEntries();
-    if (repeats * kHopelessRepeatShare < pageValues_ && !dictionaryPays()) fallBackToPlain();
-  }
   if (pageBytes() >= options_.pageBytes) writePage();
 }
 
@@ -681,6 +737,7 @@ void ColumnChunkWriter::writePage() {
 void ColumnChunkWriter::writeChunk(std::string& file, CompactWriter& group, size_t& uncompressedTotal,
                                    size_t& compressedTotal) {
   writePage();
+  foldDictionaryStats();
   const size_t chunkStart = file.size();
   size_t uncompressed = pagesUncompressed_;
   int64_t dictionaryOffset = -1;

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/hash/hash.h>
+#include <absl/strings/string_view.h>
 
 #include <cstdint>
 #include <memory>
@@ -55,7 +57,7 @@ class ColumnChunkWriter {
   void putValues(const columnar::Vector& v, size_t from, size_t n);
   /// The values of the listed rows of `v`, all present.
   void putValues(const columnar::Vector& v, const uint32_t* rows, size_t n);
-  /// Called at row boundaries: decides whether the dictionary pays and cuts a full page.
+  /// Called at row boundaries: cuts the page once it is full.
   void endRows();
   /// Encoded bytes of the current row group's chunk so far (uncompressed).
   size_t bufferedBytes() const;
@@ -64,6 +66,8 @@ class ColumnChunkWriter {
   void writeChunk(std::string& file, CompactWriter& group, size_t& uncompressedTotal, size_t& compressedTotal);
 
  private:
+  template <class Rows>
+  void putInPieces(const columnar::Vector& v, const Rows& rows);
   template <class Rows>
   void putValuesOf(const columnar::Vector& v, const Rows& rows);
   template <class T, class Source, class Rows>
@@ -82,6 +86,7 @@ class ColumnChunkWriter {
   /// body_ compressed with the file's codec (a view of compressed_, or of body_ itself).
   std::string_view compressedBody();
   void updateStats(std::string_view plainValue);
+  void foldDictionaryStats();
   size_t pageBytes() const;
   void startChunk();
 
@@ -103,16 +108,24 @@ class ColumnChunkWriter {
   bool pageWritten_ = false;       // a data page of this chunk is in pages_
   bool dictionaryOn_ = false;      // values go through the dictionary
   bool dictionaryUsed_ = false;    // a data page refers to the dictionary (so the chunk writes it)
-  bool dictionaryChecked_ = false;  // the early check of whether the dictionary pays was done
+  int dictionaryChecks_ = 0;        // early checks of whether the dictionary pays done (of 2)
 
   // The dictionary: entries in index order, PLAIN (fixed width) or as views into arena_.
   FixedValueIndex fixedIndex_;
-  absl::flat_hash_map<std::string_view, uint32_t> stringIndex_;
+  // Abseil's string_view is not std::string_view in every build, and absl::Hash then hashes
+  // std::string_view through std::hash; hash through absl::string_view.
+  struct StringHash {
+    size_t operator()(std::string_view s) const {
+      return absl::Hash<absl::string_view>{}(absl::string_view(s.data(), s.size()));
+    }
+  };
+  absl::flat_hash_map<std::string_view, uint32_t, StringHash> stringIndex_;
   std::string fixedEntries_;
   std::vector<std::string_view> stringEntries_;
   std::vector<std::unique_ptr<char[]>> arena_;
   size_t arenaUsed_ = 0, arenaCapacity_ = 0;
   size_t dictionaryBytes_ = 0;  // the dictionary page's PLAIN size
+  size_t statsEntries_ = 0;     // entries already in the statistics
   bool haveLast_ = false;       // the last value looked up, to skip the hash map on repeats
   uint64_t lastKey_ = 0;
   std::string_view lastString_;
