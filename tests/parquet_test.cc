@@ -286,10 +286,19 @@ TEST_F(ParquetTest, DictionariesOnlyWhereTheyPay) {
                         // 0.0 and -0.0 are distinct dictionary entries, also in batches of one of them.
                         Value::real(r < 8192 ? 0.0 : (r < 12288 || r % 3 == 0 ? -0.0 : 0.0))}));
   }
+  // The same choices whatever the batch sizes.
+  const std::string small = writeFile("small.parquet", schema.type(), batchesOf(schema.type(), rows, {1, 3, 700}), {});
   const std::string file = writeFile("pays.parquet", schema.type(), batchesOf(schema.type(), rows, {4096}), {});
   auto meta = chunkMetadata(file);
-  for (const char* column : {"id", "uuid", "flag", "big"}) EXPECT_FALSE(hasDictionary(meta[column])) << meta[column].dump();
-  for (const char* column : {"few", "constant", "amount", "small"}) EXPECT_TRUE(hasDictionary(meta[column])) << meta[column].dump();
+  auto smallMeta = chunkMetadata(small);
+  for (const char* column : {"id", "uuid", "flag", "big"}) {
+    EXPECT_FALSE(hasDictionary(meta[column])) << meta[column].dump();
+    EXPECT_FALSE(hasDictionary(smallMeta[column])) << smallMeta[column].dump();
+  }
+  for (const char* column : {"few", "constant", "amount", "small", "zero"}) {
+    EXPECT_TRUE(hasDictionary(meta[column])) << meta[column].dump();
+    EXPECT_TRUE(hasDictionary(smallMeta[column])) << smallMeta[column].dump();
+  }
   EXPECT_EQ(meta["amount"][2], "-3.5");
   EXPECT_EQ(meta["amount"][3], "3.5");
   EXPECT_EQ(meta["small"][2], "-5");
