@@ -265,6 +265,13 @@ TEST_F(ParquetTest, DictionariesFallBackToPlainInTheMiddleOfAChunk) {
   EXPECT_EQ(meta["n"][2], "0");
   EXPECT_EQ(meta["n"][3], std::to_string(int64_t{19999} * 7919));
   EXPECT_EQ(meta["i"][4], "4000");
+  // A page whose last batch repeats one value (kept as a count) and whose dictionary does not pay.
+  auto single = StructType::fromDDL("id BIGINT, v BIGINT");
+  std::vector<Row> tail;
+  for (int64_t r = 0; r < 1003; ++r) tail.push_back(Row({Value::integer(r), Value::integer(r < 1000 ? r * 31 : -5)}));
+  const std::string tailFile = writeFile("tail.parquet", single.type(), batchesOf(single.type(), tail, {1000, 1, 2}), {});
+  expectRows(tailFile, single, tail);
+  EXPECT_FALSE(hasDictionary(chunkMetadata(tailFile)["v"]));
 }
 
 TEST_F(ParquetTest, DictionariesOnlyWhereTheyPay) {

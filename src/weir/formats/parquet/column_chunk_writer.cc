@@ -289,6 +289,7 @@ void ColumnChunkWriter::startChunk() {
   pageLevels_ = pageValues_ = pagePlainBytes_ = 0;
   plain_.clear();
   indices_.clear();
+  repeatCount_ = 0;
   pages_.clear();
   chunkLevels_ = chunkValues_ = pagesUncompressed_ = 0;
   pageWritten_ = dictionaryUsed_ = false;
@@ -386,12 +387,16 @@ void ColumnChunkWriter::encodeFixed(const T* values, size_t n) {
   pagePlainBytes_ += n * sizeof(T);
   size_t i = 0;
   if (dictionaryOn_) {
-    const size_t at = indices_.size();
     // One value repeated (a window's bounds in a Delta file of one window): one lookup.
     if (haveLast_ && bitsOf(values[0]) == lastKey_ && allBitsEqual(values, n, lastKey_)) {
-      indices_.insert(indices_.end(), n, lastIndex_);
+      // Kept as a count while the page's indices end with this one index.
+      if (repeatCount_ > 0 && repeatIndex_ != lastIndex_) flushRepeat();
+      repeatIndex_ = lastIndex_;
+      repeatCount_ += n;
       return;
     }
+    flushRepeat();
+    const size_t at = indices_.size();
     indices_.resize(at + n);
     uint32_t* out = indices_.data() + at;
     for (; i < n; ++i) {
@@ -457,6 +462,7 @@ void ColumnChunkWriter::putStrings(const Vector& v, const Rows& rows) {
   chunkValues_ += n;
   size_t i = 0;
   if (dictionaryOn_) {
+    flushRepeat();
     const size_t at = indices_.size();
     indices_.resize(at + n);
     uint32_t* out = indices_.data() + at;
@@ -612,6 +618,11 @@ void ColumnChunkWriter::updateStats(std::string_view value) {
 
 // ----- the dictionary
 
+void ColumnChunkWriter::flushRepeat() {
+  indices_.insert(indices_.end(), repeatCount_, repeatIndex_);
+  repeatCount_ = 0;
+}
+
 // Whether the dictionary and the indices are smaller than the same values PLAIN (parquet-mr's
 // test at its first page).
 size_t ColumnChunkWriter::dictionaryEntries() const {
@@ -620,7 +631,7 @@ size_t ColumnChunkWriter::dictionaryEntries() const {
 
 bool ColumnChunkWriter::dictionaryPays() const {
   const size_t entries = dictionaryEntries();
-  const size_t indexBytes = (indices_.size() * static_cast<size_t>(bitWidth(entries > 0 ? entries - 1 : 0)) + 7) / 8;
+  const size_t indexBytes = (pageIndices() * static_cast<size_t>(bitWidth(entries > 0 ? entries - 1 : 0)) + 7) / 8;
   return dictionaryBytes_ + indexBytes < pagePlainBytes_;
 }
 
@@ -628,6 +639,7 @@ bool ColumnChunkWriter::dictionaryPays() const {
 // the chunk's values from here on. Pages already written keep the dictionary.
 void ColumnChunkWriter::fallBackToPlain() {
   foldDictionaryStats();
+  flushRepeat();
   dictionaryOn_ = false;
   haveLast_ = false;
   if (width_ > 0) {
@@ -655,7 +667,7 @@ void ColumnChunkWriter::fallBackToPlain() {
 // ----- pages and the chunk
 
 size_t ColumnChunkWriter::pageBytes() const {
-  return (dictionaryOn_ ? indices_.size() * 2 : plain_.size()) + pageLevels_ / 8;
+  return (dictionaryOn_ ? pageIndices() * 2 : plain_.size()) + pageLevels_ / 8;
 }
 
 size_t ColumnChunkWriter::bufferedBytes() const { return pagesUncompressed_ + pageBytes() + dictionaryBytes_; }
@@ -698,6 +710,7 @@ void ColumnChunkWriter::writePage() {
     body_.push_back(static_cast<char>(width));
     indexEncoder_.reset(width);
     indexEncoder_.put(indices_.data(), indices_.size());
+    indexEncoder_.putRun(repeatIndex_, repeatCount_);
     body_.append(indexEncoder_.finish());
     dictionaryUsed_ = true;
   } else if (schema_.physical == kBoolean) {
@@ -731,6 +744,7 @@ void ColumnChunkWriter::writePage() {
   reps_.reset(bitWidth(static_cast<uint64_t>(schema_.maxRep)));
   plain_.clear();
   indices_.clear();
+  repeatCount_ = 0;
   pageLevels_ = pageValues_ = pagePlainBytes_ = 0;
 }
 

@@ -80,6 +80,8 @@ class ColumnChunkWriter {
   void putOthers(const columnar::Vector& v, const Rows& rows);
   std::string_view storeString(std::string_view s);
   size_t dictionaryEntries() const;
+  size_t pageIndices() const { return indices_.size() + repeatCount_; }
+  void flushRepeat();
   bool dictionaryPays() const;
   void fallBackToPlain();
   void writePage();
@@ -100,7 +102,9 @@ class ColumnChunkWriter {
   size_t pageLevels_ = 0, pageValues_ = 0;
   size_t pagePlainBytes_ = 0;      // what the page's values take PLAIN: the dictionary must beat it
   std::string plain_;              // PLAIN values (booleans one byte each)
-  std::vector<uint32_t> indices_;  // dictionary indices
+  std::vector<uint32_t> indices_;  // dictionary indices, then repeatCount_ times repeatIndex_
+  uint32_t repeatIndex_ = 0;
+  size_t repeatCount_ = 0;
 
   // The current column chunk.
   std::string pages_;  // data pages written so far (headers and compressed bodies)
