@@ -230,18 +230,27 @@ struct RecycledBuffers {
   std::string plain, pages, body, compressed, fixedEntries;
   std::vector<uint32_t> indices;
   std::vector<char> gathered;
+
+  size_t bytes() const {
+    return plain.capacity() + pages.capacity() + body.capacity() + compressed.capacity() + fixedEntries.capacity() +
+           indices.capacity() * sizeof(uint32_t) + gathered.capacity();
+  }
 };
 
-// Buffers larger than this are freed rather than kept, and at most kMaxRecycled sets are kept per
-// thread, so a thread holds at most a few hundred MiB it does not use.
-constexpr size_t kMaxRecycledBytes = size_t{16} << 20;
-constexpr size_t kMaxRecycled = 32;
+// A thread keeps at most this much memory in buffers for writers to come (a buffer larger than
+// this is freed at once).
+constexpr size_t kMaxRecycledBytes = size_t{64} << 20;
 
 // First in, first out: the columns of the next file of the same schema get the buffers the same
 // columns had, sized for them.
-std::deque<std::unique_ptr<RecycledBuffers>>& recycled() {
-  thread_local std::deque<std::unique_ptr<RecycledBuffers>> buffers;
-  return buffers;
+struct RecycledPool {
+  std::deque<std::unique_ptr<RecycledBuffers>> sets;
+  size_t bytes = 0;
+};
+
+RecycledPool& recycled() {
+  thread_local RecycledPool pool;
+  return pool;
 }
 
 // Moves `from` into `to` unless it is too large to keep. Scratch buffers keep their size: their
@@ -255,10 +264,11 @@ void keep(Buffer& from, Buffer& to, bool clear = true) {
 }  // namespace
 
 void ColumnChunkWriter::takeBuffers() {
-  auto& pool = recycled();
-  if (pool.empty()) return;
-  std::unique_ptr<RecycledBuffers> b = std::move(pool.front());
-  pool.pop_front();
+  RecycledPool& pool = recycled();
+  if (pool.sets.empty()) return;
+  std::unique_ptr<RecycledBuffers> b = std::move(pool.sets.front());
+  pool.sets.pop_front();
+  pool.bytes -= b->bytes();
   plain_.swap(b->plain);
   pages_.swap(b->pages);
   body_.swap(b->body);
@@ -270,8 +280,7 @@ void ColumnChunkWriter::takeBuffers() {
 
 void ColumnChunkWriter::giveBackBuffers() {
   if (body_.capacity() < 4096) return;  // moved from, or nothing worth keeping
-  auto& pool = recycled();
-  if (pool.size() >= kMaxRecycled) return;
+  RecycledPool& pool = recycled();
   auto b = std::make_unique<RecycledBuffers>();
   keep(plain_, b->plain);
   keep(pages_, b->pages);
@@ -280,7 +289,9 @@ void ColumnChunkWriter::giveBackBuffers() {
   keep(fixedEntries_, b->fixedEntries);
   keep(indices_, b->indices);
   keep(gathered_, b->gathered);
-  pool.push_back(std::move(b));
+  if (pool.bytes + b->bytes() > kMaxRecycledBytes) return;
+  pool.bytes += b->bytes();
+  pool.sets.push_back(std::move(b));
 }
 
 void ColumnChunkWriter::startChunk() {
