@@ -8,8 +8,8 @@
 //   sink without partitioning writes).
 // - events: golden input rows (event_id UUID, user_id, event_time, action, value), one file.
 //
-// Usage: parquet_write_bench [rows=2000000] [rows_per_file=100000] [runs=5] [users=100000] [workload]
-// (workload: delta, window_start or events; all three without it)
+// Usage: parquet_write_bench [rows=2000000] [rows_per_file=100000] [runs=5] [users=100000]
+// [workload] (workload: delta, window_start or events; all three without it)
 #include <time.h>
 
 #include <algorithm>
@@ -40,8 +40,10 @@ using Files = std::vector<std::vector<ColumnBatch>>;
 
 // The golden query's output: one file per window, users in hash-table (random) order.
 Files goldenOutput(size_t rows, size_t rowsPerFile, size_t users, bool withWindowStart) {
-  const std::string ddl = std::string("window STRUCT<start: TIMESTAMP, end: TIMESTAMP>, user_id STRING, events BIGINT") +
-                          (withWindowStart ? ", window_start TIMESTAMP" : "");
+  const std::string ddl =
+      std::string(
+          "window STRUCT<start: TIMESTAMP, end: TIMESTAMP>, user_id STRING, events BIGINT") +
+      (withWindowStart ? ", window_start TIMESTAMP" : "");
   const auto schema = StructType::fromDDL(ddl).type();
   std::mt19937_64 rng(5);
   std::vector<uint32_t> order(users);
@@ -79,7 +81,9 @@ Files goldenOutput(size_t rows, size_t rowsPerFile, size_t users, bool withWindo
 // Golden input events, one file.
 Files goldenInput(size_t rows, size_t users) {
   const auto schema =
-      StructType::fromDDL("event_id STRING, user_id STRING, event_time TIMESTAMP, action STRING, value DOUBLE").type();
+      StructType::fromDDL(
+          "event_id STRING, user_id STRING, event_time TIMESTAMP, action STRING, value DOUBLE")
+          .type();
   std::mt19937_64 rng(5);
   std::vector<ColumnBatch> batches;
   char buf[64];
@@ -91,14 +95,16 @@ Files goldenInput(size_t rows, size_t users) {
     auto action = Vector::make(DataType::string(), n);
     auto value = Vector::make(DataType::doubleType(), n);
     for (size_t i = from; i < from + n; ++i) {
-      std::snprintf(buf, sizeof buf, "%016llx-0000-4000-8000-000000000000", static_cast<unsigned long long>(rng()));
+      std::snprintf(buf, sizeof buf, "%016llx-0000-4000-8000-000000000000",
+                    static_cast<unsigned long long>(rng()));
       id->appendString(buf);
       user->appendString("u" + std::to_string(rng() % users));
       time->append<int64_t>(1735689600000000LL + static_cast<int64_t>(i) * 360);
       action->appendString(i % 3 == 0 ? "view" : "click");
       value->append<double>(1.5);
     }
-    batches.emplace_back(schema, std::vector<columnar::VectorPtr>{id, user, time, action, value}, n);
+    batches.emplace_back(schema, std::vector<columnar::VectorPtr>{id, user, time, action, value},
+                         n);
   }
   return Files{std::move(batches)};
 }
@@ -120,14 +126,17 @@ void measure(const char* name, const Files& files, int runs) {
       bytes += writer.finish().size();
     }
     perCpu.push_back(static_cast<double>(rows) / (threadSeconds() - cpu));
-    perWall.push_back(static_cast<double>(rows) /
-                      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count());
+    perWall.push_back(
+        static_cast<double>(rows) /
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count());
   }
   std::sort(perCpu.begin(), perCpu.end());
   std::sort(perWall.begin(), perWall.end());
-  std::printf("%-18s %9zu rows in %4zu files: %6.2f M rows/s per core (wall %6.2f), %6.1f MB, %.2f bytes/row\n", name,
-              rows, files.size(), perCpu[perCpu.size() / 2] / 1e6, perWall[perWall.size() / 2] / 1e6,
-              static_cast<double>(bytes) / 1e6, static_cast<double>(bytes) / static_cast<double>(rows));
+  std::printf(
+      "%-18s %9zu rows in %4zu files: %6.2f M rows/s per core (wall %6.2f), %6.1f MB, %.2f "
+      "bytes/row\n",
+      name, rows, files.size(), perCpu[perCpu.size() / 2] / 1e6, perWall[perWall.size() / 2] / 1e6,
+      static_cast<double>(bytes) / 1e6, static_cast<double>(bytes) / static_cast<double>(rows));
 }
 
 }  // namespace
@@ -139,7 +148,9 @@ int main(int argc, char** argv) {
   const size_t users = argc > 4 ? std::stoul(argv[4]) : 100'000;
   const std::string only = argc > 5 ? argv[5] : "";
   std::printf("parquet write, snappy, 1 thread, median of %d runs\n", runs);
-  if (only.empty() || only == "delta") measure("delta", goldenOutput(rows, rowsPerFile, users, false), runs);
-  if (only.empty() || only == "window_start") measure("with window_start", goldenOutput(rows, rowsPerFile, users, true), runs);
+  if (only.empty() || only == "delta")
+    measure("delta", goldenOutput(rows, rowsPerFile, users, false), runs);
+  if (only.empty() || only == "window_start")
+    measure("with window_start", goldenOutput(rows, rowsPerFile, users, true), runs);
   if (only.empty() || only == "events") measure("events", goldenInput(rows, users), runs);
 }

@@ -66,12 +66,14 @@ size_t compressInto(Codec codec, std::string_view in, std::string& out) {
     case Codec::kZstd: {
       room(ZSTD_compressBound(in.size()));
       const size_t n = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), 1);
-      if (ZSTD_isError(n)) throw IoError("PARQUET_COMPRESSION", std::string("zstd failed: ") + ZSTD_getErrorName(n));
+      if (ZSTD_isError(n))
+        throw IoError("PARQUET_COMPRESSION", std::string("zstd failed: ") + ZSTD_getErrorName(n));
       return n;
     }
     case Codec::kLz4Raw: {
       room(static_cast<size_t>(LZ4_compressBound(static_cast<int>(in.size()))));
-      const int n = LZ4_compress_default(in.data(), out.data(), static_cast<int>(in.size()), static_cast<int>(out.size()));
+      const int n = LZ4_compress_default(in.data(), out.data(), static_cast<int>(in.size()),
+                                         static_cast<int>(out.size()));
       if (n <= 0 && !in.empty()) throw IoError("PARQUET_COMPRESSION", "lz4 failed");
       return static_cast<size_t>(n);
     }
@@ -104,18 +106,24 @@ T load(std::string_view s) {
 // Whether a < b for two PLAIN-encoded values of a column (byte arrays without their length).
 bool lessThan(Physical physical, std::string_view a, std::string_view b) {
   switch (physical) {
-    case kBoolean: return a[0] < b[0];
-    case kInt32: return load<int32_t>(a) < load<int32_t>(b);
-    case kInt64: return load<int64_t>(a) < load<int64_t>(b);
-    case kFloat: return load<float>(a) < load<float>(b);
-    case kDouble: return load<double>(a) < load<double>(b);
+    case kBoolean:
+      return a[0] < b[0];
+    case kInt32:
+      return load<int32_t>(a) < load<int32_t>(b);
+    case kInt64:
+      return load<int64_t>(a) < load<int64_t>(b);
+    case kFloat:
+      return load<float>(a) < load<float>(b);
+    case kDouble:
+      return load<double>(a) < load<double>(b);
     case kFixed: {
       // Big-endian two's complement: the sign byte compares signed, the rest unsigned.
       const auto sa = static_cast<int8_t>(a[0]), sb = static_cast<int8_t>(b[0]);
       if (sa != sb) return sa < sb;
       return a.substr(1) < b.substr(1);
     }
-    default: return a < b;  // string_view compares bytes as unsigned
+    default:
+      return a < b;  // string_view compares bytes as unsigned
   }
 }
 
@@ -208,15 +216,26 @@ const T* valuesAs(const Vector& v, const Rows& rows, std::vector<char>& scratch)
 ColumnChunkWriter::ColumnChunkWriter(LeafSchema schema, const WriterOptions& options)
     : schema_(std::move(schema)), options_(options) {
   switch (schema_.physical) {
-    case kBoolean: width_ = 1; break;
+    case kBoolean:
+      width_ = 1;
+      break;
     case kInt32:
-    case kFloat: width_ = 4; break;
+    case kFloat:
+      width_ = 4;
+      break;
     case kInt64:
-    case kDouble: width_ = 8; break;
-    case kFixed: width_ = static_cast<size_t>(schema_.typeLength); break;
-    case kByteArray: width_ = 0; break;
+    case kDouble:
+      width_ = 8;
+      break;
+    case kFixed:
+      width_ = static_cast<size_t>(schema_.typeLength);
+      break;
+    case kByteArray:
+      width_ = 0;
+      break;
   }
-  dictionaryAllowed_ = options_.dictionary && schema_.physical != kBoolean && schema_.physical != kFixed;
+  dictionaryAllowed_ =
+      options_.dictionary && schema_.physical != kBoolean && schema_.physical != kFixed;
   takeBuffers();
   startChunk();
 }
@@ -232,8 +251,8 @@ struct RecycledBuffers {
   std::vector<char> gathered;
 
   size_t bytes() const {
-    return plain.capacity() + pages.capacity() + body.capacity() + compressed.capacity() + fixedEntries.capacity() +
-           indices.capacity() * sizeof(uint32_t) + gathered.capacity();
+    return plain.capacity() + pages.capacity() + body.capacity() + compressed.capacity() +
+           fixedEntries.capacity() + indices.capacity() * sizeof(uint32_t) + gathered.capacity();
   }
 };
 
@@ -358,7 +377,8 @@ void ColumnChunkWriter::putInPieces(const Vector& v, const Rows& rows) {
     done += count;
     if (checking && pageValues_ >= due) {
       const size_t repeats = pageValues_ - dictionaryEntries();
-      const bool hopeless = dictionaryChecks_++ == 0 ? repeats == 0 : repeats * kHopelessRepeatShare < pageValues_;
+      const bool hopeless =
+          dictionaryChecks_++ == 0 ? repeats == 0 : repeats * kHopelessRepeatShare < pageValues_;
       if (hopeless && !dictionaryPays()) fallBackToPlain();
     }
   }
@@ -367,22 +387,30 @@ void ColumnChunkWriter::putInPieces(const Vector& v, const Rows& rows) {
 template <class Rows>
 void ColumnChunkWriter::putValuesOf(const Vector& v, const Rows& rows) {
   switch (schema_.type->id()) {
-    case TypeId::kByte: return putFixed<int32_t, int8_t>(v, rows);
-    case TypeId::kShort: return putFixed<int32_t, int16_t>(v, rows);
+    case TypeId::kByte:
+      return putFixed<int32_t, int8_t>(v, rows);
+    case TypeId::kShort:
+      return putFixed<int32_t, int16_t>(v, rows);
     case TypeId::kInteger:
-    case TypeId::kDate: return putFixed<int32_t, int32_t>(v, rows);
+    case TypeId::kDate:
+      return putFixed<int32_t, int32_t>(v, rows);
     case TypeId::kLong:
     case TypeId::kTimestamp:
-    case TypeId::kTimestampNtz: return putFixed<int64_t, int64_t>(v, rows);
-    case TypeId::kFloat: return putFixed<float, float>(v, rows);
-    case TypeId::kDouble: return putFixed<double, double>(v, rows);
+    case TypeId::kTimestampNtz:
+      return putFixed<int64_t, int64_t>(v, rows);
+    case TypeId::kFloat:
+      return putFixed<float, float>(v, rows);
+    case TypeId::kDouble:
+      return putFixed<double, double>(v, rows);
     case TypeId::kDecimal:
       if (schema_.physical == kInt32) return putFixed<int32_t, columnar::int128_t>(v, rows);
       if (schema_.physical == kInt64) return putFixed<int64_t, columnar::int128_t>(v, rows);
       return putOthers(v, rows);
     case TypeId::kString:
-    case TypeId::kBinary: return putStrings(v, rows);
-    default: return putOthers(v, rows);
+    case TypeId::kBinary:
+      return putStrings(v, rows);
+    default:
+      return putOthers(v, rows);
   }
 }
 
@@ -488,15 +516,16 @@ void ColumnChunkWriter::putStrings(const Vector& v, const Rows& rows) {
       }
       // One probe finds the value or makes its entry, keyed by the dictionary's own copy.
       bool inserted = false;
-      const uint32_t index = stringIndex_
-                                 .lazy_emplace(s,
-                                               [&](const auto& make) {
-                                                 inserted = true;
-                                                 stringEntries_.push_back(storeString(s));
-                                                 make(stringEntries_.back(),
-                                                      static_cast<uint32_t>(stringEntries_.size() - 1));
-                                               })
-                                 ->second;
+      const uint32_t index =
+          stringIndex_
+              .lazy_emplace(s,
+                            [&](const auto& make) {
+                              inserted = true;
+                              stringEntries_.push_back(storeString(s));
+                              make(stringEntries_.back(),
+                                   static_cast<uint32_t>(stringEntries_.size() - 1));
+                            })
+              ->second;
       if (inserted) {
         dictionaryBytes_ += 4 + s.size();
         if (dictionaryBytes_ > options_.dictionaryBytes) {
@@ -572,7 +601,8 @@ void ColumnChunkWriter::putOthers(const Vector& v, const Rows& rows) {
   const auto length = static_cast<size_t>(schema_.typeLength);
   for (size_t i = 0; i < n; ++i) {
     const auto u = static_cast<unsigned __int128>(v.valueAt<columnar::int128_t>(rows[i]));
-    for (size_t b = 0; b < length; ++b) buf[length - 1 - b] = static_cast<char>((u >> (8 * b)) & 0xff);
+    for (size_t b = 0; b < length; ++b)
+      buf[length - 1 - b] = static_cast<char>((u >> (8 * b)) & 0xff);
     plain_.append(buf, length);
     updateStats(std::string_view(buf, length));
   }
@@ -614,7 +644,8 @@ void ColumnChunkWriter::foldDictionaryStats() {
 
 void ColumnChunkWriter::updateStats(std::string_view value) {
   if (schema_.physical == kFloat || schema_.physical == kDouble) {
-    const double d = schema_.physical == kFloat ? static_cast<double>(load<float>(value)) : load<double>(value);
+    const double d =
+        schema_.physical == kFloat ? static_cast<double>(load<float>(value)) : load<double>(value);
     if (std::isnan(d)) return;
   }
   if (!hasMinMax_) {
@@ -642,7 +673,8 @@ size_t ColumnChunkWriter::dictionaryEntries() const {
 
 bool ColumnChunkWriter::dictionaryPays() const {
   const size_t entries = dictionaryEntries();
-  const size_t indexBytes = (pageIndices() * static_cast<size_t>(bitWidth(entries > 0 ? entries - 1 : 0)) + 7) / 8;
+  const size_t indexBytes =
+      (pageIndices() * static_cast<size_t>(bitWidth(entries > 0 ? entries - 1 : 0)) + 7) / 8;
   return dictionaryBytes_ + indexBytes < pagePlainBytes_;
 }
 
@@ -681,7 +713,9 @@ size_t ColumnChunkWriter::pageBytes() const {
   return (dictionaryOn_ ? pageIndices() * 2 : plain_.size()) + pageLevels_ / 8;
 }
 
-size_t ColumnChunkWriter::bufferedBytes() const { return pagesUncompressed_ + pageBytes() + dictionaryBytes_; }
+size_t ColumnChunkWriter::bufferedBytes() const {
+  return pagesUncompressed_ + pageBytes() + dictionaryBytes_;
+}
 
 void ColumnChunkWriter::endRows() {
   if (pageBytes() >= options_.pageBytes) writePage();
@@ -759,8 +793,8 @@ void ColumnChunkWriter::writePage() {
   pageLevels_ = pageValues_ = pagePlainBytes_ = 0;
 }
 
-void ColumnChunkWriter::writeChunk(std::string& file, CompactWriter& group, size_t& uncompressedTotal,
-                                   size_t& compressedTotal) {
+void ColumnChunkWriter::writeChunk(std::string& file, CompactWriter& group,
+                                   size_t& uncompressedTotal, size_t& compressedTotal) {
   writePage();
   foldDictionaryStats();
   const size_t chunkStart = file.size();

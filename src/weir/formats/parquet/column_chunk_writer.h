@@ -22,7 +22,15 @@
 namespace weir::formats::parquet {
 
 // Parquet's enums (parquet.thrift), as far as the writer uses them.
-enum Physical : int32_t { kBoolean = 0, kInt32 = 1, kInt64 = 2, kFloat = 4, kDouble = 5, kByteArray = 6, kFixed = 7 };
+enum Physical : int32_t {
+  kBoolean = 0,
+  kInt32 = 1,
+  kInt64 = 2,
+  kFloat = 4,
+  kDouble = 5,
+  kByteArray = 6,
+  kFixed = 7
+};
 enum Repetition : int32_t { kRequired = 0, kOptional = 1, kRepeated = 2 };
 enum Encoding : int32_t { kPlain = 0, kRle = 3, kRleDictionary = 8 };
 enum PageType : int32_t { kDataPage = 0, kDictionaryPage = 2 };
@@ -30,7 +38,8 @@ enum PageType : int32_t { kDataPage = 0, kDictionaryPage = 2 };
 /// A leaf column as the file's schema declares it.
 struct LeafSchema {
   std::vector<std::string> path;
-  const types::DataType* type = nullptr;  // the Weir type of the values (owned by the file's schema)
+  // The Weir type of the values (owned by the file's schema).
+  const types::DataType* type = nullptr;
   Physical physical = kInt32;
   int typeLength = 0;  // FIXED_LEN_BYTE_ARRAY only
   int maxDef = 0, maxRep = 0;
@@ -63,7 +72,8 @@ class ColumnChunkWriter {
   size_t bufferedBytes() const;
   /// Appends the column chunk (dictionary page, data pages) to `file` and its ColumnChunk struct
   /// to `group`, adds its sizes to the row group's totals, and starts the next chunk.
-  void writeChunk(std::string& file, CompactWriter& group, size_t& uncompressedTotal, size_t& compressedTotal);
+  void writeChunk(std::string& file, CompactWriter& group, size_t& uncompressedTotal,
+                  size_t& compressedTotal);
 
  private:
   template <class Rows>
@@ -94,7 +104,8 @@ class ColumnChunkWriter {
 
   LeafSchema schema_;
   WriterOptions options_;
-  size_t width_ = 0;  // PLAIN bytes of a value of fixed width (booleans: 1 until packed); 0 for byte arrays
+  // PLAIN bytes of a value of fixed width (booleans: 1 until packed); 0 for byte arrays.
+  size_t width_ = 0;
   bool dictionaryAllowed_ = false;
 
   // The current data page.
@@ -109,10 +120,10 @@ class ColumnChunkWriter {
   // The current column chunk.
   std::string pages_;  // data pages written so far (headers and compressed bodies)
   size_t chunkLevels_ = 0, chunkValues_ = 0, pagesUncompressed_ = 0;
-  bool pageWritten_ = false;       // a data page of this chunk is in pages_
-  bool dictionaryOn_ = false;      // values go through the dictionary
-  bool dictionaryUsed_ = false;    // a data page refers to the dictionary (so the chunk writes it)
-  int dictionaryChecks_ = 0;        // early checks of whether the dictionary pays done (of 2)
+  bool pageWritten_ = false;     // a data page of this chunk is in pages_
+  bool dictionaryOn_ = false;    // values go through the dictionary
+  bool dictionaryUsed_ = false;  // a data page refers to the dictionary (so the chunk writes it)
+  int dictionaryChecks_ = 0;     // early checks of whether the dictionary pays done (of 2)
 
   // The dictionary: entries in index order, PLAIN (fixed width) or as views into arena_.
   FixedValueIndex fixedIndex_;
@@ -144,9 +155,9 @@ class ColumnChunkWriter {
   std::string body_, compressed_;
   HybridEncoder indexEncoder_;
 
-  // The large buffers above outlive the writer: taken from a per-thread free list when it is made and
-  // given back when it is destroyed, so that writing many small files (the Delta sink's) does not
-  // pay for fresh memory (allocation, page faults, growth by copying) for each.
+  // The large buffers above outlive the writer: taken from a per-thread free list when it is made
+  // and given back when it is destroyed, so that writing many small files (the Delta sink's) does
+  // not pay for fresh memory (allocation, page faults, growth by copying) for each.
   void takeBuffers();
   void giveBackBuffers();
 };

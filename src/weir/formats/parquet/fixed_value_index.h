@@ -54,7 +54,9 @@ class FixedValueIndex {
   };
 
   // Fibonacci hashing: the top bits of the key times 2^64 / golden ratio.
-  size_t slotOf(uint64_t key) const { return static_cast<size_t>((key * 0x9e3779b97f4a7c15ULL) >> shift_); }
+  size_t slotOf(uint64_t key) const {
+    return static_cast<size_t>((key * 0x9e3779b97f4a7c15ULL) >> shift_);
+  }
 
   void grow() {
     std::vector<Slot> old(slots_.size() * 2);

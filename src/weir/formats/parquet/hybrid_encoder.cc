@@ -42,7 +42,9 @@ size_t runEnd(const T* values, size_t from, size_t n, T v) {
   size_t j = from;
   while (n - j >= 8) {
     const T* g = values + j;
-    if (((g[0] ^ v) | (g[1] ^ v) | (g[2] ^ v) | (g[3] ^ v) | (g[4] ^ v) | (g[5] ^ v) | (g[6] ^ v) | (g[7] ^ v)) != 0) break;
+    if (((g[0] ^ v) | (g[1] ^ v) | (g[2] ^ v) | (g[3] ^ v) | (g[4] ^ v) | (g[5] ^ v) | (g[6] ^ v) |
+         (g[7] ^ v)) != 0)
+      break;
     j += 8;
   }
   while (j < n && values[j] == v) ++j;
@@ -97,8 +99,9 @@ void HybridEncoder::putArray(const T* values, size_t n) {
       // Aligned: take whole groups of 8 as literals until one is 8 equal values.
       while (n - i >= 8) {
         const T* g = values + i;
-        const uint32_t differ = static_cast<uint32_t>((g[1] ^ g[0]) | (g[2] ^ g[0]) | (g[3] ^ g[0]) | (g[4] ^ g[0]) |
-                                                      (g[5] ^ g[0]) | (g[6] ^ g[0]) | (g[7] ^ g[0]));
+        const uint32_t differ =
+            static_cast<uint32_t>((g[1] ^ g[0]) | (g[2] ^ g[0]) | (g[3] ^ g[0]) | (g[4] ^ g[0]) |
+                                  (g[5] ^ g[0]) | (g[6] ^ g[0]) | (g[7] ^ g[0]));
         if (differ == 0) break;
         if (numLiterals_ == kMaxLiterals) flushLiterals();
         for (size_t k = 0; k < 8; ++k) literals_[numLiterals_ + k] = g[k];
@@ -137,7 +140,8 @@ void HybridEncoder::closeRun() {
   if (runCount_ >= 8) {
     flushLiterals();
     putVarint(out_, static_cast<uint64_t>(runCount_) << 1);
-    for (int b = 0; b < (width_ + 7) / 8; ++b) out_.push_back(static_cast<char>((runValue_ >> (8 * b)) & 0xff));
+    for (int b = 0; b < (width_ + 7) / 8; ++b)
+      out_.push_back(static_cast<char>((runValue_ >> (8 * b)) & 0xff));
   } else {
     appendLiterals(runValue_, runCount_);
   }

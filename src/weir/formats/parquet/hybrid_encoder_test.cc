@@ -26,7 +26,8 @@ std::vector<uint32_t> decode(std::string_view in, int width, size_t count) {
     const uint64_t header = varint();
     if ((header & 1) == 0) {
       uint32_t value = 0;
-      for (int b = 0; b < (width + 7) / 8; ++b) value |= static_cast<uint32_t>(static_cast<uint8_t>(in.at(at++))) << (8 * b);
+      for (int b = 0; b < (width + 7) / 8; ++b)
+        value |= static_cast<uint32_t>(static_cast<uint8_t>(in.at(at++))) << (8 * b);
       out.insert(out.end(), header >> 1, value);
     } else {
       const size_t values = (header >> 1) * 8;
@@ -55,7 +56,9 @@ TEST(HybridEncoderTest, RandomRunsArraysAndValuesRoundTrip) {
     HybridEncoder encoder(width);
     std::vector<uint32_t> expected;
     for (int piece = 0, pieces = static_cast<int>(rng() % 12); piece < pieces; ++piece) {
-      const auto value = [&] { return static_cast<uint32_t>(rng() % 4 == 0 ? rng() & limit : rng() % 3 & limit); };
+      const auto value = [&] {
+        return static_cast<uint32_t>(rng() % 4 == 0 ? rng() & limit : rng() % 3 & limit);
+      };
       switch (rng() % 3) {
         case 0: {
           const uint32_t v = value();
@@ -66,7 +69,8 @@ TEST(HybridEncoderTest, RandomRunsArraysAndValuesRoundTrip) {
         }
         case 1: {
           std::vector<uint32_t> values(rng() % 2000);
-          for (auto& v : values) v = rng() % 5 == 0 ? value() : (expected.empty() ? 0 : expected.back());
+          for (auto& v : values)
+            v = rng() % 5 == 0 ? value() : (expected.empty() ? 0 : expected.back());
           encoder.put(values.data(), values.size());
           expected.insert(expected.end(), values.begin(), values.end());
           break;
@@ -84,7 +88,8 @@ TEST(HybridEncoderTest, RandomRunsArraysAndValuesRoundTrip) {
     const std::string bytes(encoder.finish());
     const auto got = decode(bytes, width, expected.size());
     for (size_t k = 0; k < expected.size(); ++k) {
-      ASSERT_EQ(got[k], expected[k]) << "trial " << trial << " width " << width << " value " << k << " of " << expected.size();
+      ASSERT_EQ(got[k], expected[k])
+          << "trial " << trial << " width " << width << " value " << k << " of " << expected.size();
     }
   }
 }

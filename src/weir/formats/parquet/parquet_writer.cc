@@ -25,7 +25,14 @@ using types::TypeId;
 
 // Parquet's converted types (parquet.thrift).
 enum Converted : int32_t {
-  kUtf8 = 0, kMap = 1, kList = 3, kDecimal = 5, kDate = 6, kTimestampMicros = 10, kInt8 = 15, kInt16 = 16
+  kUtf8 = 0,
+  kMap = 1,
+  kList = 3,
+  kDecimal = 5,
+  kDate = 6,
+  kTimestampMicros = 10,
+  kInt8 = 15,
+  kInt16 = 16
 };
 
 // Bytes of a FIXED_LEN_BYTE_ARRAY decimal of precision p: the fewest that hold 10^p - 1.
@@ -47,13 +54,15 @@ struct Node {
   std::vector<Node> children;  // struct fields; list: element; map: key, value
   int leaf = -1;
   int firstLeaf = 0, endLeaf = 0;
-  std::optional<int32_t> fieldId;  // from the field's metadata "parquet.field.id", as Spark writes it
+  std::optional<int32_t>
+      fieldId;  // from the field's metadata "parquet.field.id", as Spark writes it
 };
 
 std::optional<int32_t> fieldIdOf(const types::Field& f) {
   if (f.metadata.find("parquet.field.id") == std::string::npos) return std::nullopt;
   auto meta = nlohmann::json::parse(f.metadata, nullptr, false);
-  if (!meta.is_object() || !meta.contains("parquet.field.id") || !meta["parquet.field.id"].is_number_integer()) {
+  if (!meta.is_object() || !meta.contains("parquet.field.id") ||
+      !meta["parquet.field.id"].is_number_integer()) {
     return std::nullopt;
   }
   return meta["parquet.field.id"].get<int32_t>();
@@ -62,24 +71,31 @@ std::optional<int32_t> fieldIdOf(const types::Field& f) {
 }  // namespace
 
 Codec codecOption(const plan::Options& options) {
-  std::string name = base::asciiLower(options.get("compression", options.get("parquet.compression", "snappy")));
+  std::string name =
+      base::asciiLower(options.get("compression", options.get("parquet.compression", "snappy")));
   if (name == "none" || name == "uncompressed") return Codec::kUncompressed;
   if (name == "snappy") return Codec::kSnappy;
   if (name == "gzip") return Codec::kGzip;
   if (name == "zstd") return Codec::kZstd;
   if (name == "lz4" || name == "lz4_raw" || name == "lz4raw") return Codec::kLz4Raw;
-  throw InvalidInputError("CODEC_NOT_AVAILABLE",
-                          "The Parquet compression codec '" + name +
-                              "' is not available. Use one of: none, uncompressed, snappy, gzip, zstd, lz4.");
+  throw InvalidInputError(
+      "CODEC_NOT_AVAILABLE",
+      "The Parquet compression codec '" + name +
+          "' is not available. Use one of: none, uncompressed, snappy, gzip, zstd, lz4.");
 }
 
 std::string codecExtension(Codec codec) {
   switch (codec) {
-    case Codec::kSnappy: return "snappy";
-    case Codec::kGzip: return "gz";
-    case Codec::kZstd: return "zstd";
-    case Codec::kLz4Raw: return "lz4raw";
-    default: return "";
+    case Codec::kSnappy:
+      return "snappy";
+    case Codec::kGzip:
+      return "gz";
+    case Codec::kZstd:
+      return "zstd";
+    case Codec::kLz4Raw:
+      return "lz4raw";
+    default:
+      return "";
   }
 }
 
@@ -87,7 +103,7 @@ struct FileWriter::Impl {
   types::DataTypePtr schema;
   WriterOptions options;
   std::vector<Node> roots;
-  std::vector<LeafSchema> leafSchemas;  // while the schema is built
+  std::vector<LeafSchema> leafSchemas;     // while the schema is built
   std::vector<ColumnChunkWriter> columns;  // one per leaf
   // Per leaf: the child index at each struct below its root (roots without lists or maps).
   std::vector<std::vector<int>> structPaths;
@@ -141,8 +157,8 @@ struct FileWriter::Impl {
     }
   }
 
-  Node buildNode(const DataType& type, const std::string& name, int repetition, int parentDef, int parentRep,
-                 std::vector<std::string> path) {
+  Node buildNode(const DataType& type, const std::string& name, int repetition, int parentDef,
+                 int parentRep, std::vector<std::string> path) {
     Node node;
     node.type = &type;
     node.name = name;
@@ -154,7 +170,8 @@ struct FileWriter::Impl {
       case TypeId::kStruct:
         node.kind = Node::Kind::kStruct;
         for (const auto& f : type.fields()) {
-          node.children.push_back(buildNode(*f.type, f.name, kOptional, node.defLevel, parentRep, path));
+          node.children.push_back(
+              buildNode(*f.type, f.name, kOptional, node.defLevel, parentRep, path));
           node.children.back().fieldId = fieldIdOf(f);
         }
         break;
@@ -162,17 +179,18 @@ struct FileWriter::Impl {
         node.kind = Node::Kind::kList;
         node.repLevel = parentRep + 1;
         path.push_back("list");
-        node.children.push_back(
-            buildNode(*type.elementType(), "element", kOptional, node.defLevel + 1, node.repLevel, path));
+        node.children.push_back(buildNode(*type.elementType(), "element", kOptional,
+                                          node.defLevel + 1, node.repLevel, path));
         break;
       }
       case TypeId::kMap: {
         node.kind = Node::Kind::kMap;
         node.repLevel = parentRep + 1;
         path.push_back("key_value");
-        node.children.push_back(buildNode(*type.keyType(), "key", kRequired, node.defLevel + 1, node.repLevel, path));
         node.children.push_back(
-            buildNode(*type.valueType(), "value", kOptional, node.defLevel + 1, node.repLevel, path));
+            buildNode(*type.keyType(), "key", kRequired, node.defLevel + 1, node.repLevel, path));
+        node.children.push_back(buildNode(*type.valueType(), "value", kOptional, node.defLevel + 1,
+                                          node.repLevel, path));
         break;
       }
       case TypeId::kNull:
@@ -187,16 +205,26 @@ struct FileWriter::Impl {
         leaf.maxDef = node.defLevel;
         leaf.maxRep = parentRep;
         switch (type.id()) {
-          case TypeId::kBoolean: leaf.physical = kBoolean; break;
+          case TypeId::kBoolean:
+            leaf.physical = kBoolean;
+            break;
           case TypeId::kByte:
           case TypeId::kShort:
           case TypeId::kInteger:
-          case TypeId::kDate: leaf.physical = kInt32; break;
+          case TypeId::kDate:
+            leaf.physical = kInt32;
+            break;
           case TypeId::kLong:
           case TypeId::kTimestamp:
-          case TypeId::kTimestampNtz: leaf.physical = kInt64; break;
-          case TypeId::kFloat: leaf.physical = kFloat; break;
-          case TypeId::kDouble: leaf.physical = kDouble; break;
+          case TypeId::kTimestampNtz:
+            leaf.physical = kInt64;
+            break;
+          case TypeId::kFloat:
+            leaf.physical = kFloat;
+            break;
+          case TypeId::kDouble:
+            leaf.physical = kDouble;
+            break;
           case TypeId::kString:
           case TypeId::kBinary:
             leaf.physical = kByteArray;
@@ -213,8 +241,8 @@ struct FileWriter::Impl {
             break;
           default:
             throw AnalysisError("UNSUPPORTED_DATA_TYPE_FOR_DATASOURCE",
-                                "The Parquet datasource doesn't support the column `" + name + "` of the type \"" +
-                                    type.sql() + "\".");
+                                "The Parquet datasource doesn't support the column `" + name +
+                                    "` of the type \"" + type.sql() + "\".");
         }
         node.leaf = static_cast<int>(leafSchemas.size());
         leafSchemas.push_back(std::move(leaf));
@@ -236,7 +264,8 @@ struct FileWriter::Impl {
         const Node& root = roots[c];
         const Vector& v = *batch.column(c);
         if (flatRoots[c]) {
-          for (int l = root.firstLeaf; l < root.endLeaf; ++l) writeFlatLeaf(static_cast<size_t>(l), root, v, from, count);
+          for (int l = root.firstLeaf; l < root.endLeaf; ++l)
+            writeFlatLeaf(static_cast<size_t>(l), root, v, from, count);
         } else {
           for (size_t row = from; row < from + count; ++row) shred(root, v, row, 0);
           for (int l = root.firstLeaf; l < root.endLeaf; ++l) flushShredded(static_cast<size_t>(l));
@@ -254,7 +283,8 @@ struct FileWriter::Impl {
 
   // A leaf under structs only: definition levels from the validity of each vector on its path,
   // a whole batch at a time; one run when nothing on the path has nulls.
-  void writeFlatLeaf(size_t leaf, const Node& root, const Vector& rootVector, size_t from, size_t n) {
+  void writeFlatLeaf(size_t leaf, const Node& root, const Vector& rootVector, size_t from,
+                     size_t n) {
     ColumnChunkWriter& column = columns[leaf];
     const std::vector<int>& path = structPaths[leaf];
     const Node* node = &root;
@@ -313,8 +343,9 @@ struct FileWriter::Impl {
   void shred(const Node& node, const Vector& v, size_t i, int rep) {
     if (v.typeId() == TypeId::kNull || v.isNull(i)) {
       if (node.repetition == kRequired) {
-        throw InvalidInputError("PARQUET_NULL_IN_REQUIRED",
-                                "A map key is NULL in column `" + node.name + "`; Parquet map keys cannot be null.");
+        throw InvalidInputError(
+            "PARQUET_NULL_IN_REQUIRED",
+            "A map key is NULL in column `" + node.name + "`; Parquet map keys cannot be null.");
       }
       nulls(node, node.defLevel - 1, rep);
       return;
@@ -329,7 +360,8 @@ struct FileWriter::Impl {
         return;
       }
       case Node::Kind::kStruct:
-        for (size_t c = 0; c < node.children.size(); ++c) shred(node.children[c], v.child(c), i, rep);
+        for (size_t c = 0; c < node.children.size(); ++c)
+          shred(node.children[c], v.child(c), i, rep);
         return;
       case Node::Kind::kList:
       case Node::Kind::kMap: {
@@ -340,7 +372,8 @@ struct FileWriter::Impl {
         }
         for (uint32_t k = begin; k < end; ++k) {
           const int r = k == begin ? rep : node.repLevel;
-          for (size_t c = 0; c < node.children.size(); ++c) shred(node.children[c], v.child(c), k, r);
+          for (size_t c = 0; c < node.children.size(); ++c)
+            shred(node.children[c], v.child(c), k, r);
         }
         return;
       }
@@ -517,8 +550,8 @@ FileWriter::~FileWriter() = default;
 void FileWriter::write(const columnar::ColumnBatch& batch) { impl_->write(batch); }
 std::string FileWriter::finish() { return impl_->finish(); }
 
-void writeParquetFiles(const plan::Partitions& data, const types::DataTypePtr& schema, const std::string& dir,
-                       const plan::Options& options) {
+void writeParquetFiles(const plan::Partitions& data, const types::DataTypePtr& schema,
+                       const std::string& dir, const plan::Options& options) {
   WriterOptions writerOptions;
   writerOptions.codec = codecOption(options);
   // Checked before anything is written: an unsupported column type fails here.
@@ -529,7 +562,8 @@ void writeParquetFiles(const plan::Partitions& data, const types::DataTypePtr& s
   base::ThreadPool::global().parallelFor(data.size(), [&](size_t i) {
     FileWriter writer(schema, writerOptions);
     for (const auto& batch : data[i]) writer.write(batch);
-    writeFileAtomically((std::filesystem::path(dir) / partFileName(i, uuid, extension)).string(), writer.finish());
+    writeFileAtomically((std::filesystem::path(dir) / partFileName(i, uuid, extension)).string(),
+                        writer.finish());
   });
   writeFileAtomically((std::filesystem::path(dir) / "_SUCCESS").string(), "");
 }
