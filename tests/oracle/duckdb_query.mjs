@@ -1,5 +1,6 @@
 // Runs one SQL query in DuckDB and prints its rows as a JSON array of arrays (values as JSON
-// strings/numbers/null), or with --time the elapsed seconds as well. Usage:
+// strings/numbers/null), or with --time the elapsed seconds (wall and CPU of the process) as
+// well. Usage:
 //   node duckdb_query.mjs [--threads N] [--time] "SELECT ..."
 import { DuckDBInstance } from '@duckdb/node-api';
 
@@ -15,11 +16,14 @@ const sql = args[0];
 const instance = await DuckDBInstance.create(':memory:', { threads });
 const conn = await instance.connect();
 const start = process.hrtime.bigint();
+const cpuStart = process.cpuUsage();
 const reader = await conn.runAndReadAll(sql);
 const rows = reader.getRowsJson();
 const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+const cpu = process.cpuUsage(cpuStart);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 if (time) {
-  console.log(JSON.stringify({ seconds, rows: rows.length, first: rows[0] ?? null }));
+  console.log(JSON.stringify({ seconds, cpuSeconds, rows: rows.length, first: rows[0] ?? null }));
 } else {
   console.log(JSON.stringify(rows));
 }
