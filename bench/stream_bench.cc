@@ -452,6 +452,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "stream_bench %s failed: %s\n", o.row.c_str(), e.what());
     return 1;
   }
-  if (temporaryCheckpoint) std::filesystem::remove_all(o.checkpoint);
+  if (temporaryCheckpoint) {
+    // The state store's background maintenance may still be writing a snapshot into it just after
+    // the query stopped: retry until the directory is gone.
+    std::error_code ec;
+    for (int attempt = 0; attempt < 50 && (std::filesystem::remove_all(o.checkpoint, ec), ec);
+         ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
   return 0;
 }
