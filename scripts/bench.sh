@@ -89,11 +89,14 @@ r(k)) GROUP BY ALL)"
 }
 
 # gen DIR COUNT PER_FILE GENERATE_OPTIONS...: golden events in files of PER_FILE lines, generated
-# once (bench-data is kept between runs; DIR/.params says what a directory holds).
+# once (bench-data is kept between runs; DIR/.params says what a directory holds, with a digest of
+# the generator's first events, so that a changed generator regenerates: Kafka rows compare the
+# files with events the current generator produces).
 gen() {
   local dir=$1 count=$2 per=$3
   shift 3
-  local params="$count $per $*"
+  local params
+  params="$count $per $* $("$weir" generate --count 3 "$@" --out - | md5sum | cut -c1-12)"
   [ -f "$dir/.params" ] && [ "$(cat "$dir/.params")" = "$params" ] && return
   say "generating $count events into $dir"
   rm -rf "$dir"
