@@ -134,7 +134,7 @@ uint64_t prefixKey(std::string_view s, bool overread) {
   if (overread) {
     std::memcpy(&word, s.data(), 8);
     if (s.size() < 8) word &= (uint64_t{1} << (8 * s.size())) - 1;
-  } else {
+  } else if (!s.empty()) {  // an empty string may have no buffer at all
     std::memcpy(&word, s.data(), std::min<size_t>(s.size(), 8));
   }
   return __builtin_bswap64(word);
