@@ -27,42 +27,7 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 using testing::duckdb;
-
-// A value as DuckDB's JSON rows show it (BIGINT and DECIMAL as strings, maps as key/value lists).
-json expected(const Value& v, const types::DataType& t) {
-  if (v.isNull()) return nullptr;
-  switch (t.id()) {
-    case types::TypeId::kBoolean: return v.asBool();
-    case types::TypeId::kByte:
-    case types::TypeId::kShort:
-    case types::TypeId::kInteger: return v.asLong();
-    case types::TypeId::kLong:
-    case types::TypeId::kTimestamp: return std::to_string(v.asLong());  // timestamps selected as epoch_us
-    case types::TypeId::kFloat:
-    case types::TypeId::kDouble: return v.asDouble();
-    case types::TypeId::kString: return v.asString();
-    case types::TypeId::kDate: return base::formatDate(static_cast<int32_t>(v.asLong()));
-    case types::TypeId::kDecimal: return v.asDecimal().toString();
-    case types::TypeId::kStruct: {
-      json o = json::object();
-      for (size_t i = 0; i < t.fields().size(); ++i) o[t.fields()[i].name] = expected(v.children()[i], *t.fields()[i].type);
-      return o;
-    }
-    case types::TypeId::kArray: {
-      json a = json::array();
-      for (const auto& e : v.children()) a.push_back(expected(e, *t.elementType()));
-      return a;
-    }
-    case types::TypeId::kMap: {
-      json a = json::array();
-      for (size_t i = 0; i + 1 < v.children().size(); i += 2) {
-        a.push_back({{"key", expected(v.children()[i], *t.keyType())}, {"value", expected(v.children()[i + 1], *t.valueType())}});
-      }
-      return a;
-    }
-    default: return "?";
-  }
-}
+using testing::expected;
 
 // Rows cut into batches whose sizes cycle through `sizes`.
 std::vector<columnar::ColumnBatch> batchesOf(const types::DataTypePtr& schema, const std::vector<Row>& rows,
