@@ -893,11 +893,12 @@ class DeltaScan final : public plan::ScanSource {
     for (size_t c = 0; c < schema_->fields().size(); ++c) {
       const auto& field = schema_->fields()[c];
       if (isPartition(field.name)) {
-        // A partition value: the same for every row, cast from its string form.
+        // A partition value: the same for every row, cast from its string form. The protocol
+        // reads an empty value as NULL (Spark writes NULL for "").
         auto it = f.partitionValues.find(mappings_[c].physicalName);
         auto text = Vector::make(DataType::string());
         for (size_t r = 0; r < outRows; ++r) {
-          if (it == f.partitionValues.end() || !it->second) text->appendNull();
+          if (it == f.partitionValues.end() || !it->second || it->second->empty()) text->appendNull();
           else text->appendString(*it->second);
         }
         columns.push_back(expr::castVector(text, field.type));

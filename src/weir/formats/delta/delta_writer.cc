@@ -191,7 +191,12 @@ std::vector<DataFile> writeDataFiles(const plan::Partitions& data, const DataTyp
       std::map<std::vector<std::optional<std::string>>, std::vector<uint32_t>> rows;
       for (size_t r = 0; r < batch.numRows(); ++r) {
         std::vector<std::optional<std::string>> key;
-        for (const auto& v : rendered) key.push_back(v->isNull(r) ? std::nullopt : std::optional<std::string>(std::string(v->stringAt(r))));
+        // An empty value is NULL, as Spark writes it (a directory `p=` is no Hive partition, and
+        // the protocol reads "" as NULL).
+        for (const auto& v : rendered) {
+          key.push_back(v->isNull(r) || v->stringAt(r).empty() ? std::nullopt
+                                                               : std::optional<std::string>(std::string(v->stringAt(r))));
+        }
         rows[key].push_back(static_cast<uint32_t>(r));
       }
       for (auto& [key, idx] : rows) {
