@@ -59,68 +59,137 @@ std::string uriEncode(const std::string& s) {
   return out;
 }
 
-// Statistics of one column over the rows of a file, as Delta's stats JSON holds them.
-struct ColumnStats {
+// Statistics of one leaf column (a top-level column, or a field inside structs) over the rows
+// of a file, as Delta's stats JSON holds them.
+struct LeafStats {
+  std::vector<std::string> path;  // field names from the top-level column down
+  const DataType* type = nullptr;
   bool any = false;
   Value min, max;
   int64_t nulls = 0;
 };
+
+// Delta collects statistics for the first 32 leaf columns (dataSkippingNumIndexedCols), struct
+// fields counted one by one, arrays and maps as one leaf each.
+constexpr size_t kIndexedLeaves = 32;
+
+void collectLeaves(const DataType& type, std::vector<std::string>& path, std::vector<LeafStats>& out) {
+  for (const auto& f : type.fields()) {
+    path.push_back(f.name);
+    if (f.type->id() == TypeId::kStruct) {
+      collectLeaves(*f.type, path, out);
+    } else if (out.size() < kIndexedLeaves) {
+      LeafStats leaf;
+      leaf.path = path;
+      leaf.type = f.type.get();
+      out.push_back(std::move(leaf));
+    }
+    path.pop_back();
+  }
+}
 
 bool statsType(const DataType& t) {
   return t.isNumeric() || t.id() == TypeId::kDate || t.id() == TypeId::kTimestamp ||
          t.id() == TypeId::kTimestampNtz || t.id() == TypeId::kString;
 }
 
-nlohmann::json statsValue(const Value& v, const DataType& t) {
-  switch (t.id()) {
-    case TypeId::kFloat:
-    case TypeId::kDouble: return v.asDouble();
-    case TypeId::kDecimal: return nlohmann::json::parse(v.asDecimal().toString());
-    case TypeId::kDate: return base::formatDate(static_cast<int32_t>(v.asLong()));
-    case TypeId::kTimestamp: {
-      // Millisecond precision, as Spark writes timestamp statistics.
-      const int64_t micros = v.asLong();
-      return base::formatTimestampIso(micros - ((micros % 1000) + 1000) % 1000, true);
+// Adds the rows of `v` (nullptr: all NULL) of type `t` to the leaves from `next` on, in the
+// order collectLeaves made them. A field of a NULL struct is NULL, as Delta counts it.
+void addToLeaves(const Vector* v, const DataType& t, const std::vector<uint8_t>& nullAbove, std::vector<LeafStats>& leaves,
+                 size_t& next) {
+  if (v != nullptr && v->typeId() == TypeId::kNull) v = nullptr;
+  const size_t rows = nullAbove.size();
+  if (t.id() == TypeId::kStruct) {
+    std::vector<uint8_t> nulls = nullAbove;
+    for (size_t r = 0; r < rows; ++r) nulls[r] |= v == nullptr || v->isNull(r);
+    for (size_t i = 0; i < t.fields().size(); ++i) {
+      addToLeaves(v != nullptr ? &v->child(i) : nullptr, *t.fields()[i].type, nulls, leaves, next);
     }
-    case TypeId::kTimestampNtz: {
-      const int64_t micros = v.asLong();
-      std::string s = base::formatTimestampIso(micros - ((micros % 1000) + 1000) % 1000, false);
-      return s;
+    return;
+  }
+  if (next >= leaves.size()) return;
+  LeafStats& s = leaves[next++];
+  for (size_t r = 0; r < rows; ++r) {
+    if (nullAbove[r] || v == nullptr || v->isNull(r)) {
+      ++s.nulls;
+      continue;
     }
-    case TypeId::kString: return v.asString();
-    default: return v.asLong();
+    if (!statsType(t)) continue;
+    Value value = v->getValue(r);
+    if ((t.id() == TypeId::kDouble || t.id() == TypeId::kFloat) && std::isnan(value.asDouble())) continue;
+    if (!s.any) {
+      s.min = s.max = value;
+      s.any = true;
+    } else {
+      if (value < s.min) s.min = value;
+      if (s.max < value) s.max = value;
+    }
   }
 }
+
+// A statistics value as JSON text. Decimals are written as numbers with all their digits (a
+// double would round a wide decimal, and a rounded bound may exclude the real one).
+std::string statsValue(const Value& v, const DataType& t) {
+  switch (t.id()) {
+    case TypeId::kFloat:
+    case TypeId::kDouble: return nlohmann::json(v.asDouble()).dump();
+    case TypeId::kDecimal: return v.asDecimal().toString();
+    case TypeId::kDate: return nlohmann::json(base::formatDate(static_cast<int32_t>(v.asLong()))).dump();
+    case TypeId::kTimestamp:
+    case TypeId::kTimestampNtz: {
+      // Millisecond precision, as Spark writes timestamp statistics.
+      const int64_t micros = v.asLong();
+      return nlohmann::json(base::formatTimestampIso(micros - ((micros % 1000) + 1000) % 1000, t.id() == TypeId::kTimestamp))
+          .dump();
+    }
+    case TypeId::kString: return nlohmann::json(v.asString()).dump();
+    default: return std::to_string(v.asLong());
+  }
+}
+
+// A JSON object built by paths, whose leaves are JSON texts; struct fields nest.
+struct JsonTextObject {
+  std::vector<std::string> keys;
+  std::vector<JsonTextObject> members;
+  std::string text;  // a leaf's JSON text; empty for an object
+
+  void set(const std::vector<std::string>& path, size_t at, std::string value) {
+    auto it = std::find(keys.begin(), keys.end(), path[at]);
+    if (it == keys.end()) {
+      keys.push_back(path[at]);
+      members.emplace_back();
+      it = keys.end() - 1;
+    }
+    JsonTextObject& member = members[static_cast<size_t>(it - keys.begin())];
+    if (at + 1 == path.size()) member.text = std::move(value);
+    else member.set(path, at + 1, std::move(value));
+  }
+  std::string dump() const {
+    if (!text.empty()) return text;
+    std::string out = "{";
+    for (size_t i = 0; i < keys.size(); ++i) out += (i ? "," : "") + nlohmann::json(keys[i]).dump() + ":" + members[i].dump();
+    return out + "}";
+  }
+};
 
 // Writes the rows `rows` of `batch` (data columns only) as one Parquet file.
 DataFile writeFile(io::FileSystem& fileSystem, const std::string& table, const std::string& dir, size_t task,
                   const std::string& uuid, const std::vector<columnar::ColumnBatch>& batches, const DataTypePtr& dataSchema,
                   const parquet::WriterOptions& options) {
   parquet::FileWriter writer(dataSchema, options);
-  std::vector<ColumnStats> stats(dataSchema->fields().size());
+  std::vector<LeafStats> leaves;
+  {
+    std::vector<std::string> path;
+    collectLeaves(*dataSchema, path, leaves);
+  }
   int64_t rows = 0;
   for (const auto& b : batches) {
     writer.write(b);
     rows += static_cast<int64_t>(b.numRows());
-    for (size_t c = 0; c < stats.size(); ++c) {
-      const Vector& v = *b.column(c);
-      const DataType& t = *dataSchema->fields()[c].type;
-      for (size_t r = 0; r < b.numRows(); ++r) {
-        if (v.typeId() == TypeId::kNull || v.isNull(r)) {
-          ++stats[c].nulls;
-          continue;
-        }
-        if (!statsType(t)) continue;
-        Value value = v.getValue(r);
-        if ((t.id() == TypeId::kDouble || t.id() == TypeId::kFloat) && std::isnan(value.asDouble())) continue;
-        if (!stats[c].any) {
-          stats[c].min = stats[c].max = value;
-          stats[c].any = true;
-        } else {
-          if (value < stats[c].min) stats[c].min = value;
-          if (stats[c].max < value) stats[c].max = value;
-        }
-      }
+    const std::vector<uint8_t> noNulls(b.numRows(), 0);
+    size_t next = 0;
+    for (size_t c = 0; c < dataSchema->fields().size() && next < leaves.size(); ++c) {
+      addToLeaves(b.column(c).get(), *dataSchema->fields()[c].type, noNulls, leaves, next);
     }
   }
   const std::string codec = parquet::codecExtension(options.codec);
@@ -134,25 +203,17 @@ DataFile writeFile(io::FileSystem& fileSystem, const std::string& table, const s
   fileSystem.writeAtomic(full.string(), bytes, true);
   out.size = static_cast<int64_t>(bytes.size());
   out.rows = rows;
-  ordered_json s;
-  s["numRecords"] = rows;
-  ordered_json mins = ordered_json::object(), maxs = ordered_json::object(), nulls = ordered_json::object();
-  for (size_t c = 0; c < stats.size() && c < 32; ++c) {
-    const auto& f = dataSchema->fields()[c];
-    if (f.type->isNested() && f.type->id() != TypeId::kStruct) continue;
-    nulls[f.name] = stats[c].nulls;
-    if (!stats[c].any) continue;
+  JsonTextObject mins, maxs, nulls;
+  for (const auto& leaf : leaves) {
+    nulls.set(leaf.path, 0, std::to_string(leaf.nulls));
+    if (!leaf.any) continue;
     // Long strings are left out rather than truncated.
-    if (f.type->id() == TypeId::kString && (stats[c].min.asString().size() > 32 || stats[c].max.asString().size() > 32)) {
-      continue;
-    }
-    mins[f.name] = statsValue(stats[c].min, *f.type);
-    maxs[f.name] = statsValue(stats[c].max, *f.type);
+    if (leaf.type->id() == TypeId::kString && (leaf.min.asString().size() > 32 || leaf.max.asString().size() > 32)) continue;
+    mins.set(leaf.path, 0, statsValue(leaf.min, *leaf.type));
+    maxs.set(leaf.path, 0, statsValue(leaf.max, *leaf.type));
   }
-  s["minValues"] = mins;
-  s["maxValues"] = maxs;
-  s["nullCount"] = nulls;
-  out.stats = s.dump();
+  out.stats = "{\"numRecords\":" + std::to_string(rows) + ",\"minValues\":" + mins.dump() + ",\"maxValues\":" + maxs.dump() +
+              ",\"nullCount\":" + nulls.dump() + "}";
   return out;
 }
 
