@@ -46,17 +46,24 @@ inline nlohmann::json expected(const columnar::Value& v, const types::DataType& 
   using types::TypeId;
   if (v.isNull()) return nullptr;
   switch (t.id()) {
-    case TypeId::kBoolean: return v.asBool();
+    case TypeId::kBoolean:
+      return v.asBool();
     case TypeId::kByte:
     case TypeId::kShort:
-    case TypeId::kInteger: return v.asLong();
+    case TypeId::kInteger:
+      return v.asLong();
     case TypeId::kLong:
-    case TypeId::kTimestamp: return std::to_string(v.asLong());
+    case TypeId::kTimestamp:
+      return std::to_string(v.asLong());
     case TypeId::kFloat:
-    case TypeId::kDouble: return v.asDouble();
-    case TypeId::kString: return v.asString();
-    case TypeId::kDate: return base::formatDate(static_cast<int32_t>(v.asLong()));
-    case TypeId::kDecimal: return v.asDecimal().toString();
+    case TypeId::kDouble:
+      return v.asDouble();
+    case TypeId::kString:
+      return v.asString();
+    case TypeId::kDate:
+      return base::formatDate(static_cast<int32_t>(v.asLong()));
+    case TypeId::kDecimal:
+      return v.asDecimal().toString();
     case TypeId::kBinary: {
       std::string hex;
       for (unsigned char c : v.asString()) {
@@ -67,7 +74,8 @@ inline nlohmann::json expected(const columnar::Value& v, const types::DataType& 
     }
     case TypeId::kStruct: {
       nlohmann::json o = nlohmann::json::object();
-      for (size_t i = 0; i < t.fields().size(); ++i) o[t.fields()[i].name] = expected(v.children()[i], *t.fields()[i].type);
+      for (size_t i = 0; i < t.fields().size(); ++i)
+        o[t.fields()[i].name] = expected(v.children()[i], *t.fields()[i].type);
       return o;
     }
     case TypeId::kArray: {
@@ -78,11 +86,13 @@ inline nlohmann::json expected(const columnar::Value& v, const types::DataType& 
     case TypeId::kMap: {
       nlohmann::json a = nlohmann::json::array();
       for (size_t i = 0; i + 1 < v.children().size(); i += 2) {
-        a.push_back({{"key", expected(v.children()[i], *t.keyType())}, {"value", expected(v.children()[i + 1], *t.valueType())}});
+        a.push_back({{"key", expected(v.children()[i], *t.keyType())},
+                     {"value", expected(v.children()[i + 1], *t.valueType())}});
       }
       return a;
     }
-    default: return "?";
+    default:
+      return "?";
   }
 }
 

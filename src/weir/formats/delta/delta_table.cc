@@ -898,8 +898,11 @@ class DeltaScan final : public plan::ScanSource {
         auto it = f.partitionValues.find(mappings_[c].physicalName);
         auto text = Vector::make(DataType::string());
         for (size_t r = 0; r < outRows; ++r) {
-          if (it == f.partitionValues.end() || !it->second || it->second->empty()) text->appendNull();
-          else text->appendString(*it->second);
+          if (it == f.partitionValues.end() || !it->second || it->second->empty()) {
+            text->appendNull();
+          } else {
+            text->appendString(*it->second);
+          }
         }
         columns.push_back(expr::castVector(text, field.type));
         continue;

@@ -73,7 +73,8 @@ struct LeafStats {
 // fields counted one by one, arrays and maps as one leaf each.
 constexpr size_t kIndexedLeaves = 32;
 
-void collectLeaves(const DataType& type, std::vector<std::string>& path, std::vector<LeafStats>& out) {
+void collectLeaves(const DataType& type, std::vector<std::string>& path,
+                   std::vector<LeafStats>& out) {
   for (const auto& f : type.fields()) {
     path.push_back(f.name);
     if (f.type->id() == TypeId::kStruct) {
@@ -95,8 +96,8 @@ bool statsType(const DataType& t) {
 
 // Adds the rows of `v` (nullptr: all NULL) of type `t` to the leaves from `next` on, in the
 // order collectLeaves made them. A field of a NULL struct is NULL, as Delta counts it.
-void addToLeaves(const Vector* v, const DataType& t, const std::vector<uint8_t>& nullAbove, std::vector<LeafStats>& leaves,
-                 size_t& next) {
+void addToLeaves(const Vector* v, const DataType& t, const std::vector<uint8_t>& nullAbove,
+                 std::vector<LeafStats>& leaves, size_t& next) {
   if (v != nullptr && v->typeId() == TypeId::kNull) v = nullptr;
   const size_t rows = nullAbove.size();
   if (t.id() == TypeId::kStruct) {
@@ -116,7 +117,8 @@ void addToLeaves(const Vector* v, const DataType& t, const std::vector<uint8_t>&
     }
     if (!statsType(t)) continue;
     Value value = v->getValue(r);
-    if ((t.id() == TypeId::kDouble || t.id() == TypeId::kFloat) && std::isnan(value.asDouble())) continue;
+    const bool floating = t.id() == TypeId::kDouble || t.id() == TypeId::kFloat;
+    if (floating && std::isnan(value.asDouble())) continue;
     if (!s.any) {
       s.min = s.max = value;
       s.any = true;
@@ -132,18 +134,24 @@ void addToLeaves(const Vector* v, const DataType& t, const std::vector<uint8_t>&
 std::string statsValue(const Value& v, const DataType& t) {
   switch (t.id()) {
     case TypeId::kFloat:
-    case TypeId::kDouble: return nlohmann::json(v.asDouble()).dump();
-    case TypeId::kDecimal: return v.asDecimal().toString();
-    case TypeId::kDate: return nlohmann::json(base::formatDate(static_cast<int32_t>(v.asLong()))).dump();
+    case TypeId::kDouble:
+      return nlohmann::json(v.asDouble()).dump();
+    case TypeId::kDecimal:
+      return v.asDecimal().toString();
+    case TypeId::kDate:
+      return nlohmann::json(base::formatDate(static_cast<int32_t>(v.asLong()))).dump();
     case TypeId::kTimestamp:
     case TypeId::kTimestampNtz: {
       // Millisecond precision, as Spark writes timestamp statistics.
       const int64_t micros = v.asLong();
-      return nlohmann::json(base::formatTimestampIso(micros - ((micros % 1000) + 1000) % 1000, t.id() == TypeId::kTimestamp))
+      return nlohmann::json(base::formatTimestampIso(micros - ((micros % 1000) + 1000) % 1000,
+                                                     t.id() == TypeId::kTimestamp))
           .dump();
     }
-    case TypeId::kString: return nlohmann::json(v.asString()).dump();
-    default: return std::to_string(v.asLong());
+    case TypeId::kString:
+      return nlohmann::json(v.asString()).dump();
+    default:
+      return std::to_string(v.asLong());
   }
 }
 
@@ -161,13 +169,18 @@ struct JsonTextObject {
       it = keys.end() - 1;
     }
     JsonTextObject& member = members[static_cast<size_t>(it - keys.begin())];
-    if (at + 1 == path.size()) member.text = std::move(value);
-    else member.set(path, at + 1, std::move(value));
+    if (at + 1 == path.size()) {
+      member.text = std::move(value);
+    } else {
+      member.set(path, at + 1, std::move(value));
+    }
   }
   std::string dump() const {
     if (!text.empty()) return text;
     std::string out = "{";
-    for (size_t i = 0; i < keys.size(); ++i) out += (i ? "," : "") + nlohmann::json(keys[i]).dump() + ":" + members[i].dump();
+    for (size_t i = 0; i < keys.size(); ++i) {
+      out += (i ? "," : "") + nlohmann::json(keys[i]).dump() + ":" + members[i].dump();
+    }
     return out + "}";
   }
 };
@@ -208,12 +221,13 @@ DataFile writeFile(io::FileSystem& fileSystem, const std::string& table, const s
     nulls.set(leaf.path, 0, std::to_string(leaf.nulls));
     if (!leaf.any) continue;
     // Long strings are left out rather than truncated.
-    if (leaf.type->id() == TypeId::kString && (leaf.min.asString().size() > 32 || leaf.max.asString().size() > 32)) continue;
+    const bool isString = leaf.type->id() == TypeId::kString;
+    if (isString && (leaf.min.asString().size() > 32 || leaf.max.asString().size() > 32)) continue;
     mins.set(leaf.path, 0, statsValue(leaf.min, *leaf.type));
     maxs.set(leaf.path, 0, statsValue(leaf.max, *leaf.type));
   }
-  out.stats = "{\"numRecords\":" + std::to_string(rows) + ",\"minValues\":" + mins.dump() + ",\"maxValues\":" + maxs.dump() +
-              ",\"nullCount\":" + nulls.dump() + "}";
+  out.stats = "{\"numRecords\":" + std::to_string(rows) + ",\"minValues\":" + mins.dump() +
+              ",\"maxValues\":" + maxs.dump() + ",\"nullCount\":" + nulls.dump() + "}";
   return out;
 }
 
@@ -255,8 +269,9 @@ std::vector<DataFile> writeDataFiles(const plan::Partitions& data, const DataTyp
         // An empty value is NULL, as Spark writes it (a directory `p=` is no Hive partition, and
         // the protocol reads "" as NULL).
         for (const auto& v : rendered) {
-          key.push_back(v->isNull(r) || v->stringAt(r).empty() ? std::nullopt
-                                                               : std::optional<std::string>(std::string(v->stringAt(r))));
+          key.push_back(v->isNull(r) || v->stringAt(r).empty()
+                            ? std::nullopt
+                            : std::optional<std::string>(std::string(v->stringAt(r))));
         }
         rows[key].push_back(static_cast<uint32_t>(r));
       }
