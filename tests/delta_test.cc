@@ -275,6 +275,60 @@ TEST_F(DeltaWrite, CheckpointEveryTenCommits) {
   EXPECT_EQ(spark.read().format("delta").load(path("t")).count(), 12);
 }
 
+// A TIMESTAMP_NTZ column needs the timestampNtz table feature (protocol 3, 7, in both lists), in
+// a new table and in one whose schema gains such a column (which keeps the features its legacy
+// writer version implied).
+TEST_F(DeltaWrite, TimestampNtzColumnsNeedTheirTableFeature) {
+  auto protocolOf = [&](const std::string& table, int version) {
+    char name[64];
+    std::snprintf(name, sizeof name, "/_delta_log/%020d.json", version);
+    std::istringstream lines(readText(path(table) + name));
+    for (std::string line; std::getline(lines, line);) {
+      auto j = nlohmann::json::parse(line);
+      if (j.contains("protocol")) return j["protocol"];
+    }
+    return nlohmann::json();
+  };
+  const Row ntzRow({Value::integer(1), Value::timestampNtz(1735689600123456LL)});
+  spark.createDataFrame({ntzRow}, StructType::fromDDL("k BIGINT, at TIMESTAMP_NTZ"))
+      .write()
+      .format("delta")
+      .save(path("new"));
+  EXPECT_EQ(protocolOf("new", 0),
+            nlohmann::json::parse(
+                R"({"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["timestampNtz"],)"
+                R"("writerFeatures":["timestampNtz"]})"));
+  spark
+      .createDataFrame({Row({Value::integer(2), Value::timestampNtz(0)})},
+                       StructType::fromDDL("k BIGINT, at TIMESTAMP_NTZ"))
+      .write()
+      .format("delta")
+      .mode("append")
+      .save(path("new"));
+  EXPECT_TRUE(protocolOf("new", 1).is_null());
+  EXPECT_EQ(spark.read().format("delta").load(path("new")).count(), 2);
+
+  spark.createDataFrame({Row({Value::integer(0)})}, StructType::fromDDL("k BIGINT"))
+      .write()
+      .format("delta")
+      .save(path("old"));
+  EXPECT_EQ(protocolOf("old", 0),
+            nlohmann::json::parse(R"({"minReaderVersion":1,"minWriterVersion":2})"));
+  spark.createDataFrame({ntzRow}, StructType::fromDDL("k BIGINT, at TIMESTAMP_NTZ"))
+      .write()
+      .format("delta")
+      .mode("append")
+      .option("mergeSchema", "true")
+      .save(path("old"));
+  EXPECT_EQ(protocolOf("old", 1),
+            nlohmann::json::parse(
+                R"({"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["timestampNtz"],)"
+                R"("writerFeatures":["appendOnly","invariants","timestampNtz"]})"));
+  auto rows = spark.read().format("delta").load(path("old")).collect();
+  std::sort(rows.begin(), rows.end());
+  EXPECT_EQ(rows, (std::vector<Row>{Row({Value::integer(0), Value::null()}), ntzRow}));
+}
+
 // Two writers appending to one table at once: both succeed, each commit gets its own version,
 // no commit is lost (a writer that loses a race re-reads the log and commits on top).
 TEST_F(DeltaWrite, ConcurrentAppendsAllLand) {

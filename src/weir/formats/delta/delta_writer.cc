@@ -231,6 +231,62 @@ DataFile writeFile(io::FileSystem& fileSystem, const std::string& table, const s
   return out;
 }
 
+bool containsTimestampNtz(const DataType& t) {
+  if (t.id() == TypeId::kTimestampNtz) return true;
+  for (const auto& f : t.fields()) {
+    if (containsTimestampNtz(*f.type)) return true;
+  }
+  if (t.id() == TypeId::kArray) return containsTimestampNtz(*t.elementType());
+  if (t.id() == TypeId::kMap) {
+    return containsTimestampNtz(*t.keyType()) || containsTimestampNtz(*t.valueType());
+  }
+  return false;
+}
+
+bool listed(const std::vector<std::string>& features, const std::string& name) {
+  return std::find(features.begin(), features.end(), name) != features.end();
+}
+
+// The protocol action a commit of a table with `schema` needs on top of `current` (nullptr: a
+// new table), or "" when the current protocol will do. New tables are (1, 2), as Spark makes
+// them, unless a TIMESTAMP_NTZ column needs the timestampNtz feature: then (3, 7) with the
+// feature in both lists, and a table upgraded to it keeps what its old versions implied.
+std::string protocolAction(const Snapshot* current, const DataType& schema) {
+  const bool ntz = containsTimestampNtz(schema);
+  if (current == nullptr && !ntz) {
+    return ordered_json({{"protocol", {{"minReaderVersion", 1}, {"minWriterVersion", 2}}}}).dump();
+  }
+  if (!ntz || (current != nullptr && current->minReaderVersion >= 3 &&
+               current->minWriterVersion >= 7 && listed(current->readerFeatures, "timestampNtz") &&
+               listed(current->writerFeatures, "timestampNtz"))) {
+    return "";
+  }
+  std::vector<std::string> readerFeatures, writerFeatures;
+  if (current != nullptr) {
+    if (current->minReaderVersion >= 3) readerFeatures = current->readerFeatures;
+    if (current->minWriterVersion >= 7) {
+      writerFeatures = current->writerFeatures;
+    } else {
+      // The features of the legacy writer versions (protocol section 8.1).
+      static const std::vector<std::pair<int, std::string>> kLegacy = {
+          {2, "appendOnly"},     {2, "invariants"},       {3, "checkConstraints"},
+          {4, "changeDataFeed"}, {4, "generatedColumns"}, {5, "columnMapping"},
+          {6, "identityColumns"}};
+      for (const auto& [version, feature] : kLegacy) {
+        if (current->minWriterVersion >= version) writerFeatures.push_back(feature);
+      }
+    }
+  }
+  if (!listed(readerFeatures, "timestampNtz")) readerFeatures.push_back("timestampNtz");
+  if (!listed(writerFeatures, "timestampNtz")) writerFeatures.push_back("timestampNtz");
+  return ordered_json({{"protocol",
+                        {{"minReaderVersion", 3},
+                         {"minWriterVersion", 7},
+                         {"readerFeatures", readerFeatures},
+                         {"writerFeatures", writerFeatures}}}})
+      .dump();
+}
+
 }  // namespace
 
 std::vector<DataFile> writeDataFiles(const plan::Partitions& data, const DataTypePtr& schema,
@@ -472,9 +528,8 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
     if (!txnAppId.empty()) {
       commit += ordered_json({{"txn", {{"appId", txnAppId}, {"version", txnVersion}, {"lastUpdated", now}}}}).dump() + "\n";
     }
-    if (!current) {
-      commit += ordered_json({{"protocol", {{"minReaderVersion", 1}, {"minWriterVersion", 2}}}}).dump() + "\n";
-    }
+    const std::string protocol = protocolAction(current ? &*current : nullptr, *tableSchema);
+    if (!protocol.empty()) commit += protocol + "\n";
     if (newMetadata) {
       ordered_json meta;
       meta["id"] = current ? current->tableId : randomUuid();
