@@ -210,11 +210,12 @@ TEST_F(DeltaDuckDb, DuckDbReadsWhatWeirWrites) {
   // The partition columns p and day sit among the data columns, as a user's may.
   auto schema = StructType::fromDDL(
       "id BIGINT, p STRING, s STRING, n BIGINT, i INT, small SMALLINT, tiny TINYINT, d DOUBLE, "
-      "f FLOAT, b BOOLEAN, t TIMESTAMP, dt DATE, dec DECIMAL(10,2), big DECIMAL(30,3), day DATE, "
+      "f FLOAT, b BOOLEAN, t TIMESTAMP, ntz TIMESTAMP_NTZ, dt DATE, dec DECIMAL(10,2), big "
+      "DECIMAL(30,3), day DATE, "
       "bin BINARY, st STRUCT<a: INT, b: STRING, inner: STRUCT<x: BIGINT>>, arr ARRAY<STRING>, "
       "nested ARRAY<ARRAY<INT>>, m MAP<STRING, BIGINT>");
   const auto& fields = schema.type()->fields();
-  const size_t pAt = 1, dayAt = 14;
+  const size_t pAt = 1, dayAt = 15;
   ASSERT_EQ(fields[pAt].name, "p");
   ASSERT_EQ(fields[dayAt].name, "day");
   // Partition values: NULL, the empty string (NULL to Delta, as in Spark), and characters Hive
@@ -265,6 +266,8 @@ TEST_F(DeltaDuckDb, DuckDbReadsWhatWeirWrites) {
            maybe(Value::floating(static_cast<float>(static_cast<int>(rng() % 1000) - 500) / 8)),
            maybe(Value::boolean(chance(50))),
            maybe(Value::timestamp(1735689600000000LL + static_cast<int64_t>(rng() % 100000000000))),
+           maybe(Value::timestampNtz(static_cast<int64_t>(rng() % 4000000000000000ULL) -
+                                     1000000000000000LL)),
            maybe(Value::date(static_cast<int32_t>(rng() % 40000) - 10000)),
            maybe(Value::decimal(
                columnar::Decimal{static_cast<int64_t>(rng() % 2000000000) - 1000000000, 10, 2})),
@@ -324,7 +327,7 @@ TEST_F(DeltaDuckDb, DuckDbReadsWhatWeirWrites) {
   const std::string checkpoint = logFile(table, checkpointVersion, ".checkpoint.parquet");
   const auto checkpointRows = duckdb(
       "SELECT \"add\".path, \"add\".partitionValues, \"add\".size, \"add\".stats, \"remove\".path, "
-      "metaData.partitionColumns, protocol.minReaderVersion FROM read_parquet('" +
+      "metaData.partitionColumns, protocol FROM read_parquet('" +
       checkpoint + "')");
   EXPECT_EQ(checkpointRows.size(), last["size"].get<size_t>());
   LiveFiles live;
@@ -343,6 +346,18 @@ TEST_F(DeltaDuckDb, DuckDbReadsWhatWeirWrites) {
     }
   }
   EXPECT_EQ(metaData, 1);
+  // A TIMESTAMP_NTZ column needs the timestampNtz feature, in both lists (protocol section 8).
+  const auto protocol = std::find_if(checkpointRows.begin(), checkpointRows.end(),
+                                     [](const json& row) { return !row[6].is_null(); });
+  ASSERT_NE(protocol, checkpointRows.end());
+  EXPECT_EQ((*protocol)[6]["minReaderVersion"], 3) << (*protocol)[6].dump();
+  EXPECT_EQ((*protocol)[6]["minWriterVersion"], 7) << (*protocol)[6].dump();
+  for (const char* list : {"readerFeatures", "writerFeatures"}) {
+    const json& features = (*protocol)[6][list];
+    EXPECT_TRUE(features.is_array() &&
+                std::count(features.begin(), features.end(), "timestampNtz") == 1)
+        << (*protocol)[6].dump();
+  }
   const LiveFiles checkpointFiles = live;
   int64_t latest = checkpointVersion;
   for (int64_t v = checkpointVersion + 1; fs::exists(logFile(table, v, ".json")); ++v) {
@@ -435,7 +450,8 @@ TEST_F(DeltaDuckDb, DuckDbReadsWhatWeirWrites) {
 
   // Every value, as DuckDB reads the live files, with the partition values of the log.
   const auto got = duckdb(
-      "SELECT filename, id, s, n, i, small, tiny, d, f, b, epoch_us(t), dt::VARCHAR, dec::VARCHAR, "
+      "SELECT filename, id, s, n, i, small, tiny, d, f, b, epoch_us(t), epoch_us(ntz), "
+      "dt::VARCHAR, dec::VARCHAR, "
       "big::VARCHAR, hex(bin), "
       "st, arr, nested, m FROM read_parquet(" +
       sqlList(files) + ", filename = true, hive_partitioning = false) ORDER BY id");
@@ -475,35 +491,30 @@ TEST_F(DeltaDuckDb, DuckDbReadsWhatWeirWrites) {
     std::string key, sql;
     Kind kind;
   };
-  const std::vector<Stat> statColumns = {{"id", "id", Kind::kExact},
-                                         {"s", "s", Kind::kText},
-                                         {"n", "n", Kind::kExact},
-                                         {"i", "i", Kind::kExact},
-                                         {"small", "small", Kind::kExact},
-                                         {"tiny", "tiny", Kind::kExact},
-                                         {"d", "d", Kind::kReal},
-                                         {"f", "f", Kind::kReal},
-                                         {"b", "b", Kind::kCountOnly},
-                                         {"t", "t", Kind::kText},
-                                         {"dt", "dt", Kind::kText},
-                                         {"dec", "dec", Kind::kExact},
-                                         {"big", "big", Kind::kExact},
-                                         {"bin", "bin", Kind::kCountOnly},
-                                         {"st.a", "st.a", Kind::kExact},
-                                         {"st.b", "st.b", Kind::kText},
-                                         {"st.inner.x", "st.inner.x", Kind::kExact},
-                                         {"arr", "arr", Kind::kCountOnly},
-                                         {"nested", "nested", Kind::kCountOnly},
-                                         {"m", "m", Kind::kCountOnly}};
+  const std::vector<Stat> statColumns = {
+      {"id", "id", Kind::kExact},       {"s", "s", Kind::kText},
+      {"n", "n", Kind::kExact},         {"i", "i", Kind::kExact},
+      {"small", "small", Kind::kExact}, {"tiny", "tiny", Kind::kExact},
+      {"d", "d", Kind::kReal},          {"f", "f", Kind::kReal},
+      {"b", "b", Kind::kCountOnly},     {"t", "t", Kind::kText},
+      {"ntz", "ntz", Kind::kText},      {"dt", "dt", Kind::kText},
+      {"dec", "dec", Kind::kExact},     {"big", "big", Kind::kExact},
+      {"bin", "bin", Kind::kCountOnly}, {"st.a", "st.a", Kind::kExact},
+      {"st.b", "st.b", Kind::kText},    {"st.inner.x", "st.inner.x", Kind::kExact},
+      {"arr", "arr", Kind::kCountOnly}, {"nested", "nested", Kind::kCountOnly},
+      {"m", "m", Kind::kCountOnly}};
   std::string select = "SELECT filename, count(*)";
   for (const auto& c : statColumns) {
     select += ", count(" + c.sql + ")";
     if (c.kind == Kind::kCountOnly) continue;
     for (const char* agg : {"min", "max"}) {
       const std::string value = std::string(agg) + "(" + c.sql + ")";
-      if (c.key == "t") {
-        select +=
-            ", strftime(make_timestamp(epoch_ms(" + value + ") * 1000), '%Y-%m-%dT%H:%M:%S.%gZ')";
+      if (c.key == "t" || c.key == "ntz") {
+        // Truncated to milliseconds (floored before 1970 too); UTC instants end with Z.
+        const std::string micros = "epoch_us(" + value + ")";
+        select += ", strftime(make_timestamp(" + micros + " - ((" + micros +
+                  " % 1000) + 1000) % 1000), '%Y-%m-%dT%H:%M:%S.%g" + (c.key == "t" ? "Z" : "") +
+                  "')";
       } else if (c.kind == Kind::kExact || c.key == "dt") {
         select += ", " + value + "::VARCHAR";
       } else {

@@ -40,8 +40,9 @@ inline nlohmann::json duckdb(const std::string& sql) {
   return nlohmann::json::parse(runCommand("node " + shellQuote(script) + " " + shellQuote(sql)));
 }
 
-/// A value as DuckDB's JSON rows show it: BIGINT and DECIMAL as strings, TIMESTAMP as the string
-/// of epoch_us(t), DATE as t::VARCHAR, BINARY as hex(b), maps as lists of {key, value}.
+/// A value as DuckDB's JSON rows show it: BIGINT and DECIMAL as strings, TIMESTAMP (and
+/// TIMESTAMP_NTZ) as the string of epoch_us(t), DATE as t::VARCHAR, BINARY as hex(b), maps as lists
+/// of {key, value}.
 inline nlohmann::json expected(const columnar::Value& v, const types::DataType& t) {
   using types::TypeId;
   if (v.isNull()) return nullptr;
@@ -54,6 +55,7 @@ inline nlohmann::json expected(const columnar::Value& v, const types::DataType& 
       return v.asLong();
     case TypeId::kLong:
     case TypeId::kTimestamp:
+    case TypeId::kTimestampNtz:
       return std::to_string(v.asLong());
     case TypeId::kFloat:
     case TypeId::kDouble:
