@@ -1028,6 +1028,52 @@ TEST_F(StreamingTest, CheckpointFilesAfterOneAggregationBatchE21) {
             "\"valueSchema\":\"(bigint)\"}");
 }
 
+// The state stores' snapshots are written in the background; stop() returns only once they are
+// durable, so that nothing in the checkpoint changes after the query reports itself stopped (a
+// user may copy or delete the checkpoint then). Snapshot writes are slowed down to make a late
+// write visible.
+TEST_F(StreamingTest, StopWaitsForTheStateSnapshotsWrittenInTheBackground) {
+  class SlowSnapshots : public io::FaultInjectingFileSystem {
+   public:
+    SlowSnapshots() : FaultInjectingFileSystem(io::localFileSystem()) {}
+    bool writeAtomic(const std::string& p, std::string_view data, bool overwrite) override {
+      if (p.ends_with(".snapshot")) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      return FaultInjectingFileSystem::writeAtomic(p, data, overwrite);
+    }
+  };
+  auto input = MemoryStream::create(spark, StructType::fromDDL("k STRING"));
+  auto q = input.toDF()
+               .groupBy("k")
+               .count()
+               .writeStream()
+               .format("noop")
+               .outputMode("update")
+               .option("checkpointLocation", path("snap"))
+               .checkpointFileSystem(std::make_shared<SlowSnapshots>())
+               .start();
+  // The stores snapshot after ten deltas: batch 9 commits version 10.
+  for (int batch = 0; batch < 10; ++batch) {
+    input.addData({Row({S("k" + std::to_string(batch))}), Row({S("other")})});
+    q.processAllAvailable();
+  }
+  q.stop();
+  auto listing = [&] {
+    std::vector<std::string> files;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(path("snap/state"))) {
+      files.push_back(e.path().lexically_relative(path("snap/state")).string());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+  };
+  const auto atStop = listing();
+  for (int p = 0; p < 2; ++p) {
+    const std::string snapshot = "0/" + std::to_string(p) + "/10.snapshot";
+    EXPECT_TRUE(std::find(atStop.begin(), atStop.end(), snapshot) != atStop.end()) << snapshot << " missing at stop()";
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  EXPECT_EQ(listing(), atStop);
+}
+
 // E8: session windows on a stream, append mode with a 10 minute watermark: a session is emitted
 // once the watermark passes its end. Complete mode shows the sessions as they grow.
 TEST_F(StreamingTest, SessionWindowsOnAStreamE8) {

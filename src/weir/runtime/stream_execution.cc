@@ -168,6 +168,12 @@ void StreamExecution::run() {
     config_.sink->stop();
   } catch (...) {
   }
+  // The stateful operators' stores wait, as they are destroyed, for the snapshots and cleanup
+  // they left to the background maintenance thread: once the query reports itself stopped, no
+  // file of its checkpoint changes any more (and a temporary checkpoint can be removed).
+  aggregations_.clear();
+  deduplications_.clear();
+  limits_.clear();
   lock_.reset();
   if (config_.temporaryCheckpoint && error.empty()) {
     try {
