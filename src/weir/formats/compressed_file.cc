@@ -1,8 +1,14 @@
 // Compressed text files shared by the file formats.
 #include "weir/formats/compressed_file.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -30,9 +36,12 @@ Compression parseCompression(const plan::Options& o, const std::string& format) 
 
 std::string compressedExtension(const std::string& base, Compression compression) {
   switch (compression) {
-    case Compression::kGzip: return base + ".gz";
-    case Compression::kDeflate: return base + ".deflate";
-    case Compression::kNone: return base;
+    case Compression::kGzip:
+      return base + ".gz";
+    case Compression::kDeflate:
+      return base + ".deflate";
+    case Compression::kNone:
+      return base;
   }
   return base;
 }
@@ -42,9 +51,10 @@ Compression codecFor(const std::string& path, const std::string& format) {
   if (endsWith(path, ".deflate")) return Compression::kDeflate;
   for (std::string_view ext : {".bz2", ".lz4", ".snappy", ".zst"}) {
     if (endsWith(path, ext)) {
-      throw UnsupportedOperationError("UNSUPPORTED_COMPRESSION",
-                                      "Cannot read " + path + ": the " + format +
-                                          " reader decompresses gzip (.gz) and deflate (.deflate) files only.");
+      throw UnsupportedOperationError(
+          "UNSUPPORTED_COMPRESSION",
+          "Cannot read " + path + ": the " + format +
+              " reader decompresses gzip (.gz) and deflate (.deflate) files only.");
     }
   }
   return Compression::kNone;
@@ -96,7 +106,8 @@ std::vector<ScanTask> planScanTasks(const std::vector<std::string>& files, bool 
   for (const auto& path : files) {
     std::error_code ec;
     uint64_t size = std::filesystem::file_size(path, ec);
-    bool splittable = !ec && splitLines && codecFor(path, format) == Compression::kNone && size > kSplitBytes;
+    bool splittable =
+        !ec && splitLines && codecFor(path, format) == Compression::kNone && size > kSplitBytes;
     if (!splittable) {
       tasks.push_back({path, 0, 0, true});
       continue;
@@ -108,37 +119,125 @@ std::vector<ScanTask> planScanTasks(const std::vector<std::string>& files, bool 
   return tasks;
 }
 
-LineRange readLineRange(const std::string& path, uint64_t start, uint64_t end) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("IO_ERROR", "Cannot open " + path + " for reading");
-  LineRange t;
-  t.fileOffset = start == 0 ? 0 : start - 1;
-  in.seekg(static_cast<std::streamoff>(t.fileOffset));
-  t.data.resize(end - t.fileOffset);
-  in.read(t.data.data(), static_cast<std::streamsize>(t.data.size()));
-  t.data.resize(static_cast<size_t>(in.gcount()));
-  size_t searchFrom = static_cast<size_t>(end - 1 - t.fileOffset);
+void TextBuffer::resize(size_t n) {
+  if (n > capacity_) {
+    // Room to grow by a quarter, so that reading a little past a split's end does not copy again.
+    const size_t capacity = std::max(n, capacity_ + capacity_ / 4);
+    std::unique_ptr<char[]> bigger(new char[capacity]);
+    if (size_ > 0) std::memcpy(bigger.get(), bytes_.get(), size_);
+    bytes_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+  size_ = n;
+}
+
+namespace {
+
+// A file opened for pread, closed on scope exit.
+class ReadableFile {
+ public:
+  explicit ReadableFile(const std::string& path)
+      : path_(path), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ < 0) fail("Cannot open " + path_ + " for reading");
+  }
+  ~ReadableFile() { ::close(fd_); }
+  ReadableFile(const ReadableFile&) = delete;
+  ReadableFile& operator=(const ReadableFile&) = delete;
+
+  uint64_t size() const {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) fail("Cannot read " + path_);
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  // Reads up to n bytes at `offset`; fewer only at the end of the file.
+  size_t read(char* to, size_t n, uint64_t offset) const {
+    size_t done = 0;
+    while (done < n) {
+      ssize_t got = ::pread(fd_, to + done, n - done, static_cast<off_t>(offset + done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) fail("Cannot read " + path_);
+      if (got == 0) break;
+      done += static_cast<size_t>(got);
+    }
+    return done;
+  }
+
+ private:
+  [[noreturn]] static void fail(const std::string& what) {
+    throw IoError("IO_ERROR", what + ": " + std::strerror(errno));
+  }
+  std::string path_;
+  int fd_;
+};
+
+void appendPadding(TextBuffer& out, size_t padding) {
+  const size_t size = out.size();
+  out.resize(size + padding);
+  std::memset(out.data() + size, ' ', padding);
+  out.resize(size);
+}
+
+}  // namespace
+
+void readFileInto(const std::string& path, TextBuffer& out, size_t padding) {
+  ReadableFile file(path);
+  // The size may change while the file is read (a file still being written): read on to the end.
+  size_t size = static_cast<size_t>(file.size());
+  out.resize(size + 1);
+  size_t got = file.read(out.data(), size + 1, 0);
+  while (got == out.size()) {
+    out.resize(got + std::max<size_t>(got / 2, 1 << 20));
+    got += file.read(out.data() + got, out.size() - got, got);
+  }
+  out.resize(got);
+  appendPadding(out, padding);
+}
+
+LineSpan readLineRangeInto(const std::string& path, uint64_t start, uint64_t end, TextBuffer& out,
+                           size_t padding) {
+  ReadableFile file(path);
+  LineSpan span;
+  span.fileOffset = start == 0 ? 0 : start - 1;
+  out.resize(static_cast<size_t>(end - span.fileOffset));
+  size_t got = file.read(out.data(), out.size(), span.fileOffset);
+  out.resize(got);
+  // The split reads on to the first '\n' at or after end - 1.
+  size_t searchFrom = static_cast<size_t>(end - 1 - span.fileOffset);
   size_t stop = std::string::npos;
+  constexpr size_t kStep = 1 << 20;
   while (true) {
-    size_t nl = searchFrom < t.data.size() ? t.data.find('\n', searchFrom) : std::string::npos;
-    if (nl != std::string::npos) {
-      stop = nl + 1;
+    const void* nl = searchFrom < out.size()
+                         ? std::memchr(out.data() + searchFrom, '\n', out.size() - searchFrom)
+                         : nullptr;
+    if (nl != nullptr) {
+      stop = static_cast<size_t>(static_cast<const char*>(nl) - out.data()) + 1;
       break;
     }
-    if (!in) break;
-    size_t old = t.data.size();
-    t.data.resize(old + (1 << 20));
-    in.read(t.data.data() + old, 1 << 20);
-    t.data.resize(old + static_cast<size_t>(in.gcount()));
-    if (t.data.size() == old) break;
+    const size_t old = out.size();
+    out.resize(old + kStep);
+    const size_t more = file.read(out.data() + old, kStep, span.fileOffset + old);
+    out.resize(old + more);
+    if (more == 0) break;
     searchFrom = old;
   }
-  if (in.bad()) throw IoError("IO_ERROR", "Cannot read " + path);
-  if (stop != std::string::npos) t.data.resize(stop);
+  if (stop != std::string::npos) out.resize(stop);
   if (start != 0) {
-    size_t nl = t.data.find('\n');
-    t.begin = nl == std::string::npos ? t.data.size() : nl + 1;
+    const void* nl = std::memchr(out.data(), '\n', out.size());
+    span.begin = nl == nullptr ? out.size()
+                               : static_cast<size_t>(static_cast<const char*>(nl) - out.data()) + 1;
   }
+  appendPadding(out, padding);
+  return span;
+}
+
+LineRange readLineRange(const std::string& path, uint64_t start, uint64_t end) {
+  TextBuffer buffer;
+  LineSpan span = readLineRangeInto(path, start, end, buffer);
+  LineRange t;
+  t.data.assign(buffer.view());
+  t.begin = span.begin;
+  t.fileOffset = span.fileOffset;
   return t;
 }
 

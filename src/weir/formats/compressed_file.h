@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,40 @@ Compression codecFor(const std::string& path, const std::string& format);
 /// Inflates gzip (possibly several concatenated members) or zlib data; `path` names the file in
 /// errors.
 std::string inflateAll(const std::string& compressed, const std::string& path);
+
+/// Bytes read from a file, in memory that grows without being zero-filled and is kept for the
+/// next read: a reader that keeps one per thread maps and faults in its pages once, not once per
+/// file (on this engine's machines page faults cost more than reading the bytes).
+class TextBuffer {
+ public:
+  const char* data() const { return bytes_.get(); }
+  char* data() { return bytes_.get(); }
+  size_t size() const { return size_; }
+  std::string_view view() const { return std::string_view(bytes_.get(), size_); }
+  /// Sets the size; bytes past the old size are unspecified. Keeps the first min(old, n) bytes.
+  void resize(size_t n);
+  void clear() { size_ = 0; }
+
+ private:
+  std::unique_ptr<char[]> bytes_;
+  size_t size_ = 0, capacity_ = 0;
+};
+
+/// Reads a whole file into `out` (replacing its content), followed by `padding` spaces that are
+/// not counted in its size. Throws IoError naming the path.
+void readFileInto(const std::string& path, TextBuffer& out, size_t padding = 0);
+
+/// Where one split's lines are in the buffer readLineRangeInto filled.
+struct LineSpan {
+  /// Offset in the buffer of the first line that belongs to this split.
+  size_t begin = 0;
+  /// File offset of the buffer's first byte.
+  uint64_t fileOffset = 0;
+};
+
+/// readLineRange into a reused buffer, followed by `padding` spaces not counted in its size.
+LineSpan readLineRangeInto(const std::string& path, uint64_t start, uint64_t end, TextBuffer& out,
+                           size_t padding = 0);
 
 /// The text of one split of an uncompressed file, for parallel reading of big files.
 struct LineRange {

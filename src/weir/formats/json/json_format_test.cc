@@ -11,6 +11,7 @@
 #include <random>
 
 #include "weir/base/error.h"
+#include "weir/formats/compressed_file.h"
 #include "weir/formats/file_listing.h"
 
 namespace weir::formats {
@@ -125,6 +126,52 @@ std::string inferred(const std::string& path, const plan::Options& options = {})
 using Strings = std::vector<std::string>;
 
 }  // namespace
+
+// Splits of a big file: for any split points, every line is read by exactly one split (the one its
+// first byte falls in), whole, and the reused buffer is padded with spaces past the text. Lines
+// are longer than the read-ahead step after a split's end in places.
+TEST(LineRanges, EveryLineInExactlyOneSplitForAnySplitPoints) {
+  TempDir dir;
+  TextBuffer buffer;  // reused by every split, as a reading thread does
+  auto check = [&](const std::string& name, bool longLines, const std::vector<uint64_t>& splitSizes) {
+    std::mt19937 rng(7);
+    std::string text;
+    std::vector<std::string> lines;
+    for (int i = 0; i < 300; ++i) {
+      const size_t length = longLines && i % 100 == 7 ? (1 << 20) + 3 : rng() % 40;
+      std::string line = std::to_string(i) + ":" + std::string(length, static_cast<char>('a' + i % 26));
+      lines.push_back(line);
+      text += line + "\n";
+    }
+    text += "last-without-newline";
+    lines.push_back("last-without-newline");
+    writeText(dir.file(name), text);
+    TextBuffer whole;
+    readFileInto(dir.file(name), whole, 8);
+    EXPECT_EQ(whole.view(), text);
+    EXPECT_EQ(std::string(whole.data() + whole.size(), 8), std::string(8, ' '));
+    for (uint64_t splitSize : splitSizes) {
+      std::vector<std::string> got;
+      for (uint64_t start = 0; start < text.size(); start += splitSize) {
+        const uint64_t end = std::min<uint64_t>(text.size(), start + splitSize);
+        LineSpan span = readLineRangeInto(dir.file(name), start, end, buffer, 16);
+        ASSERT_EQ(std::string(buffer.data() + buffer.size(), 16), std::string(16, ' '));
+        std::string_view view = buffer.view().substr(span.begin);
+        ASSERT_EQ(text.substr(span.fileOffset + span.begin, view.size()), view) << start;
+        while (!view.empty()) {
+          const size_t nl = view.find('\n');
+          got.emplace_back(view.substr(0, nl));
+          view = nl == std::string_view::npos ? std::string_view() : view.substr(nl + 1);
+        }
+      }
+      EXPECT_EQ(got, lines) << name << ", split size " << splitSize;
+    }
+  };
+  check("short.json", false, {1, 17, 4096});
+  // Lines longer than the read-ahead step past a split's end (1 MiB).
+  check("long.json", true, {4096, (1 << 20) - 1, 3 << 20});
+  EXPECT_THROW(readFileInto(dir.file("missing.json"), buffer), IoError);
+}
 
 TEST(JsonScan, GoldenEventsWithSchema) {
   TempDir dir;

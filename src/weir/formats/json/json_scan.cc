@@ -38,8 +38,8 @@ constexpr size_t kBatchLines = columnar::kDefaultBatchRows;
 
 JsonReadOptions parseOptions(const plan::Options& options) {
   JsonReadOptions o = JsonReadOptions::fromMap(options.all());
-  std::string encoding = base::asciiLower(options.has("encoding") ? options.get("encoding")
-                                                            : options.get("charset", "UTF-8"));
+  std::string encoding = base::asciiLower(
+      options.has("encoding") ? options.get("encoding") : options.get("charset", "UTF-8"));
   if (encoding != "utf-8" && encoding != "utf8") {
     throw UnsupportedOperationError(
         "UNSUPPORTED_ENCODING",
@@ -50,39 +50,35 @@ JsonReadOptions parseOptions(const plan::Options& options) {
 
 // ----- reading files
 
-
 /// A file (or a piece of one) in memory, padded for simdjson: records start in [begin, size).
+/// The text is in a buffer of the reading thread, reused by its next task.
 struct TaskText {
-  std::string data;  // the text followed by expr::jsonPadding() spaces
-  size_t size = 0;   // the length of the text
+  std::string_view padded;  // the text followed by expr::jsonPadding() spaces
+  size_t size = 0;          // the length of the text
   size_t begin = 0;
 
-  std::string_view text() const { return std::string_view(data.data(), size); }
+  std::string_view text() const { return padded.substr(0, size); }
 };
 
-void pad(TaskText& t) {
-  t.size = t.data.size();
-  t.data.append(expr::jsonPadding(), ' ');
-}
-
-
-TaskText readRange(const ScanTask& task) {
-  LineRange range = readLineRange(task.path, task.start, task.end);
-  TaskText t;
-  t.data = std::move(range.data);
-  t.begin = range.begin;
-  pad(t);
-  return t;
-}
-
 TaskText loadTask(const ScanTask& task) {
-  if (!task.whole) return readRange(task);
+  thread_local TextBuffer buffer;
+  const size_t padding = expr::jsonPadding();
   TaskText t;
-  t.data = readFile(task.path);
-  if (codecFor(task.path, "JSON") != Compression::kNone) t.data = inflateAll(t.data, task.path);
+  if (!task.whole) {
+    t.begin = readLineRangeInto(task.path, task.start, task.end, buffer, padding).begin;
+  } else if (codecFor(task.path, "JSON") != Compression::kNone) {
+    const std::string text = inflateAll(readFile(task.path), task.path);
+    buffer.resize(text.size() + padding);
+    std::memcpy(buffer.data(), text.data(), text.size());
+    std::memset(buffer.data() + text.size(), ' ', padding);
+    buffer.resize(text.size());
+  } else {
+    readFileInto(task.path, buffer, padding);
+  }
+  t.size = buffer.size();
+  t.padded = std::string_view(buffer.data(), t.size + padding);
   // Jackson skips a byte order mark at the start of the input.
-  if (t.data.compare(0, 3, "\xEF\xBB\xBF") == 0) t.begin = 3;
-  pad(t);
+  if (task.start == 0 && t.text().starts_with("\xEF\xBB\xBF")) t.begin = 3;
   return t;
 }
 
