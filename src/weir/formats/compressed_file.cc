@@ -119,15 +119,18 @@ std::vector<ScanTask> planScanTasks(const std::vector<std::string>& files, bool 
   return tasks;
 }
 
+void TextBuffer::reserve(size_t n) {
+  if (n <= capacity_) return;
+  // Room to grow by a quarter, so that reading a little past a split's end does not copy again.
+  const size_t capacity = std::max(n, capacity_ + capacity_ / 4);
+  std::unique_ptr<char[]> bigger(new char[capacity]);
+  if (size_ > 0) std::memcpy(bigger.get(), bytes_.get(), size_);
+  bytes_ = std::move(bigger);
+  capacity_ = capacity;
+}
+
 void TextBuffer::resize(size_t n) {
-  if (n > capacity_) {
-    // Room to grow by a quarter, so that reading a little past a split's end does not copy again.
-    const size_t capacity = std::max(n, capacity_ + capacity_ / 4);
-    std::unique_ptr<char[]> bigger(new char[capacity]);
-    if (size_ > 0) std::memcpy(bigger.get(), bytes_.get(), size_);
-    bytes_ = std::move(bigger);
-    capacity_ = capacity;
-  }
+  reserve(n);
   size_ = n;
 }
 
@@ -184,6 +187,8 @@ void readFileInto(const std::string& path, TextBuffer& out, size_t padding) {
   ReadableFile file(path);
   // The size may change while the file is read (a file still being written): read on to the end.
   size_t size = static_cast<size_t>(file.size());
+  out.clear();  // nothing to keep when growing
+  out.reserve(size + 1 + padding);
   out.resize(size + 1);
   size_t got = file.read(out.data(), size + 1, 0);
   while (got == out.size()) {
@@ -199,13 +204,16 @@ LineSpan readLineRangeInto(const std::string& path, uint64_t start, uint64_t end
   ReadableFile file(path);
   LineSpan span;
   span.fileOffset = start == 0 ? 0 : start - 1;
+  constexpr size_t kStep = 1 << 20;
+  // Room for the usual read past the end (to the end of the last line) and the padding.
+  out.clear();
+  out.reserve(static_cast<size_t>(end - span.fileOffset) + kStep + padding);
   out.resize(static_cast<size_t>(end - span.fileOffset));
   size_t got = file.read(out.data(), out.size(), span.fileOffset);
   out.resize(got);
   // The split reads on to the first '\n' at or after end - 1.
   size_t searchFrom = static_cast<size_t>(end - 1 - span.fileOffset);
   size_t stop = std::string::npos;
-  constexpr size_t kStep = 1 << 20;
   while (true) {
     const void* nl = searchFrom < out.size()
                          ? std::memchr(out.data() + searchFrom, '\n', out.size() - searchFrom)

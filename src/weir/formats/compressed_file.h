@@ -43,6 +43,8 @@ class TextBuffer {
   /// Sets the size; bytes past the old size are unspecified. Keeps the first min(old, n) bytes.
   void resize(size_t n);
   void clear() { size_ = 0; }
+  /// Makes room for n bytes without changing the size.
+  void reserve(size_t n);
 
  private:
   std::unique_ptr<char[]> bytes_;
