@@ -3,7 +3,7 @@
 // core of this process (events over its own CPU time), wall-clock rate, and, given the broker's
 // pid, the broker's CPU time over the same interval, separately.
 //
-// Usage: kafka_bench BOOTSTRAP TOPIC [BROKER_PID] [maxOffsetsPerTrigger=0]
+// Usage: kafka_bench BOOTSTRAP TOPIC [BROKER_PID] [maxOffsetsPerTrigger=0] [OPTION=VALUE...]
 #include <sys/resource.h>
 
 #include <chrono>
@@ -66,6 +66,12 @@ int main(int argc, char** argv) {
                     .option("subscribe", topic)
                     .option("startingOffsets", "earliest");
   if (maxOffsets != "0") reader.option("maxOffsetsPerTrigger", maxOffsets);
+  // Further source options as KEY=VALUE arguments (for example kafka.fetch.wait.max.ms=10).
+  for (int i = 5; i < argc; ++i) {
+    const std::string kv = argv[i];
+    const auto eq = kv.find('=');
+    if (eq != std::string::npos) reader.option(kv.substr(0, eq), kv.substr(eq + 1));
+  }
   const double cpu0 = cpuSeconds();
   const double broker0 = processCpuSeconds(brokerPid);
   const auto wall0 = std::chrono::steady_clock::now();

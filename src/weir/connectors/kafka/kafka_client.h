@@ -64,6 +64,8 @@ class FetchConsumer {
  public:
   virtual ~FetchConsumer() = default;
   virtual void record(size_t range, const KafkaRecord& record) = 0;
+  /// Whether records need their headers (parsing them costs time per record).
+  virtual bool wantsHeaders() const { return true; }
   /// The records from `requested` on are gone; `earliest` is the first one still stored (may be
   /// past the range's end). Return true to go on from `earliest`, or throw.
   virtual bool dataLost(size_t range, int64_t requested, int64_t earliest) = 0;

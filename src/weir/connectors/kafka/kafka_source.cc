@@ -446,7 +446,7 @@ class RangeReader : public FetchConsumer {
  public:
   RangeReader(const std::vector<FetchRange>& ranges, types::DataTypePtr schema, bool headers, bool failOnDataLoss,
               int64_t minPartitions)
-      : ranges_(ranges), failOnDataLoss_(failOnDataLoss) {
+      : ranges_(ranges), failOnDataLoss_(failOnDataLoss), headers_(headers) {
     int64_t total = 0;
     for (const auto& r : ranges) total += std::max<int64_t>(0, r.untilOffset - r.fromOffset);
     for (const auto& r : ranges) {
@@ -471,6 +471,8 @@ class RangeReader : public FetchConsumer {
     outputs_[firstOutput_[range] + slice].add(ranges_[range].partition, r);
   }
 
+  bool wantsHeaders() const override { return headers_; }
+
   bool dataLost(size_t range, int64_t requested, int64_t earliest) override {
     const auto& r = ranges_[range];
     reportDataLoss(failOnDataLoss_, "Cannot fetch offset " + std::to_string(requested) + " of " +
@@ -488,6 +490,7 @@ class RangeReader : public FetchConsumer {
  private:
   const std::vector<FetchRange>& ranges_;
   bool failOnDataLoss_;
+  bool headers_;
   std::vector<std::vector<int64_t>> bounds_;
   std::vector<size_t> firstOutput_;
   std::vector<size_t> slice_;

@@ -184,6 +184,13 @@ class RdKafkaClient : public KafkaClient {
       }
     }
     if (!keep) assign(ranges);
+    // Each range's entry of assigned_ (map nodes stay put until the next assign()), so that the
+    // position is advanced per record without a lookup.
+    std::vector<int64_t*> positions(ranges.size());
+    auto bindPositions = [&] {
+      for (size_t i = 0; i < ranges.size(); ++i) positions[i] = &assigned_[ranges[i].partition];
+    };
+    bindPositions();
 
     std::vector<bool> done(ranges.size(), false);
     std::vector<int64_t> next(ranges.size());
@@ -249,6 +256,10 @@ class RdKafkaClient : public KafkaClient {
     std::string lastError;
     std::vector<rd_kafka_message_t*> popped(4096);
     std::vector<MessagePtr> batch;  // owns what was popped, also when an error is thrown
+    // Records come in runs of one partition: the range of the last one is looked up once.
+    const rd_kafka_topic_t* lastTopic = nullptr;
+    int32_t lastPartition = -1;
+    size_t lastRange = ranges.size();
     while (remaining > 0) {
       // Wait for one record (or event), then take what else is queued without waiting: a batch
       // call with a timeout would wait for a full batch.
@@ -261,13 +272,18 @@ class RdKafkaClient : public KafkaClient {
       bool progressed = false;
       for (auto& m : batch) {
         size_t i = ranges.size();
-        if (m->rkt != nullptr) {
+        if (m->rkt != nullptr && m->rkt == lastTopic && m->partition == lastPartition) {
+          i = lastRange;
+        } else if (m->rkt != nullptr) {
           auto it = index.find({rd_kafka_topic_name(m->rkt), m->partition});
           if (it != index.end()) i = it->second;
+          lastTopic = m->rkt;
+          lastPartition = m->partition;
+          lastRange = i;
         }
         if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
           if (i < ranges.size()) {
-            auto& position = assigned_[ranges[i].partition];
+            int64_t& position = *positions[i];
             position = std::max(position, m->offset + 1);
             take(i, m);
             progressed = true;
@@ -288,9 +304,10 @@ class RdKafkaClient : public KafkaClient {
             next[i] = earliest;
             // A partition stopped by an out-of-range error is restarted by assigning afresh (a
             // seek does not resume it); the others continue where they are.
-            std::vector<FetchRange> positions = ranges;
-            for (size_t j = 0; j < ranges.size(); ++j) positions[j].fromOffset = done[j] ? ranges[j].untilOffset : next[j];
-            assign(positions);
+            std::vector<FetchRange> restart = ranges;
+            for (size_t j = 0; j < ranges.size(); ++j) restart[j].fromOffset = done[j] ? ranges[j].untilOffset : next[j];
+            assign(restart);
+            bindPositions();
           } else {
             finish(i);
           }
@@ -363,7 +380,7 @@ class RdKafkaClient : public KafkaClient {
     record.timestampType = type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? 1 : 0;
     headers_.clear();
     rd_kafka_headers_t* hdrs = nullptr;
-    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs != nullptr) {
+    if (consumer.wantsHeaders() && rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs != nullptr) {
       const char* name = nullptr;
       const void* value = nullptr;
       size_t size = 0;

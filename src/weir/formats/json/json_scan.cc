@@ -56,6 +56,7 @@ struct TaskText {
   std::string_view padded;  // the text followed by expr::jsonPadding() spaces
   size_t size = 0;          // the length of the text
   size_t begin = 0;
+  bool carriageReturns = true;  // whether the text holds a '\r' (a possible line end)
 
   std::string_view text() const { return padded.substr(0, size); }
 };
@@ -79,13 +80,16 @@ TaskText loadTask(const ScanTask& task) {
   t.padded = std::string_view(buffer.data(), t.size + padding);
   // Jackson skips a byte order mark at the start of the input.
   if (task.start == 0 && t.text().starts_with("\xEF\xBB\xBF")) t.begin = 3;
+  // One pass over the text saves looking for a '\r' in every line.
+  t.carriageReturns = std::memchr(t.padded.data(), '\r', t.size) != nullptr;
   return t;
 }
 
 /// Splits text into records: lines (ended by \n, \r\n or \r, or by lineSep), or the whole text
-/// with multiLine. Stops after `max` records; returns the offset to continue from.
+/// with multiLine. Stops after `max` records; returns the offset to continue from. Without
+/// `carriageReturns` the text holds no '\r' and lines end only at '\n'.
 size_t nextRecords(std::string_view text, size_t pos, const JsonReadOptions& o, size_t max,
-                   std::vector<JsonRecordSpan>& out) {
+                   std::vector<JsonRecordSpan>& out, bool carriageReturns = true) {
   out.clear();
   const size_t n = text.size();
   if (o.multiLine) {
@@ -102,7 +106,7 @@ size_t nextRecords(std::string_view text, size_t pos, const JsonReadOptions& o, 
     }
     const void* hit = std::memchr(text.data() + pos, '\n', n - pos);
     size_t nl = hit ? static_cast<size_t>(static_cast<const char*>(hit) - text.data()) : n;
-    const void* cr = std::memchr(text.data() + pos, '\r', nl - pos);
+    const void* cr = carriageReturns ? std::memchr(text.data() + pos, '\r', nl - pos) : nullptr;
     if (cr == nullptr) {
       out.push_back({pos, nl});
       pos = nl + 1;
@@ -552,7 +556,7 @@ class JsonScan final : public plan::ScanSource {
     size_t pos = text.begin;
     try {
       while (pos < text.size) {
-        pos = nextRecords(text.text(), pos, options_, kBatchLines, records);
+        pos = nextRecords(text.text(), pos, options_, kBatchLines, records, text.carriageReturns);
         if (records.empty()) break;
         VectorPtr rows = reader_.parseRecords(text.text(), records);
         if (rows->size() == 0) continue;
