@@ -1,5 +1,6 @@
 #include "weir/state/state_store.h"
 
+#include <lz4.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -25,6 +26,8 @@ constexpr uint32_t kFormatVersion = 1;
 constexpr uint8_t kDelta = 1, kSnapshot = 2;
 constexpr size_t kHeader = 8 + 4 + 1 + 1 + 2 + 8;
 constexpr size_t kFooter = 8 + 4;
+// Flags: the records are one LZ4 block, preceded by their uncompressed size (uint64).
+constexpr uint8_t kLz4 = 1;
 
 template <class T>
 void put(std::string& out, T v) {
@@ -41,10 +44,10 @@ T get(const std::string& in, size_t at) {
 }
 
 [[noreturn]] void corrupt(const std::string& path, const std::string& what) {
-  throw CorruptionError("STATE_STORE_CORRUPT",
-                        "The state file " + path + " is corrupt (" + what +
-                            "). Restore the checkpoint from a backup, or delete the checkpoint directory to start the "
-                            "query over.");
+  throw CorruptionError("STATE_STORE_CORRUPT", "The state file " + path + " is corrupt (" + what +
+                                                   "). Restore the checkpoint from a backup, or "
+                                                   "delete the checkpoint directory to start the "
+                                                   "query over.");
 }
 
 // Files of a store directory: version -> (has delta, has snapshot).
@@ -54,7 +57,8 @@ std::map<int64_t, std::pair<bool, bool>> listVersions(io::FileSystem& fs, const 
     auto dot = f.name.find('.');
     if (dot == std::string::npos || dot == 0) continue;
     std::string stem = f.name.substr(0, dot), ext = f.name.substr(dot + 1);
-    if (!std::all_of(stem.begin(), stem.end(), [](char c) { return c >= '0' && c <= '9'; }) || stem.size() > 18) {
+    if (!std::all_of(stem.begin(), stem.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        stem.size() > 18) {
       continue;
     }
     int64_t v = std::stoll(stem);
@@ -132,28 +136,32 @@ struct StateStoreProvider::Background {
 };
 
 std::string StateStoreId::directory() const {
-  std::string dir = io::joinPath(io::joinPath(io::joinPath(checkpointRoot, "state"), std::to_string(operatorId)),
-                                 std::to_string(partitionId));
+  std::string dir =
+      io::joinPath(io::joinPath(io::joinPath(checkpointRoot, "state"), std::to_string(operatorId)),
+                   std::to_string(partitionId));
   return storeName == "default" ? dir : io::joinPath(dir, storeName);
 }
 
-std::string encodeStateFile(bool snapshot, int64_t version,
-                            const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records) {
-  size_t size = kHeader + kFooter;
-  for (const auto& [key, value] : records) size += 8 + key.size() + (value ? value->size() : 0);
-  std::string out(size, '\0');
-  char* p = out.data();
+std::string encodeStateFile(
+    bool snapshot, int64_t version,
+    const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records) {
+  // The records, uncompressed, in a buffer that is not zero-filled first.
+  size_t rawSize = 0;
+  for (const auto& [key, value] : records) rawSize += 8 + key.size() + (value ? value->size() : 0);
+  if (rawSize > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
+    throw UnsupportedOperationError(
+        "STATE_TOO_LARGE",
+        "A state file would hold " + std::to_string(rawSize) + " bytes of records, more than the " +
+            std::to_string(LZ4_MAX_INPUT_SIZE) +
+            " one file can; raise spark.sql.shuffle.partitions for a new query.");
+  }
+  std::unique_ptr<char[]> raw(new char[std::max<size_t>(rawSize, 1)]);
+  char* p = raw.get();
   auto write = [&p](const void* data, size_t n) {
     std::memcpy(p, data, n);
     p += n;
   };
   auto writeInt = [&write](auto v) { write(&v, sizeof v); };
-  write(kMagic, 8);
-  writeInt(kFormatVersion);
-  writeInt(static_cast<uint8_t>(snapshot ? kSnapshot : kDelta));
-  writeInt(uint8_t{0});  // flags: no compression
-  writeInt(uint16_t{0});
-  writeInt(version);
   for (const auto& [key, value] : records) {
     writeInt(static_cast<uint32_t>(key.size()));
     write(key.data(), key.size());
@@ -164,51 +172,91 @@ std::string encodeStateFile(bool snapshot, int64_t version,
       writeInt(int32_t{-1});
     }
   }
-  writeInt(static_cast<uint64_t>(records.size()));
-  out.resize(static_cast<size_t>(p - out.data()));
+  const int bound = LZ4_compressBound(static_cast<int>(rawSize));
+  std::unique_ptr<char[]> compressed(new char[static_cast<size_t>(bound)]);
+  const int compressedSize =
+      LZ4_compress_default(raw.get(), compressed.get(), static_cast<int>(rawSize), bound);
+  WEIR_CHECK(compressedSize > 0 || rawSize == 0);
+  raw.reset();
+  std::string out;
+  out.reserve(kHeader + 8 + static_cast<size_t>(compressedSize) + kFooter);
+  out.append(kMagic, 8);
+  put(out, kFormatVersion);
+  put(out, static_cast<uint8_t>(snapshot ? kSnapshot : kDelta));
+  put(out, kLz4);
+  put(out, uint16_t{0});
+  put(out, version);
+  put(out, static_cast<uint64_t>(rawSize));
+  out.append(compressed.get(), static_cast<size_t>(compressedSize));
+  put(out, static_cast<uint64_t>(records.size()));
   put<uint32_t>(out, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(out.data()),
                                                  static_cast<uInt>(out.size()))));
   return out;
 }
 
-void applyStateFile(const std::string& bytes, const std::string& path, bool expectSnapshot, int64_t expectVersion,
-                    StateMap& map) {
+void applyStateFile(const std::string& bytes, const std::string& path, bool expectSnapshot,
+                    int64_t expectVersion, StateMap& map) {
   if (bytes.size() < kHeader + kFooter) corrupt(path, "too short");
   if (std::memcmp(bytes.data(), kMagic, 8) != 0) corrupt(path, "not a Weir state file");
   auto format = get<uint32_t>(bytes, 8);
   if (format != kFormatVersion) {
     throw CorruptionError("STATE_STORE_UNSUPPORTED_VERSION",
-                          "The state file " + path + " has format version " + std::to_string(format) +
-                              "; this Weir reads version " + std::to_string(kFormatVersion) +
+                          "The state file " + path + " has format version " +
+                              std::to_string(format) + "; this Weir reads version " +
+                              std::to_string(kFormatVersion) +
                               ". Run the query with the Weir release that wrote the checkpoint.");
   }
   uint8_t kind = get<uint8_t>(bytes, 12);
   if (kind != (expectSnapshot ? kSnapshot : kDelta)) corrupt(path, "wrong file kind");
-  if (get<uint8_t>(bytes, 13) != 0) corrupt(path, "unknown flags");
+  const uint8_t flags = get<uint8_t>(bytes, 13);
+  if (flags != 0 && flags != kLz4) corrupt(path, "unknown flags");
   if (get<int64_t>(bytes, 16) != expectVersion) corrupt(path, "it holds another version");
-  size_t end = bytes.size() - kFooter;
-  uint32_t crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()),
-                                             static_cast<uInt>(end + 8)));
+  const size_t end = bytes.size() - kFooter;
+  uint32_t crc = static_cast<uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(end + 8)));
   if (crc != get<uint32_t>(bytes, end + 8)) corrupt(path, "checksum mismatch");
-  uint64_t expected = get<uint64_t>(bytes, end);
+  const uint64_t expected = get<uint64_t>(bytes, end);
+  // The records, inflated when compressed.
+  std::string_view records(bytes.data() + kHeader, end - kHeader);
+  std::unique_ptr<char[]> inflated;
+  if (flags == kLz4) {
+    if (records.size() < 8) corrupt(path, "truncated");
+    const uint64_t rawSize = get<uint64_t>(bytes, kHeader);
+    records.remove_prefix(8);
+    // LZ4 inflates at most 255 times (a bound that also stops a damaged size from allocating).
+    if (rawSize > records.size() * 255 + 16 ||
+        rawSize > static_cast<uint64_t>(LZ4_MAX_INPUT_SIZE)) {
+      corrupt(path, "bad uncompressed size");
+    }
+    inflated.reset(new char[std::max<size_t>(rawSize, 1)]);
+    const int got =
+        LZ4_decompress_safe(records.data(), inflated.get(), static_cast<int>(records.size()),
+                            static_cast<int>(rawSize));
+    if (got < 0 || static_cast<uint64_t>(got) != rawSize) corrupt(path, "bad compressed records");
+    records = std::string_view(inflated.get(), rawSize);
+  }
+  auto take = [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T v;
+    std::memcpy(&v, records.data(), sizeof v);
+    records.remove_prefix(sizeof v);
+    return v;
+  };
   uint64_t count = 0;
-  size_t at = kHeader;
-  while (at < end) {
-    if (end - at < 4) corrupt(path, "truncated record");
-    auto keyLen = get<uint32_t>(bytes, at);
-    at += 4;
-    if (end - at < keyLen + 4) corrupt(path, "truncated record");
-    std::string_view key(bytes.data() + at, keyLen);
-    at += keyLen;
-    auto valueLen = get<int32_t>(bytes, at);
-    at += 4;
+  while (!records.empty()) {
+    if (records.size() < 4) corrupt(path, "truncated record");
+    const auto keyLen = take(std::type_identity<uint32_t>{});
+    if (records.size() < uint64_t{keyLen} + 4) corrupt(path, "truncated record");
+    const std::string_view key = records.substr(0, keyLen);
+    records.remove_prefix(keyLen);
+    const auto valueLen = take(std::type_identity<int32_t>{});
     if (valueLen < 0) {
       if (valueLen != -1 || expectSnapshot) corrupt(path, "bad value length");
       map.remove(key);
     } else {
-      if (end - at < static_cast<size_t>(valueLen)) corrupt(path, "truncated value");
-      map.put(key, std::string_view(bytes.data() + at, static_cast<size_t>(valueLen)));
-      at += static_cast<size_t>(valueLen);
+      if (records.size() < static_cast<size_t>(valueLen)) corrupt(path, "truncated value");
+      map.put(key, records.substr(0, static_cast<size_t>(valueLen)));
+      records.remove_prefix(static_cast<size_t>(valueLen));
     }
     ++count;
   }
@@ -216,7 +264,10 @@ void applyStateFile(const std::string& bytes, const std::string& path, bool expe
 }
 
 StateStoreProvider::StateStoreProvider(std::shared_ptr<io::FileSystem> fs, StateStoreId id)
-    : fs_(std::move(fs)), id_(std::move(id)), directory_(id_.directory()), background_(std::make_shared<Background>()) {}
+    : fs_(std::move(fs)),
+      id_(std::move(id)),
+      directory_(id_.directory()),
+      background_(std::make_shared<Background>()) {}
 
 StateStoreProvider::~StateStoreProvider() { waitForMaintenance(); }
 
@@ -264,12 +315,13 @@ void StateStoreProvider::rebuild(int64_t version) {
     for (int64_t v = base + 1; v <= version; ++v) {
       auto it = files.find(v);
       if (it == files.end() || !it->second.first) {
-        throw CorruptionError("STATE_STORE_FILE_MISSING",
-                              "Cannot rebuild version " + std::to_string(version) + " of the state of operator " +
-                                  std::to_string(id_.operatorId) + ", partition " + std::to_string(id_.partitionId) +
-                                  ": " + fileOf(v, false) +
-                                  " is missing. Restore the checkpoint from a backup, or delete it to start the "
-                                  "query over.");
+        throw CorruptionError(
+            "STATE_STORE_FILE_MISSING",
+            "Cannot rebuild version " + std::to_string(version) + " of the state of operator " +
+                std::to_string(id_.operatorId) + ", partition " + std::to_string(id_.partitionId) +
+                ": " + fileOf(v, false) +
+                " is missing. Restore the checkpoint from a backup, or delete it to start the "
+                "query over.");
       }
       std::string path = fileOf(v, false);
       applyStateFile(fs_->read(path), path, false, v, map_);
@@ -325,11 +377,14 @@ int64_t StateStoreProvider::commit() {
   for (uint32_t id : dirty_) {
     if (map_.live(id)) records.emplace_back(map_.key(id), map_.value(id));
   }
-  fs_->writeAtomic(fileOf(version_ + 1, false), encodeStateFile(false, version_ + 1, records), true);
+  fs_->writeAtomic(fileOf(version_ + 1, false), encodeStateFile(false, version_ + 1, records),
+                   true);
   base::crashPoint("after-state-delta");
   ++version_;
   clearChanges();
-  commitTimeMs_ = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  commitTimeMs_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
   return version_;
 }
 
@@ -372,7 +427,8 @@ void StateStoreProvider::doMaintenance(int64_t minDeltasForSnapshot, int64_t min
       try {
         fs->writeAtomic(path, bytes, true);
       } catch (const std::exception& e) {
-        base::logWarning("Could not write the state snapshot " + path + " (the deltas keep the state recoverable; " +
+        base::logWarning("Could not write the state snapshot " + path +
+                         " (the deltas keep the state recoverable; " +
                          "the next snapshot is tried at the next maintenance): " + e.what());
         std::lock_guard lock(bg->mutex);
         bg->snapshotFailed = true;
@@ -381,22 +437,26 @@ void StateStoreProvider::doMaintenance(int64_t minDeltasForSnapshot, int64_t min
   }
   // Keep what rebuilds versions [version - retain + 1, version]: the newest snapshot at or below
   // the oldest of them, and every file after it.
-  const int64_t keepFrom = snapshotAtOrBelow(std::max<int64_t>(1, version_ - minVersionsToRetain + 1));
+  const int64_t keepFrom =
+      snapshotAtOrBelow(std::max<int64_t>(1, version_ - minVersionsToRetain + 1));
   if (keepFrom > cleanedBefore_) {
     cleanedBefore_ = keepFrom;
-    Background::schedule(background_, [fs = fs_, dir = directory_, keepFrom, base = fileOf(keepFrom, true)] {
-      try {
-        if (!fs->exists(base)) return;  // its write failed: the older files are still needed
-        for (const auto& [v, kinds] : listVersions(*fs, dir)) {
-          if (v >= keepFrom) break;
-          const std::string stem = io::joinPath(dir, std::to_string(v));
-          if (kinds.first) fs->remove(stem + ".delta");
-          if (kinds.second) fs->remove(stem + ".snapshot");
-        }
-      } catch (const std::exception& e) {
-        base::logWarning("Could not delete old state files in " + dir + " (they are retried later): " + e.what());
-      }
-    });
+    Background::schedule(background_,
+                         [fs = fs_, dir = directory_, keepFrom, base = fileOf(keepFrom, true)] {
+                           try {
+                             if (!fs->exists(base))
+                               return;  // its write failed: the older files are still needed
+                             for (const auto& [v, kinds] : listVersions(*fs, dir)) {
+                               if (v >= keepFrom) break;
+                               const std::string stem = io::joinPath(dir, std::to_string(v));
+                               if (kinds.first) fs->remove(stem + ".delta");
+                               if (kinds.second) fs->remove(stem + ".snapshot");
+                             }
+                           } catch (const std::exception& e) {
+                             base::logWarning("Could not delete old state files in " + dir +
+                                              " (they are retried later): " + e.what());
+                           }
+                         });
   }
 }
 

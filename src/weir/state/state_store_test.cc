@@ -1,6 +1,10 @@
 // The versioned state store: deltas, snapshots, reloads, retention and corrupt files.
-#include <gtest/gtest.h>
+#include "weir/state/state_store.h"
 
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -9,7 +13,6 @@
 #include "weir/base/log.h"
 #include "weir/io/fault_injecting_file_system.h"
 #include "weir/state/state_map.h"
-#include "weir/state/state_store.h"
 
 namespace weir::state {
 namespace {
@@ -20,7 +23,9 @@ TEST(StateMap, MatchesAModelThroughInsertsUpdatesRemovesAndCompaction) {
   std::mt19937_64 rng(5);
   StateMap map;
   std::map<std::string, std::string> model;
-  auto keyOf = [&](uint64_t k) { return "key-" + std::to_string(k) + std::string(k % 3 == 0 ? 200 : 0, 'k'); };
+  auto keyOf = [&](uint64_t k) {
+    return "key-" + std::to_string(k) + std::string(k % 3 == 0 ? 200 : 0, 'k');
+  };
   for (int op = 0; op < 200000; ++op) {
     const std::string key = keyOf(rng() % 5000);
     switch (rng() % 4) {
@@ -55,7 +60,8 @@ TEST(StateMap, MatchesAModelThroughInsertsUpdatesRemovesAndCompaction) {
     EXPECT_EQ(*got, v);
   }
   std::map<std::string, std::string> seen;
-  map.forEach([&](std::string_view k, std::string_view v) { seen[std::string(k)] = std::string(v); });
+  map.forEach(
+      [&](std::string_view k, std::string_view v) { seen[std::string(k)] = std::string(v); });
   EXPECT_EQ(seen, model);
   EXPECT_GT(map.memoryBytes(), 0);
   // Removing every key leaves nothing findable (stale index slots would show here).
@@ -89,7 +95,8 @@ class StateStoreTest : public ::testing::Test {
   }
   std::map<std::string, std::string> contents(StateStoreProvider& p) const {
     std::map<std::string, std::string> out;
-    p.forEach([&](std::string_view k, std::string_view v) { out[std::string(k)] = std::string(v); });
+    p.forEach(
+        [&](std::string_view k, std::string_view v) { out[std::string(k)] = std::string(v); });
     return out;
   }
   std::shared_ptr<io::FileSystem> fs = io::localFileSystem();
@@ -146,9 +153,11 @@ TEST_F(StateStoreTest, SnapshotsAndRetention) {
   EXPECT_EQ(files(), (std::vector<std::string>{"10.delta", "10.snapshot", "11.delta", "12.delta"}));
   StateStoreProvider q(fs, id());
   q.load(12);
-  EXPECT_EQ(contents(q), (std::map<std::string, std::string>{{"k0", "9"}, {"k1", "10"}, {"k2", "11"}}));
+  EXPECT_EQ(contents(q),
+            (std::map<std::string, std::string>{{"k0", "9"}, {"k1", "10"}, {"k2", "11"}}));
   q.load(10);
-  EXPECT_EQ(contents(q), (std::map<std::string, std::string>{{"k0", "9"}, {"k1", "7"}, {"k2", "8"}}));
+  EXPECT_EQ(contents(q),
+            (std::map<std::string, std::string>{{"k0", "9"}, {"k1", "7"}, {"k2", "8"}}));
   try {
     q.load(4);
     FAIL();
@@ -180,13 +189,79 @@ TEST_F(StateStoreTest, AFailedBackgroundSnapshotKeepsTheDeltasAndIsRetried) {
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("5.snapshot"), std::string::npos) << warnings[0];
   // The failed snapshot is tried again at the next version (6); the files before it then go.
-  EXPECT_EQ(files(), (std::vector<std::string>{"10.delta", "11.delta", "11.snapshot", "12.delta", "6.delta",
-                                               "6.snapshot", "7.delta", "8.delta", "9.delta"}));
+  EXPECT_EQ(files(),
+            (std::vector<std::string>{"10.delta", "11.delta", "11.snapshot", "12.delta", "6.delta",
+                                      "6.snapshot", "7.delta", "8.delta", "9.delta"}));
   StateStoreProvider q(fs, id());
   q.load(12);
-  EXPECT_EQ(contents(q), (std::map<std::string, std::string>{{"k0", "9"}, {"k1", "10"}, {"k2", "11"}}));
+  EXPECT_EQ(contents(q),
+            (std::map<std::string, std::string>{{"k0", "9"}, {"k1", "10"}, {"k2", "11"}}));
   q.load(7);
-  EXPECT_EQ(contents(q), (std::map<std::string, std::string>{{"k0", "6"}, {"k1", "4"}, {"k2", "5"}}));
+  EXPECT_EQ(contents(q),
+            (std::map<std::string, std::string>{{"k0", "6"}, {"k1", "4"}, {"k2", "5"}}));
+}
+
+// Files are written with their records as one LZ4 block (flags 1, the uncompressed size first);
+// files of the uncompressed layout (flags 0) are read as well. A compressed block that is damaged
+// but carries a valid checksum is still a clear corruption error.
+TEST_F(StateStoreTest, RecordsAreCompressedAndUncompressedFilesStillRead) {
+  StateStoreProvider p(fs, id());
+  p.load(0);
+  std::map<std::string, std::string> want;
+  size_t rawSize = 0;
+  for (int i = 0; i < 2000; ++i) {
+    std::string key = "user-" + std::to_string(i),
+                value = "count=" + std::to_string(i % 7) + std::string(20, 'x');
+    p.put(key, value);
+    want[key] = value;
+    rawSize += 8 + key.size() + value.size();
+  }
+  p.commit();
+  const std::string file = id().directory() + "/1.delta";
+  const std::string bytes = fs->read(file);
+  auto u8 = [&](size_t at) { return static_cast<uint8_t>(bytes[at]); };
+  EXPECT_EQ(u8(13), 1);  // flags: LZ4
+  uint64_t storedRaw;
+  std::memcpy(&storedRaw, bytes.data() + 24, 8);
+  EXPECT_EQ(storedRaw, rawSize);
+  EXPECT_LT(bytes.size(), rawSize / 3) << "the records did not shrink";
+  // The same version in the uncompressed layout, written by hand: header with flags 0, records,
+  // count, CRC-32.
+  std::string plain = bytes.substr(0, 24);
+  plain[13] = 0;
+  for (const auto& [k, v] : want) {
+    const auto kl = static_cast<uint32_t>(k.size());
+    const auto vl = static_cast<int32_t>(v.size());
+    plain.append(reinterpret_cast<const char*>(&kl), 4)
+        .append(k)
+        .append(reinterpret_cast<const char*>(&vl), 4)
+        .append(v);
+  }
+  const uint64_t count = want.size();
+  plain.append(reinterpret_cast<const char*>(&count), 8);
+  auto withCrc = [](std::string body) {
+    const auto crc = static_cast<uint32_t>(
+        crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
+    return body.append(reinterpret_cast<const char*>(&crc), 4);
+  };
+  fs->writeAtomic(file, withCrc(plain), true);
+  {
+    StateStoreProvider q(fs, id());
+    q.load(1);
+    EXPECT_EQ(contents(q), want);
+  }
+  // A damaged block under a recomputed checksum.
+  std::string damaged = bytes.substr(0, bytes.size() - 4);
+  for (size_t at = 40; at < 60; ++at) damaged[at] = static_cast<char>(0xff);
+  fs->writeAtomic(file, withCrc(damaged), true);
+  StateStoreProvider r(fs, id());
+  try {
+    r.load(1);
+    FAIL() << "loaded a damaged block";
+  } catch (const CorruptionError& e) {
+    EXPECT_EQ(e.errorClass(), "STATE_STORE_CORRUPT");
+    EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(StateStoreTest, CorruptFilesAreReportedWithTheirPath) {
