@@ -155,8 +155,13 @@ struct LiveFile {
 
 using LiveFiles = std::map<std::string, LiveFile>;  // by percent-decoded path
 
+// The removes whose files were not added again, by percent-decoded path: the tombstones, each
+// as a checkpoint must hold it (path, deletionTimestamp, dataChange false, extendedFileMetadata,
+// partitionValues, size).
+using Tombstones = std::map<std::string, json>;
+
 // Applies the add and remove actions of one JSON commit; returns how many actions it applied.
-int applyCommit(const std::string& file, LiveFiles& live) {
+int applyCommit(const std::string& file, LiveFiles& live, Tombstones* tombstones = nullptr) {
   std::istringstream lines(readText(file));
   int applied = 0;
   for (std::string line; std::getline(lines, line);) {
@@ -167,10 +172,20 @@ int applyCommit(const std::string& file, LiveFiles& live) {
       const std::string rawPath = a["path"].get<std::string>();
       live[percentDecode(rawPath)] = {rawPath, a["partitionValues"], a["size"].get<int64_t>(),
                                       a.value("stats", "")};
+      if (tombstones != nullptr) tombstones->erase(percentDecode(rawPath));
       ++applied;
     } else if (action.contains("remove")) {
-      const std::string p = percentDecode(action["remove"]["path"].get<std::string>());
+      const auto& r = action["remove"];
+      const std::string p = percentDecode(r["path"].get<std::string>());
       EXPECT_EQ(live.erase(p), 1u) << file << " removes " << p << ", which is not live";
+      if (tombstones != nullptr) {
+        (*tombstones)[p] = {r["path"],
+                            r["deletionTimestamp"],
+                            false,
+                            r["extendedFileMetadata"],
+                            r["partitionValues"],
+                            r["size"]};
+      }
       ++applied;
     }
   }
@@ -340,6 +355,7 @@ TEST_F(DeltaDuckDb, DuckDbReadsWhatWeirWrites) {
       checkpoint + "')");
   EXPECT_EQ(checkpointRows.size(), last["size"].get<size_t>());
   LiveFiles live;
+  std::set<std::string> tombstonePaths;  // a checkpoint's removes take no file out of it
   int metaData = 0;
   for (const auto& row : checkpointRows) {
     if (!row[0].is_null()) {
@@ -348,13 +364,37 @@ TEST_F(DeltaDuckDb, DuckDbReadsWhatWeirWrites) {
       for (const auto& kv : row[1]) f.partitionValues[kv["key"].get<std::string>()] = kv["value"];
       live[percentDecode(f.rawPath)] = f;
     }
-    if (!row[4].is_null()) live.erase(percentDecode(row[4].get<std::string>()));
+    if (!row[4].is_null()) tombstonePaths.insert(percentDecode(row[4].get<std::string>()));
     if (!row[5].is_null()) {
       EXPECT_EQ(row[5], json::parse(R"(["p","day"])"));
       ++metaData;
     }
   }
   EXPECT_EQ(metaData, 1);
+  for (const auto& p : tombstonePaths)
+    EXPECT_FALSE(live.count(p)) << p << " is live and a tombstone";
+  // The checkpoint's tombstones are the removes of commits 0 to 10 (the overwrite's, all within
+  // the week of retention) whose files were not added again, with what the protocol keeps of them.
+  Tombstones wantTombstones;
+  {
+    LiveFiles upToCheckpoint;
+    for (int64_t v = 0; v <= checkpointVersion; ++v) {
+      applyCommit(logFile(table, v, ".json"), upToCheckpoint, &wantTombstones);
+    }
+  }
+  ASSERT_FALSE(wantTombstones.empty());
+  Tombstones gotTombstones;
+  for (const auto& row : duckdb("SELECT \"remove\".path, \"remove\".deletionTimestamp, "
+                                "\"remove\".dataChange, \"remove\".extendedFileMetadata, "
+                                "\"remove\".partitionValues, \"remove\".size FROM read_parquet('" +
+                                checkpoint + "') WHERE \"remove\" IS NOT NULL")) {
+    json partitionValues = json::object();
+    for (const auto& kv : row[4]) partitionValues[kv["key"].get<std::string>()] = kv["value"];
+    gotTombstones[percentDecode(row[0].get<std::string>())] = {
+        row[0],          std::stoll(row[1].get<std::string>()), row[2], row[3],
+        partitionValues, std::stoll(row[5].get<std::string>())};
+  }
+  EXPECT_EQ(gotTombstones, wantTombstones);
   // A TIMESTAMP_NTZ column needs the timestampNtz feature, in both lists (protocol section 8).
   const auto protocol = std::find_if(checkpointRows.begin(), checkpointRows.end(),
                                      [](const json& row) { return !row[6].is_null(); });

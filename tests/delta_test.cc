@@ -4,8 +4,10 @@
 // readers compare them). Synthetic tables cover what DAT does not: unknown reader features
 // (refused by name), deletion vectors of every storage type and damaged ones, column mapping by
 // name and by id with nested fields, multi-part and V2 checkpoints, _last_checkpoint, and
-// timestampAsOf. Then Weir's own writes.
+// timestampAsOf. Then Weir's own writes: checkpoints with their tombstones (read back by Weir's
+// Parquet reader and by DuckDB), domains and what adds hold.
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,15 +15,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
-#include <zlib.h>
-#include <thread>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
+#include <thread>
 
+#include "duckdb_oracle.h"
 #include "weir/base/log.h"
 #include "weir/base/time.h"
 #include "weir/formats/delta/deletion_vector.h"
@@ -804,6 +806,24 @@ std::string bigEndian32(uint32_t v) {
   return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
 }
 
+// A deletion vector's bitmap as the protocol serializes it: the RoaringBitmapArray magic, one
+// bucket (key 0) and its portable Roaring bitmap of `rows`.
+std::string bitmapArray(const std::vector<uint32_t>& rows) {
+  const uint32_t magic = 1681511377;
+  std::string b{static_cast<char>(magic), static_cast<char>(magic >> 8),
+                static_cast<char>(magic >> 16), static_cast<char>(magic >> 24)};
+  b += std::string("\x01\0\0\0\0\0\0\0", 8);  // one bucket
+  b += std::string(4, '\0');                  // its key: 0
+  return b + portableRoaring(rows);
+}
+
+// One vector's entry in a deletion vector file: its size, the bitmap and its CRC-32, big-endian.
+std::string vectorFileEntry(const std::string& bitmap) {
+  return bigEndian32(static_cast<uint32_t>(bitmap.size())) + bitmap +
+         bigEndian32(static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bitmap.data()),
+                                                 static_cast<uInt>(bitmap.size()))));
+}
+
 // Two data files whose vectors share one DV file (offsets 1 and after the first), written by the
 // test; the vectors survive a checkpoint, and an overwrite removes the files with their vectors.
 TEST_F(DeltaRead, DeletionVectorsOfTwoFilesInOneVectorFileSurviveACheckpoint) {
@@ -819,19 +839,8 @@ TEST_F(DeltaRead, DeletionVectorsOfTwoFilesInOneVectorFileSurviveACheckpoint) {
   }
   ASSERT_EQ(adds.size(), 2u);
   // The first file loses its rows 1, 3 and 7 (v 1, 3, 7), the second its rows 0 and 9 (v 10, 19).
-  auto bitmapArray = [](const std::vector<uint32_t>& rows) {
-    const uint32_t magic = 1681511377;
-    std::string b{static_cast<char>(magic), static_cast<char>(magic >> 8), static_cast<char>(magic >> 16),
-                  static_cast<char>(magic >> 24)};
-    b += std::string("\x01\0\0\0\0\0\0\0", 8);  // one bucket
-    b += std::string(4, '\0');                   // its key: 0
-    return b + portableRoaring(rows);
-  };
   const std::string first = bitmapArray({1, 3, 7}), second = bitmapArray({0, 9});
-  auto entry = [](const std::string& bitmap) {
-    return bigEndian32(static_cast<uint32_t>(bitmap.size())) + bitmap +
-           bigEndian32(static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bitmap.data()), static_cast<uInt>(bitmap.size()))));
-  };
+  auto entry = vectorFileEntry;
   const std::string file = std::string(1, '\x01') + entry(first) + entry(second);
   const std::string uuid = std::string("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f", 16);
   writeBytes(path("t/deletion_vector_00010203-0405-0607-0809-0a0b0c0d0e0f.bin"), file);
@@ -960,6 +969,367 @@ std::string parquetOf(const columnar::ColumnBatch& batch, const std::vector<uint
   formats::parquet::FileWriter writer(batch.schema(), {});
   writer.write(columnar::ColumnBatch(batch.schema(), std::move(columns), rows.size()));
   return writer.finish();
+}
+
+// ----- tombstones in checkpoints
+
+// Rewrites each action (line) of a log file with `edit`.
+void rewriteActions(const std::string& file, const std::function<void(nlohmann::json&)>& edit) {
+  std::string out;
+  std::istringstream lines(formats::readFile(file));
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line);
+    edit(j);
+    out += j.dump() + "\n";
+  }
+  writeBytes(file, out);
+}
+
+// The `kind` actions (add, remove, metaData) of a commit, in order.
+std::vector<nlohmann::json> actionsOf(const std::string& file, const std::string& kind) {
+  std::vector<nlohmann::json> out;
+  std::istringstream lines(formats::readFile(file));
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j.contains(kind)) out.push_back(j[kind]);
+  }
+  return out;
+}
+
+// Gives the table another protocol in its commit 0, with this configuration added and these
+// (column, key, value) entries in its columns' metadata.
+void setProtocol(
+    const std::string& table, const std::string& protocol,
+    const std::map<std::string, std::string>& configuration = {},
+    const std::vector<std::tuple<std::string, std::string, nlohmann::json>>& columnMetadata = {}) {
+  rewriteActions(commitFile(table, 0), [&](nlohmann::json& j) {
+    if (j.contains("protocol")) j["protocol"] = nlohmann::json::parse(protocol);
+    if (!j.contains("metaData")) return;
+    for (const auto& [k, v] : configuration) j["metaData"]["configuration"][k] = v;
+    auto schema = nlohmann::json::parse(j["metaData"]["schemaString"].get<std::string>());
+    for (const auto& [column, key, value] : columnMetadata) {
+      for (auto& field : schema["fields"]) {
+        if (field["name"] == column) field["metadata"][key] = value;
+      }
+    }
+    j["metaData"]["schemaString"] = schema.dump();
+  });
+}
+
+// The remove rows of a checkpoint as Weir's Parquet reader gives them: path, deletionTimestamp,
+// dataChange, extendedFileMetadata, size, partitionValues and whether a deletion vector is set,
+// sorted by path.
+std::vector<nlohmann::json> checkpointRemoves(const std::string& file) {
+  auto batch = formats::parquet::readFile(formats::readFile(file), file);
+  const auto at = batch.schema()->fieldIndex("remove");
+  EXPECT_TRUE(at.has_value()) << file;
+  std::vector<nlohmann::json> out;
+  if (!at) return out;
+  const auto& column = *batch.column(*at);
+  for (size_t r = 0; r < batch.numRows(); ++r) {
+    if (column.isNull(r)) continue;
+    const Value v = column.getValue(r);
+    const auto& f = v.children();
+    nlohmann::json partitionValues = nlohmann::json::object();
+    for (size_t i = 0; i + 1 < f[4].children().size(); i += 2) {
+      const Value& value = f[4].children()[i + 1];
+      partitionValues[f[4].children()[i].asString()] =
+          value.isNull() ? nlohmann::json() : nlohmann::json(value.asString());
+    }
+    out.push_back({{"path", f[0].asString()},
+                   {"deletionTimestamp", f[1].asLong()},
+                   {"dataChange", f[2].asBool()},
+                   {"extendedFileMetadata", f[3].asBool()},
+                   {"size", f[5].asLong()},
+                   {"partitionValues", partitionValues},
+                   {"deletionVector", !f[6].isNull()}});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a["path"] < b["path"]; });
+  return out;
+}
+
+// The same rows as DuckDB reads them from the file.
+std::vector<nlohmann::json> checkpointRemovesByDuckDB(const std::string& file) {
+  std::vector<nlohmann::json> out;
+  for (const auto& row :
+       testing::duckdb("SELECT remove.path, remove.deletionTimestamp, remove.dataChange, "
+                       "remove.extendedFileMetadata, "
+                       "remove.size, remove.partitionValues, remove.deletionVector IS NOT NULL "
+                       "FROM read_parquet('" +
+                       file + "') WHERE remove IS NOT NULL ORDER BY remove.path")) {
+    nlohmann::json partitionValues = nlohmann::json::object();
+    for (const auto& kv : row[5]) partitionValues[kv["key"].get<std::string>()] = kv["value"];
+    out.push_back({{"path", row[0]},
+                   {"deletionTimestamp", std::stoll(row[1].get<std::string>())},
+                   {"dataChange", row[2]},
+                   {"extendedFileMetadata", row[3]},
+                   {"size", std::stoll(row[4].get<std::string>())},
+                   {"partitionValues", partitionValues},
+                   {"deletionVector", row[6]}});
+  }
+  return out;
+}
+
+int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// An overwrite leaves tombstones, and the checkpoint after it carries those the table's
+// delta.deletedFileRetentionDuration still covers, as the protocol shapes checkpoint removes;
+// not an expired one, one without a deletionTimestamp, or the remove of a file added again. The
+// remove of a file whose deletion vector changed stays beside the add of its new version. The
+// table reads the same from the checkpoint alone, and the next checkpoint, written from it after
+// the retention was shortened, keeps the tombstones that have not expired by then.
+TEST_F(DeltaWrite, CheckpointsCarryTheTombstonesWithinTheRetention) {
+  const std::string t = path("t");
+  constexpr int64_t kDay = 86400000;
+  auto write = [&](int64_t from, int64_t to, const std::string& mode) {
+    std::vector<Row> rows;
+    for (int64_t i = from; i < to; ++i)
+      rows.push_back(Row({Value::string("k" + std::to_string(i % 3)), Value::integer(i)}));
+    spark.createDataFrame(rows, StructType::fromDDL("k STRING, v BIGINT"))
+        .write()
+        .format("delta")
+        .mode(mode)
+        .save(t);
+  };
+  appendRange(spark, t, 0, 6, true);  // version 0: a file per k
+  rewriteActions(commitFile(t, 0), [](nlohmann::json& j) {
+    if (!j.contains("metaData")) return;
+    j["metaData"]["configuration"]["delta.checkpointInterval"] = "4";
+    j["metaData"]["configuration"]["delta.deletedFileRetentionDuration"] = "interval 30 days";
+  });
+  const nlohmann::json metaData = actionsOf(commitFile(t, 0), "metaData").at(0);
+  write(6, 12, "append");        // version 1: a file per k
+  write(100, 112, "overwrite");  // version 2: removes the six, a file per k
+  std::vector<nlohmann::json> old = actionsOf(commitFile(t, 0), "add");
+  for (const auto& a : actionsOf(commitFile(t, 1), "add")) old.push_back(a);
+  ASSERT_EQ(old.size(), 6u);
+  // The removes' times, by file: 40 days ago (expired), 20 days ago (kept), none (expired: 0),
+  // Weir's (now), a day ago (kept), and three days ago for a file added again in version 3.
+  const int64_t now = nowMs();
+  const std::vector<std::optional<int64_t>> deletedAt = {
+      now - 40 * kDay, now - 20 * kDay, std::nullopt, -1, now - kDay, now - 3 * kDay};
+  rewriteActions(commitFile(t, 2), [&](nlohmann::json& j) {
+    if (!j.contains("remove")) return;
+    for (size_t i = 0; i < old.size(); ++i) {
+      if (j["remove"]["path"] != old[i]["path"] || deletedAt[i] == -1) continue;
+      if (deletedAt[i]) {
+        j["remove"]["deletionTimestamp"] = *deletedAt[i];
+      } else {
+        j["remove"].erase("deletionTimestamp");
+      }
+    }
+  });
+  const auto removes = actionsOf(commitFile(t, 2), "remove");
+  ASSERT_EQ(removes.size(), 6u);
+  int64_t byWeir = 0;
+  for (const auto& r : removes) {
+    if (r["path"] == old[3]["path"]) byWeir = r["deletionTimestamp"];
+  }
+  ASSERT_GT(byWeir, now - kDay);
+  // Version 3: the last old file added again, and the new k0 file (v 102, 105, 108, 111) given a
+  // deletion vector dropping its rows 1 and 3, removed without it two days ago.
+  const auto fresh = actionsOf(commitFile(t, 2), "add");
+  ASSERT_EQ(fresh.size(), 3u);
+  ASSERT_EQ(fresh[0]["partitionValues"]["k"], "k0");
+  const std::string bitmap = bitmapArray({1, 3});
+  writeBytes(path("t/deletion_vector_00010203-0405-0607-0809-0a0b0c0d0e0f.bin"),
+             std::string(1, '\x01') + vectorFileEntry(bitmap));
+  nlohmann::json withVector = fresh[0];
+  withVector["deletionVector"] = {
+      {"storageType", "u"},
+      {"pathOrInlineDv",
+       formats::delta::z85Encode(
+           std::string("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f", 16))},
+      {"offset", 1},
+      {"sizeInBytes", bitmap.size()},
+      {"cardinality", 2}};
+  nlohmann::json withoutVector = {{"path", fresh[0]["path"]},
+                                  {"deletionTimestamp", now - 2 * kDay},
+                                  {"dataChange", true},
+                                  {"extendedFileMetadata", true},
+                                  {"partitionValues", fresh[0]["partitionValues"]},
+                                  {"size", fresh[0]["size"]}};
+  writeBytes(commitFile(t, 3), nlohmann::json({{"commitInfo", {{"operation", "DELETE"}}}}).dump() +
+                                   "\n" + nlohmann::json({{"add", old[5]}}).dump() + "\n" +
+                                   nlohmann::json({{"remove", withoutVector}}).dump() + "\n" +
+                                   nlohmann::json({{"add", withVector}}).dump() + "\n");
+  write(200, 203, "append");  // version 4, checkpointed
+  const std::string checkpoint4 = path("t/_delta_log/00000000000000000004.checkpoint.parquet");
+  ASSERT_TRUE(fs::exists(checkpoint4));
+
+  // The tombstones as the checkpoint must hold them, from the actions the test wrote.
+  auto tombstone = [](const nlohmann::json& add, int64_t deletedAt) {
+    return nlohmann::json{{"path", add["path"]},    {"deletionTimestamp", deletedAt},
+                          {"dataChange", false},    {"extendedFileMetadata", true},
+                          {"size", add["size"]},    {"partitionValues", add["partitionValues"]},
+                          {"deletionVector", false}};
+  };
+  auto sortedByPath = [](std::vector<nlohmann::json> v) {
+    std::sort(v.begin(), v.end(),
+              [](const auto& a, const auto& b) { return a["path"] < b["path"]; });
+    return v;
+  };
+  const auto want4 =
+      sortedByPath({tombstone(old[1], now - 20 * kDay), tombstone(old[3], byWeir),
+                    tombstone(old[4], now - kDay), tombstone(fresh[0], now - 2 * kDay)});
+  EXPECT_EQ(checkpointRemoves(checkpoint4), want4);
+  EXPECT_EQ(checkpointRemovesByDuckDB(checkpoint4), want4);
+  // The file with the new vector is live in it too, under the same path.
+  EXPECT_EQ(
+      testing::duckdb("SELECT add.deletionVector.cardinality FROM read_parquet('" + checkpoint4 +
+                      "') WHERE add.path = '" + fresh[0]["path"].get<std::string>() + "'"),
+      nlohmann::json::parse(R"([["2"]])"));
+  // Its size counts them: protocol, metaData, 7 adds and the 4 removes.
+  EXPECT_EQ(testing::duckdb("SELECT count(*) FROM read_parquet('" + checkpoint4 + "')"),
+            nlohmann::json::parse(R"([["13"]])"));
+  EXPECT_EQ(nlohmann::json::parse(readText(path("t/_delta_log/_last_checkpoint")))["size"], 13);
+
+  // The overwrite's rows but 105 and 111, the file added again (8, 11), the last append.
+  const std::vector<int64_t> want = {8,   11,  100, 101, 102, 103, 104, 106,
+                                     107, 108, 109, 110, 200, 201, 202};
+  EXPECT_EQ(values(spark.read().format("delta").load(t)), want);
+  for (int v = 0; v <= 4; ++v) fs::remove(commitFile(t, v));
+  EXPECT_EQ(values(spark.read().format("delta").load(t)), want);
+  // Loaded from the checkpoint, the snapshot knows them (its paths decoded; these need no escapes).
+  std::vector<nlohmann::json> tombstones;
+  for (const auto& r : formats::delta::loadSnapshot(t).tombstones) tombstones.push_back(r.path);
+  std::vector<nlohmann::json> wantPaths;
+  for (const auto& r : want4) wantPaths.push_back(r["path"]);
+  EXPECT_EQ(tombstones, wantPaths);
+
+  // Version 5 shortens the retention to a week; the checkpoint of version 8, built from that of
+  // version 4, drops the tombstone of 20 days ago.
+  nlohmann::json shorter = metaData;
+  shorter["configuration"]["delta.deletedFileRetentionDuration"] = "interval 1 week";
+  writeBytes(commitFile(t, 5), nlohmann::json({{"metaData", shorter}}).dump() + "\n");
+  for (int64_t v = 6; v <= 8; ++v) write(v * 100, v * 100 + 1, "append");
+  const std::string checkpoint8 = path("t/_delta_log/00000000000000000008.checkpoint.parquet");
+  ASSERT_TRUE(fs::exists(checkpoint8));
+  EXPECT_EQ(checkpointRemoves(checkpoint8),
+            sortedByPath({tombstone(old[3], byWeir), tombstone(old[4], now - kDay),
+                          tombstone(fresh[0], now - 2 * kDay)}));
+  for (int v = 5; v <= 8; ++v) fs::remove(commitFile(t, v));
+  std::vector<int64_t> later = want;
+  for (int64_t v : {600, 700, 800}) later.push_back(v);
+  EXPECT_EQ(values(spark.read().format("delta").load(t)), later);
+}
+
+// A checkpoint is reconciled, so one that holds both an add and a remove of the same file (as a
+// careless writer might make it) keeps the file, whichever row comes first.
+TEST_F(DeltaRead, ARemoveInACheckpointNeverHidesAnAddOfTheSameCheckpoint) {
+  appendRange(spark, path("t"), 0, 3);
+  appendRange(spark, path("t"), 3, 6);
+  auto batch = classicCheckpoint(path("t"), 1);
+  const auto adds = [&] {
+    auto a = actionsOf(commitFile(path("t"), 0), "add");
+    a.push_back(actionsOf(commitFile(path("t"), 1), "add").at(0));
+    return a;
+  }();
+  ASSERT_EQ(adds.size(), 2u);
+  const auto removeAt = batch.schema()->fieldIndex("remove");
+  ASSERT_TRUE(removeAt.has_value());
+  auto removeRow = [&](const nlohmann::json& add) {
+    std::vector<Value> values(batch.numColumns(), Value::null());
+    values[*removeAt] = Value::structOf(
+        {Value::string(add["path"].get<std::string>()), Value::integer(nowMs()),
+         Value::boolean(false), Value::boolean(true), Value::map({}),
+         Value::integer(add["size"].get<int64_t>()), Value::null(), Value::null(), Value::null()});
+    return Row(values);
+  };
+  std::vector<Row> rows = {removeRow(adds[0])};
+  for (const auto& r : batch.rows()) rows.push_back(r);
+  rows.push_back(removeRow(adds[1]));
+  const auto withRemoves = columnar::ColumnBatch::fromRows(batch.schema(), rows);
+  std::vector<uint32_t> all(rows.size());
+  for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+  writeBytes(path("t/_delta_log/00000000000000000001.checkpoint.parquet"),
+             parquetOf(withRemoves, all));
+  for (int v = 0; v <= 1; ++v) fs::remove(commitFile(path("t"), v));
+  EXPECT_EQ(values(spark.read().format("delta").load(path("t"))), range(0, 6));
+  EXPECT_TRUE(formats::delta::loadSnapshot(path("t")).tombstones.empty());
+}
+
+// A checkpoint carries the latest configuration of each domain (domainMetadata; a removed one is
+// left out) and the fields of an add Weir does not use itself (tags, row tracking's, clustering's).
+TEST_F(DeltaWrite, CheckpointsCarryDomainsAndWhatAddsHold) {
+  const std::string t = path("t");
+  appendRange(spark, t, 0, 3);
+  setProtocol(
+      t,
+      R"({"minReaderVersion":1,"minWriterVersion":7,"writerFeatures":["appendOnly","invariants","domainMetadata","clustering"]})");
+  auto domain = [](const std::string& name, const std::string& configuration, bool removed) {
+    return nlohmann::json(
+               {{"domainMetadata",
+                 {{"domain", name}, {"configuration", configuration}, {"removed", removed}}}})
+               .dump() +
+           "\n";
+  };
+  auto add = actionsOf(commitFile(t, 0), "add").at(0);
+  add["tags"] = {{"INSERTION_TIME", "1712091396057000"}, {"empty", nullptr}};
+  add["baseRowId"] = 40;
+  add["defaultRowCommitVersion"] = 1;
+  add["clusteringProvider"] = "liquid";
+  writeBytes(commitFile(t, 1),
+             domain("delta.clustering", R"({"clusteringColumns":[["v"]]})", false) +
+                 domain("com.example.app", "old", false) + domain("com.example.gone", "x", false));
+  writeBytes(commitFile(t, 2), domain("com.example.app", "new", false) +
+                                   domain("com.example.gone", "", true) +
+                                   nlohmann::json({{"add", add}}).dump() + "\n");
+  appendRange(spark, t, 3, 4);  // version 3
+  formats::delta::writeCheckpoint(t, 3);
+  const std::string checkpoint = path("t/_delta_log/00000000000000000003.checkpoint.parquet");
+  EXPECT_EQ(
+      testing::duckdb(
+          "SELECT domainMetadata.domain, domainMetadata.configuration, domainMetadata.removed FROM "
+          "read_parquet('" +
+          checkpoint + "') WHERE domainMetadata IS NOT NULL ORDER BY 1"),
+      nlohmann::json::parse(
+          R"([["com.example.app","new",false],["delta.clustering","{\"clusteringColumns\":[[\"v\"]]}",false]])"));
+  EXPECT_EQ(
+      testing::duckdb("SELECT add.tags, add.baseRowId, add.defaultRowCommitVersion, "
+                      "add.clusteringProvider FROM "
+                      "read_parquet('" +
+                      checkpoint + "') WHERE add.path = '" + add["path"].get<std::string>() + "'"),
+      nlohmann::json::parse(
+          R"([[[{"key":"INSERTION_TIME","value":"1712091396057000"},{"key":"empty","value":null}],)"
+          R"("40","1","liquid"]])"));
+  for (int v = 0; v <= 3; ++v) fs::remove(commitFile(t, v));
+  const auto snapshot = formats::delta::loadSnapshot(t);
+  EXPECT_EQ(
+      snapshot.domainMetadata,
+      (std::map<std::string, std::string>{
+          {"com.example.app", "new"}, {"delta.clustering", R"({"clusteringColumns":[["v"]]})"}}));
+  // A table with the feature takes Weir's appends.
+  appendRange(spark, t, 4, 5);
+  EXPECT_EQ(values(spark.read().format("delta").load(t)), range(0, 5));
+}
+
+// delta.checkpoint.writeStatsAsJson false leaves add.stats out of checkpoints; a table asking for
+// typed statistics (writeStatsAsStruct true), which Weir does not write, gets no checkpoint.
+TEST_F(DeltaWrite, CheckpointsHonourTheStatsProperties) {
+  for (const std::string property :
+       {"delta.checkpoint.writeStatsAsJson", "delta.checkpoint.writeStatsAsStruct"}) {
+    const std::string t = path(property);
+    appendRange(spark, t, 0, 3);
+    setProtocol(t, R"({"minReaderVersion":1,"minWriterVersion":3})",
+                {{property, property == "delta.checkpoint.writeStatsAsJson" ? "false" : "true"}});
+    appendRange(spark, t, 3, 6);
+    formats::delta::writeCheckpoint(t, 1);
+    const std::string checkpoint = t + "/_delta_log/00000000000000000001.checkpoint.parquet";
+    if (property == "delta.checkpoint.writeStatsAsStruct") {
+      EXPECT_FALSE(fs::exists(checkpoint));
+      continue;
+    }
+    EXPECT_EQ(testing::duckdb("SELECT count(*), count(add.stats) FROM read_parquet('" + checkpoint +
+                              "') WHERE add IS NOT NULL"),
+              nlohmann::json::parse(R"([["2","0"]])"));
+    EXPECT_EQ(values(spark.read().format("delta").load(t)), range(0, 6));
+  }
 }
 
 TEST_F(DeltaRead, MultiPartCheckpointWithoutTheCommitsItCovers) {

@@ -1,12 +1,13 @@
 #include "weir/formats/delta/delta_table.h"
 
-#include <algorithm>
-#include <filesystem>
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "weir/base/duration.h"
 #include "weir/base/error.h"
 #include "weir/base/thread_pool.h"
 #include "weir/base/time.h"
@@ -90,37 +91,99 @@ struct Replay {
   std::optional<nlohmann::json> metaData, protocol;
   std::string metaDataFile, protocolFile;  // the log files they came from, for errors
   std::map<std::string, AddFile> files;
+  std::map<std::string, RemoveFile> tombstones;
   std::map<std::string, int64_t> transactions;
+  std::map<std::string, std::string> domains;
 
   static std::string key(const std::string& path, const std::optional<DeletionVectorDescriptor>& dv) {
     return path + '\n' + (dv ? dv->uniqueId() : std::string());
   }
   void add(AddFile f) {
     std::string k = key(f.path, f.deletionVector);
+    tombstones.erase(k);
     files[k] = std::move(f);
   }
-  void remove(const std::string& path, const std::optional<DeletionVectorDescriptor>& dv) { files.erase(key(path, dv)); }
+  // A remove in a commit takes its file out of the snapshot and leaves a tombstone. A checkpoint
+  // is already reconciled: its removes are only tombstones, and one never hides a file the same
+  // checkpoint adds, whatever the order of the rows or parts.
+  void remove(RemoveFile r, bool inCheckpoint) {
+    std::string k = key(r.path, r.deletionVector);
+    if (inCheckpoint && files.count(k)) return;
+    files.erase(k);
+    tombstones[k] = std::move(r);
+  }
 };
+
+std::optional<int64_t> optionalInteger(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<int64_t>();
+}
+
+// A string map of an action (partitionValues, tags): a JSON null value is kept as absent.
+std::map<std::string, std::optional<std::string>> stringMapOf(const nlohmann::json& object) {
+  std::map<std::string, std::optional<std::string>> out;
+  for (const auto& [k, v] : object.items()) {
+    out[k] = v.is_null()
+                 ? std::nullopt
+                 : std::optional<std::string>(v.is_string() ? v.get<std::string>() : dumpJson(v));
+  }
+  return out;
+}
 
 AddFile addFromJson(const nlohmann::json& a, const std::string& file) {
   if (!a.contains("path") || !a["path"].is_string()) corruptLog(file, "an add action without a path");
   AddFile f;
   f.path = uriDecode(a["path"].get<std::string>());
-  if (a.contains("partitionValues") && a["partitionValues"].is_object()) {
-    for (const auto& [k, v] : a["partitionValues"].items()) {
-      f.partitionValues[k] = v.is_null() ? std::nullopt : std::optional<std::string>(v.is_string() ? v.get<std::string>() : dumpJson(v));
-    }
-  }
+  if (a.contains("partitionValues") && a["partitionValues"].is_object())
+    f.partitionValues = stringMapOf(a["partitionValues"]);
   f.size = integerOr(a, "size", 0);
   f.modificationTime = integerOr(a, "modificationTime", 0);
   if (a.contains("stats") && a["stats"].is_string()) f.stats = a["stats"].get<std::string>();
   f.deletionVector = vectorOf(a, file);
+  if (a.contains("tags") && a["tags"].is_object()) f.tags = stringMapOf(a["tags"]);
+  f.baseRowId = optionalInteger(a, "baseRowId");
+  f.defaultRowCommitVersion = optionalInteger(a, "defaultRowCommitVersion");
+  if (a.contains("clusteringProvider") && a["clusteringProvider"].is_string()) {
+    f.clusteringProvider = a["clusteringProvider"].get<std::string>();
+  }
   return f;
 }
 
-void applyRemove(Replay& replay, const nlohmann::json& r, const std::string& file) {
-  if (!r.contains("path") || !r["path"].is_string()) corruptLog(file, "a remove action without a path");
-  replay.remove(uriDecode(r["path"].get<std::string>()), vectorOf(r, file));
+RemoveFile removeFromJson(const nlohmann::json& r, const std::string& file) {
+  if (!r.is_object() || !r.contains("path") || !r["path"].is_string())
+    corruptLog(file, "a remove action without a path");
+  RemoveFile f;
+  f.path = uriDecode(r["path"].get<std::string>());
+  f.deletionVector = vectorOf(r, file);
+  f.deletionTimestamp = integerOr(r, "deletionTimestamp", 0);
+  f.dataChange =
+      !r.contains("dataChange") || !r["dataChange"].is_boolean() || r["dataChange"].get<bool>();
+  if (r.contains("extendedFileMetadata") && r["extendedFileMetadata"].is_boolean()) {
+    f.extendedFileMetadata = r["extendedFileMetadata"].get<bool>();
+  }
+  if (r.contains("partitionValues") && r["partitionValues"].is_object())
+    f.partitionValues = stringMapOf(r["partitionValues"]);
+  f.size = optionalInteger(r, "size");
+  f.baseRowId = optionalInteger(r, "baseRowId");
+  f.defaultRowCommitVersion = optionalInteger(r, "defaultRowCommitVersion");
+  return f;
+}
+
+// The newest domainMetadata of a domain wins; a removed one is dropped.
+void applyDomain(Replay& replay, const nlohmann::json& d, const std::string& file) {
+  if (!d.is_object() || !d.contains("domain") || !d["domain"].is_string()) {
+    corruptLog(file, "a domainMetadata action without a domain");
+  }
+  const std::string domain = d["domain"].get<std::string>();
+  if (d.contains("removed") && d["removed"].is_boolean() && d["removed"].get<bool>()) {
+    replay.domains.erase(domain);
+    return;
+  }
+  const auto it = d.find("configuration");
+  replay.domains[domain] = it == d.end() || it->is_null() ? std::string()
+                           : it->is_string()              ? it->get<std::string>()
+                                                          : dumpJson(*it);
 }
 
 void applyTxn(Replay& replay, const nlohmann::json& t, const std::string& file) {
@@ -153,7 +216,8 @@ void applyJsonActions(Replay& replay, const std::string& file, CheckpointParts* 
       corruptLog(file, "a line is not a JSON object");
     }
     if (j.contains("add")) replay.add(addFromJson(j["add"], file));
-    if (j.contains("remove")) applyRemove(replay, j["remove"], file);
+    if (j.contains("remove")) replay.remove(removeFromJson(j["remove"], file), parts != nullptr);
+    if (j.contains("domainMetadata")) applyDomain(replay, j["domainMetadata"], file);
     if (j.contains("metaData")) {
       replay.metaData = j["metaData"];
       replay.metaDataFile = file;
@@ -211,7 +275,8 @@ nlohmann::json toJson(const Value& v, const DataType& t) {
 void applyParquetCheckpoint(Replay& replay, const std::string& file, CheckpointParts* parts) {
   if (!fs::exists(file)) corruptCheckpoint(file, "missing");
   auto batch = parquet::readFile(formats::readFile(file), file,
-                                 {"txn", "add", "remove", "metaData", "protocol", "checkpointMetadata", "sidecar"});
+                                 {"txn", "add", "remove", "metaData", "protocol", "domainMetadata",
+                                  "checkpointMetadata", "sidecar"});
   const auto& fields = batch.schema()->fields();
   for (size_t c = 0; c < fields.size(); ++c) {
     const Vector& column = *batch.column(c);
@@ -229,7 +294,8 @@ void applyParquetCheckpoint(Replay& replay, const std::string& file, CheckpointP
         replay.protocolFile = file;
       }
       if (name == "txn") applyTxn(replay, j, file);
-      // Removes in a checkpoint are tombstones of files no add names any more.
+      if (name == "remove") replay.remove(removeFromJson(j, file), true);
+      if (name == "domainMetadata") applyDomain(replay, j, file);
       if (name == "checkpointMetadata" && parts != nullptr) ++parts->checkpointMetadata;
       if (name == "sidecar") {
         if (parts == nullptr) corruptCheckpoint(file, "a sidecar that points to further sidecars");
@@ -495,6 +561,12 @@ std::string lastCheckpointChecksum(const nlohmann::json& lastCheckpoint) {
   return out;
 }
 
+int64_t deletedFileRetentionMs(const std::map<std::string, std::string>& configuration) {
+  auto it = configuration.find("delta.deletedFileRetentionDuration");
+  if (it == configuration.end()) return 7LL * 24 * 3600 * 1000;
+  return base::parseDurationMicros(it->second, "delta.deletedFileRetentionDuration") / 1000;
+}
+
 std::optional<int64_t> logFileVersion(std::string_view fileName) { return fixedWidthNumber(fileName, 20); }
 
 std::string versionFileName(int64_t version) {
@@ -605,7 +677,9 @@ Snapshot loadFromListing(const std::string& tablePath, const LogListing& listing
   if (mode != s.configuration.end() && mappingSupported) s.columnMappingMode = mode->second;
   checkProtocol(s);
   s.transactions = replay.transactions;
+  s.domainMetadata = replay.domains;
   for (auto& [key, f] : replay.files) s.files.push_back(std::move(f));
+  for (auto& [key, r] : replay.tombstones) s.tombstones.push_back(std::move(r));
   return s;
 }
 

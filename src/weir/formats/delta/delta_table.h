@@ -28,6 +28,26 @@ struct AddFile {
   int64_t modificationTime = 0;
   std::optional<std::string> stats;
   std::optional<DeletionVectorDescriptor> deletionVector;
+  // Carried as the log gives them, so that a checkpoint keeps them: tags, and the fields of row
+  // tracking and clustering.
+  std::map<std::string, std::optional<std::string>> tags;
+  std::optional<int64_t> baseRowId, defaultRowCommitVersion;
+  std::optional<std::string> clusteringProvider;
+};
+
+/// A tombstone: a `remove` that is the newest action of its (path, deletion vector), so the file
+/// left the table at deletionTimestamp. VACUUM must not delete its file while the retention
+/// (delta.deletedFileRetentionDuration) may still need it, and checkpoints carry it until then.
+struct RemoveFile {
+  std::string path;  // relative to the table root, URI-decoded
+  std::optional<DeletionVectorDescriptor> deletionVector;
+  int64_t deletionTimestamp = 0;  // ms; an action without one counts as 0 (expired), as in Delta
+  bool dataChange = true;
+  // The optional fields as the action gives them (extendedFileMetadata promises the next two).
+  std::optional<bool> extendedFileMetadata;
+  std::optional<std::map<std::string, std::optional<std::string>>> partitionValues;
+  std::optional<int64_t> size;
+  std::optional<int64_t> baseRowId, defaultRowCommitVersion;
 };
 
 struct Snapshot {
@@ -44,9 +64,18 @@ struct Snapshot {
   // the protocol has the columnMapping feature).
   std::string columnMappingMode = "none";
   std::vector<AddFile> files;  // in path order
+  // Removes of files not added again since (in path order), expired or not: the checkpoint writer
+  // keeps those within the retention, VACUUM those within its own.
+  std::vector<RemoveFile> tombstones;
   std::map<std::string, int64_t> transactions;  // txn: application id -> latest version
+  // domainMetadata: domain -> configuration, of the domains not removed. Writers carry them.
+  std::map<std::string, std::string> domainMetadata;
   std::string metaDataJson;  // the metaData action as the log holds it
 };
+
+/// How long tombstones are kept, in ms: the table's delta.deletedFileRetentionDuration ("interval
+/// 1 week" when unset). Throws InvalidInputError when the property is not a duration.
+int64_t deletedFileRetentionMs(const std::map<std::string, std::string>& configuration);
 
 /// The checksum of a _last_checkpoint object (its top-level "checksum" left out) as the protocol
 /// defines it: the MD5, in lowercase hex, of its canonical `path=value` form.

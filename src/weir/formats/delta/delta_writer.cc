@@ -7,6 +7,7 @@
 #include "weir/base/clock.h"
 #include "weir/base/crash_point.h"
 #include "weir/base/error.h"
+#include "weir/base/log.h"
 #include "weir/base/text.h"
 #include "weir/base/thread_pool.h"
 #include "weir/base/time.h"
@@ -592,21 +593,54 @@ namespace weir::formats::delta {
 
 namespace {
 
-// The classic checkpoint layout (the columns Spark writes; all OPTIONAL).
+// The classic checkpoint layout: the columns and fields Spark writes, in its order (all OPTIONAL).
 types::DataTypePtr checkpointSchema() {
-  static const auto schema = types::DataType::fromDDL(
-      "STRUCT<txn: STRUCT<appId: STRING, version: BIGINT, lastUpdated: BIGINT>, "
-      "add: STRUCT<path: STRING, partitionValues: MAP<STRING, STRING>, size: BIGINT, modificationTime: BIGINT, "
-      "dataChange: BOOLEAN, stats: STRING, tags: MAP<STRING, STRING>, deletionVector: STRUCT<storageType: STRING, "
-      "pathOrInlineDv: STRING, offset: INT, sizeInBytes: INT, cardinality: BIGINT, maxRowIndex: BIGINT>>, "
-      "remove: STRUCT<path: STRING, deletionTimestamp: BIGINT, dataChange: BOOLEAN, extendedFileMetadata: BOOLEAN, "
-      "partitionValues: MAP<STRING, STRING>, size: BIGINT>, "
-      "metaData: STRUCT<id: STRING, name: STRING, description: STRING, format: STRUCT<provider: STRING, "
-      "options: MAP<STRING, STRING>>, schemaString: STRING, partitionColumns: ARRAY<STRING>, "
-      "configuration: MAP<STRING, STRING>, createdTime: BIGINT>, "
-      "protocol: STRUCT<minReaderVersion: INT, minWriterVersion: INT, readerFeatures: ARRAY<STRING>, "
-      "writerFeatures: ARRAY<STRING>>>");
+  static const std::string kDeletionVector =
+      "deletionVector: STRUCT<storageType: STRING, pathOrInlineDv: STRING, offset: INT, "
+      "sizeInBytes: INT, cardinality: BIGINT, maxRowIndex: BIGINT>";
+  static const std::string kTxn =
+      "txn: STRUCT<appId: STRING, version: BIGINT, lastUpdated: BIGINT>";
+  static const std::string kAdd =
+      "add: STRUCT<path: STRING, partitionValues: MAP<STRING, STRING>, size: BIGINT, "
+      "modificationTime: BIGINT, dataChange: BOOLEAN, tags: MAP<STRING, STRING>, " +
+      kDeletionVector +
+      ", baseRowId: BIGINT, defaultRowCommitVersion: BIGINT, clusteringProvider: STRING, "
+      "stats: STRING>";
+  static const std::string kRemove =
+      "remove: STRUCT<path: STRING, deletionTimestamp: BIGINT, dataChange: BOOLEAN, "
+      "extendedFileMetadata: BOOLEAN, partitionValues: MAP<STRING, STRING>, size: BIGINT, " +
+      kDeletionVector + ", baseRowId: BIGINT, defaultRowCommitVersion: BIGINT>";
+  static const std::string kMetaData =
+      "metaData: STRUCT<id: STRING, name: STRING, description: STRING, "
+      "format: STRUCT<provider: STRING, options: MAP<STRING, STRING>>, schemaString: STRING, "
+      "partitionColumns: ARRAY<STRING>, configuration: MAP<STRING, STRING>, createdTime: BIGINT>";
+  static const std::string kProtocol =
+      "protocol: STRUCT<minReaderVersion: INT, minWriterVersion: INT, "
+      "readerFeatures: ARRAY<STRING>, writerFeatures: ARRAY<STRING>>";
+  static const std::string kDomainMetadata =
+      "domainMetadata: STRUCT<domain: STRING, configuration: STRING, removed: BOOLEAN>";
+  static const auto schema =
+      types::DataType::fromDDL("STRUCT<" + kTxn + ", " + kAdd + ", " + kRemove + ", " + kMetaData +
+                               ", " + kProtocol + ", " + kDomainMetadata + ">");
   return schema;
+}
+
+// The checkpoint's columns, in checkpointSchema's order.
+enum class CheckpointColumn : uint8_t {
+  kTxn,
+  kAdd,
+  kRemove,
+  kMetaData,
+  kProtocol,
+  kDomainMetadata,
+  kCount
+};
+
+columnar::Row checkpointRow(CheckpointColumn column, columnar::Value value) {
+  std::vector<columnar::Value> values(static_cast<size_t>(CheckpointColumn::kCount),
+                                      columnar::Value::null());
+  values[static_cast<size_t>(column)] = std::move(value);
+  return columnar::Row(std::move(values));
 }
 
 columnar::Value stringOrNull(const nlohmann::json& j, const char* key) {
@@ -614,13 +648,32 @@ columnar::Value stringOrNull(const nlohmann::json& j, const char* key) {
   return columnar::Value::string(j[key].is_string() ? j[key].get<std::string>() : j[key].dump());
 }
 
-columnar::Value deletionVector(const AddFile& f) {
+columnar::Value integerOrNull(const std::optional<int64_t>& v) {
+  return v ? columnar::Value::integer(*v) : columnar::Value::null();
+}
+
+columnar::Value stringMap(const std::map<std::string, std::optional<std::string>>& m) {
+  std::vector<columnar::Value> entries;
+  for (const auto& [k, v] : m) {
+    entries.push_back(columnar::Value::string(k));
+    entries.push_back(v ? columnar::Value::string(*v) : columnar::Value::null());
+  }
+  return columnar::Value::map(std::move(entries));
+}
+
+columnar::Value deletionVector(const std::optional<DeletionVectorDescriptor>& vector) {
   using columnar::Value;
-  if (!f.deletionVector) return Value::null();
-  const auto& dv = *f.deletionVector;
+  if (!vector) return Value::null();
+  const auto& dv = *vector;
   return Value::structOf({Value::string(dv.storageType), Value::string(dv.pathOrInlineDv),
                           dv.offset ? Value::integer(*dv.offset) : Value::null(), Value::integer(dv.sizeInBytes),
                           Value::integer(dv.cardinality), dv.maxRowIndex ? Value::integer(*dv.maxRowIndex) : Value::null()});
+}
+
+bool propertyIs(const std::map<std::string, std::string>& configuration, const std::string& key,
+                const std::string& value) {
+  auto it = configuration.find(key);
+  return it != configuration.end() && base::asciiLower(it->second) == value;
 }
 
 }  // namespace
@@ -629,7 +682,12 @@ void writeCheckpoint(const std::string& table, int64_t version, const std::share
   const Snapshot s = loadSnapshot(table, version);
   // Tables with V2 checkpoints must not get classic (V1) ones, and Weir does not write V2 ones yet.
   if (std::find(s.writerFeatures.begin(), s.writerFeatures.end(), "v2Checkpoint") != s.writerFeatures.end()) return;
+  // Nor does it write the typed statistics (stats_parsed) a table asking for them must get.
+  if (propertyIs(s.configuration, "delta.checkpoint.writeStatsAsStruct", "true")) return;
+  const bool statsAsJson =
+      !propertyIs(s.configuration, "delta.checkpoint.writeStatsAsJson", "false");
   using columnar::Value;
+  using Column = CheckpointColumn;
   std::vector<columnar::Row> rows;
   const Value null = Value::null();
   auto strings = [](const std::vector<std::string>& v) {
@@ -637,12 +695,11 @@ void writeCheckpoint(const std::string& table, int64_t version, const std::share
     for (const auto& x : v) out.push_back(Value::string(x));
     return Value::array(out);
   };
-  // protocol
-  rows.push_back(columnar::Row({null, null, null, null,
-                                Value::structOf({Value::integer(s.minReaderVersion), Value::integer(s.minWriterVersion),
-                                                 s.minReaderVersion >= 3 ? strings(s.readerFeatures) : null,
-                                                 s.minWriterVersion >= 7 ? strings(s.writerFeatures) : null})}));
-  // metaData
+  rows.push_back(checkpointRow(
+      Column::kProtocol,
+      Value::structOf({Value::integer(s.minReaderVersion), Value::integer(s.minWriterVersion),
+                       s.minReaderVersion >= 3 ? strings(s.readerFeatures) : null,
+                       s.minWriterVersion >= 7 ? strings(s.writerFeatures) : null})));
   const auto meta = nlohmann::json::parse(s.metaDataJson);
   std::vector<Value> configuration, formatOptions;
   for (const auto& [k, v] : s.configuration) {
@@ -659,30 +716,55 @@ void writeCheckpoint(const std::string& table, int64_t version, const std::share
       }
     }
   }
-  rows.push_back(columnar::Row(
-      {null, null, null,
-       Value::structOf({stringOrNull(meta, "id"), stringOrNull(meta, "name"), stringOrNull(meta, "description"),
-                        Value::structOf({Value::string(provider), Value::map(formatOptions)}),
-                        stringOrNull(meta, "schemaString"), strings(s.partitionColumns), Value::map(configuration),
-                        meta.contains("createdTime") && meta["createdTime"].is_number()
-                            ? Value::integer(meta["createdTime"].get<int64_t>())
-                            : null}),
-       null}));
+  rows.push_back(checkpointRow(
+      Column::kMetaData,
+      Value::structOf({stringOrNull(meta, "id"), stringOrNull(meta, "name"),
+                       stringOrNull(meta, "description"),
+                       Value::structOf({Value::string(provider), Value::map(formatOptions)}),
+                       stringOrNull(meta, "schemaString"), strings(s.partitionColumns),
+                       Value::map(configuration),
+                       meta.contains("createdTime") && meta["createdTime"].is_number()
+                           ? Value::integer(meta["createdTime"].get<int64_t>())
+                           : null})));
   for (const auto& [appId, v] : s.transactions) {
-    rows.push_back(columnar::Row({Value::structOf({Value::string(appId), Value::integer(v), null}), null, null, null, null}));
+    rows.push_back(checkpointRow(Column::kTxn,
+                                 Value::structOf({Value::string(appId), Value::integer(v), null})));
+  }
+  for (const auto& [domain, config] : s.domainMetadata) {
+    rows.push_back(checkpointRow(
+        Column::kDomainMetadata,
+        Value::structOf({Value::string(domain), Value::string(config), Value::boolean(false)})));
   }
   for (const auto& f : s.files) {
-    std::vector<Value> partitionValues;
-    for (const auto& [k, v] : f.partitionValues) {
-      partitionValues.push_back(Value::string(k));
-      partitionValues.push_back(v ? Value::string(*v) : null);
-    }
-    rows.push_back(columnar::Row(
-        {null,
-         Value::structOf({Value::string(uriEncode(f.path)), Value::map(partitionValues), Value::integer(f.size),
-                          Value::integer(f.modificationTime), Value::boolean(false),
-                          f.stats ? Value::string(*f.stats) : null, null, deletionVector(f)}),
-         null, null, null}));
+    rows.push_back(checkpointRow(
+        Column::kAdd,
+        Value::structOf({Value::string(uriEncode(f.path)), stringMap(f.partitionValues),
+                         Value::integer(f.size), Value::integer(f.modificationTime),
+                         Value::boolean(false), f.tags.empty() ? null : stringMap(f.tags),
+                         deletionVector(f.deletionVector), integerOrNull(f.baseRowId),
+                         integerOrNull(f.defaultRowCommitVersion),
+                         f.clusteringProvider ? Value::string(*f.clusteringProvider) : null,
+                         f.stats && statsAsJson ? Value::string(*f.stats) : null})));
+  }
+  // The tombstones still within the table's retention (deleted after now - retention), as Delta
+  // keeps them: dataChange false, no stats or tags. A retention that does not parse expires none.
+  std::optional<int64_t> expiredUpTo;
+  try {
+    expiredUpTo = base::systemClock()->nowMs() - deletedFileRetentionMs(s.configuration);
+  } catch (const InvalidInputError& e) {
+    base::logWarning("The checkpoint of version " + std::to_string(version) +
+                     " of the Delta table " + table + " keeps every tombstone: " + e.message());
+  }
+  for (const auto& r : s.tombstones) {
+    if (expiredUpTo && r.deletionTimestamp <= *expiredUpTo) continue;
+    rows.push_back(checkpointRow(
+        Column::kRemove,
+        Value::structOf({Value::string(uriEncode(r.path)), Value::integer(r.deletionTimestamp),
+                         Value::boolean(false),
+                         r.extendedFileMetadata ? Value::boolean(*r.extendedFileMetadata) : null,
+                         r.partitionValues ? stringMap(*r.partitionValues) : null,
+                         integerOrNull(r.size), deletionVector(r.deletionVector),
+                         integerOrNull(r.baseRowId), integerOrNull(r.defaultRowCommitVersion)})));
   }
   const auto schema = checkpointSchema();
   parquet::FileWriter writer(schema, {});

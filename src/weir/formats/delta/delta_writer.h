@@ -61,9 +61,13 @@ std::string addAction(const DataFile& file, int64_t modificationTime, bool dataC
 /// The log line of a `remove` action for `file` (extendedFileMetadata: partition values and size).
 std::string removeAction(const AddFile& file, int64_t deletionTimestamp, bool dataChange);
 
-/// Writes the classic checkpoint of `version` (protocol, metaData, txn and add rows, deletion
-/// vectors included) and _last_checkpoint; nothing for a table with the v2Checkpoint feature. writeTable calls it after every commit whose version is a multiple of the
-/// table's delta.checkpointInterval (10 by default).
+/// Writes the classic checkpoint of `version` (protocol, metaData, txn, domainMetadata and add
+/// rows, deletion vectors included, and a remove row per tombstone deleted within the table's
+/// delta.deletedFileRetentionDuration) and _last_checkpoint. Nothing for a table with the
+/// v2Checkpoint feature or delta.checkpoint.writeStatsAsStruct true (Weir writes neither V2
+/// checkpoints nor stats_parsed); no add.stats with delta.checkpoint.writeStatsAsJson false.
+/// writeTable calls it after every commit whose version is a multiple of the table's
+/// delta.checkpointInterval (10 by default).
 void writeCheckpoint(const std::string& tablePath, int64_t version,
                      const std::shared_ptr<io::FileSystem>& fileSystem = nullptr);
 
