@@ -21,6 +21,7 @@
 #include "weir/formats/delta/delta_commands.h"
 #include "weir/formats/delta/delta_log.h"
 #include "weir/formats/delta/delta_table.h"
+#include "weir/formats/delta/delta_writer.h"
 #include "weir/weir.h"
 
 namespace weir {
@@ -684,6 +685,32 @@ TEST_F(DeltaCommands, VacuumDeletesOnlyUnneededOldFiles) {
   // A stream over the table passes the VACUUM commits.
   for (const auto& [id, rows] : run({{"startingVersion", "3"}}, "vacuum-stream"))
     EXPECT_TRUE(rows.empty()) << id;
+}
+
+// The removes of a checkpoint count as those of the commits: once log cleanup took the commit of
+// an overwrite, the checkpoint's tombstones still keep the removed files while the retention
+// covers them.
+TEST_F(DeltaCommands, VacuumKeepsTheFilesOfACheckpointsTombstones) {
+  append(0, 2);
+  append(2, 4);
+  append(10, 11, "t", "overwrite");  // version 2 removes the first two files now
+  const auto v0 = delta::readCommit(path("t"), 0).adds.at(0).file.path;
+  const auto v1 = delta::readCommit(path("t"), 1).adds.at(0).file.path;
+  const auto live = delta::loadSnapshot(path("t")).files.at(0).path;
+  delta::writeCheckpoint(path("t"), 2);
+  for (int64_t v = 0; v <= 2; ++v) fs::remove(delta::commitFilePath(path("t"), v));
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  for (const auto& f : {v0, v1, live}) setModificationTime(path("t/" + f), now - 10 * 86400);
+  EXPECT_TRUE(delta::vacuumTable(path("t"), vacuumOptions(true)).files.empty());
+  // Eight days later they have expired.
+  auto result =
+      delta::vacuumTable(path("t"), vacuumOptions(false, std::nullopt, (now + 8 * 86400) * 1000));
+  std::vector<std::string> want = {v0, v1};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(result.files, want);
+  EXPECT_EQ(sorted(spark.read().format("delta").load(path("t")).collect()), rowsOf(10, 11));
 }
 
 TEST_F(DeltaCommands, HistoryAndDescribe) {

@@ -226,12 +226,7 @@ VacuumResult vacuumTable(const std::string& tablePath, const VacuumOptions& opti
   const Snapshot s = loadSnapshot(tablePath);
   checkCommandSupported(s, "VACUUM");
   const std::string root = absoluteTable(tablePath);
-  int64_t tableRetentionMs = 7LL * 24 * 3600 * 1000;
-  auto configured = s.configuration.find("delta.deletedFileRetentionDuration");
-  if (configured != s.configuration.end()) {
-    tableRetentionMs =
-        base::parseDurationMicros(configured->second, "delta.deletedFileRetentionDuration") / 1000;
-  }
+  const int64_t tableRetentionMs = deletedFileRetentionMs(s.configuration);
   if (options.retainHours && (*options.retainHours < 0 || !std::isfinite(*options.retainHours))) {
     throw InvalidInputError("INVALID_PARAMETER_VALUE",
                             "The retention of VACUUM must be a number of hours >= 0.");
@@ -255,17 +250,23 @@ VacuumResult vacuumTable(const std::string& tablePath, const VacuumOptions& opti
   // What must stay: the latest version's files and the files removed within the retention.
   // Deletion vector files go with their data files.
   std::set<std::string> keep;
-  auto keepFile = [&](const AddFile& f) {
-    keep.insert(relativeToTable(root, f.path));
-    if (f.deletionVector) {
-      if (auto dv = deletionVectorFile(*f.deletionVector, root))
-        keep.insert(relativeToTable(root, *dv));
+  auto keepFile = [&](const std::string& path,
+                      const std::optional<DeletionVectorDescriptor>& vector) {
+    keep.insert(relativeToTable(root, path));
+    if (vector) {
+      if (auto dv = deletionVectorFile(*vector, root)) keep.insert(relativeToTable(root, *dv));
     }
   };
-  for (const auto& f : s.files) keepFile(f);
+  for (const auto& f : s.files) keepFile(f.path, f.deletionVector);
+  // The snapshot's tombstones (its checkpoint's and those of the commits after it), as Delta
+  // reads them; and, for a checkpoint written without tombstones (by Weir before it kept them),
+  // the removes of every commit still in the log.
+  for (const auto& r : s.tombstones) {
+    if (r.deletionTimestamp >= cutoff) keepFile(r.path, r.deletionVector);
+  }
   for (int64_t v : listCommitVersions(tablePath)) {
     for (const auto& r : readCommit(tablePath, v).removes) {
-      if (r.deletionTimestamp >= cutoff) keepFile(r.file);
+      if (r.deletionTimestamp >= cutoff) keepFile(r.file.path, r.file.deletionVector);
     }
   }
   VacuumResult result;
