@@ -824,6 +824,35 @@ TEST_F(DeltaCommands, TablesWithFeaturesTheCommandsDoNotHandleAreRefused) {
     }
   }
   EXPECT_FALSE(fs::exists(delta::commitFilePath(path("t"), 3)));
+  // Nor do they commit to a table with a writer feature Weir does not know, or a later writer
+  // version; constraints they need not check (they change no rows).
+  append(0, 1, "u");
+  append(1, 2, "u");
+  for (
+      const std::string protocol :
+      {R"({"minReaderVersion":1,"minWriterVersion":7,"writerFeatures":["checkConstraints","futureWriterFeature"]})",
+       R"({"minReaderVersion":1,"minWriterVersion":8})"}) {
+    const std::string name = protocol.find("future") != std::string::npos ? "[futureWriterFeature]"
+                                                                          : "[writer version 8]";
+    const int64_t version = delta::latestVersion(path("u")) + 1;
+    ASSERT_TRUE(delta::writeCommitFile(path("u"), version, R"({"protocol":)" + protocol + "}\n"));
+    for (int i = 0; i < 2; ++i) {
+      try {
+        if (i == 0)
+          delta::optimizeTable(path("u"), {});
+        else
+          delta::vacuumTable(path("u"), vacuumOptions(false));
+        ADD_FAILURE() << name;
+      } catch (const UnsupportedOperationError& e) {
+        EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+      }
+    }
+    EXPECT_FALSE(fs::exists(delta::commitFilePath(path("u"), version + 1)));
+  }
+  ASSERT_TRUE(delta::writeCommitFile(path("u"), 4,
+                                     R"({"protocol":{"minReaderVersion":1,"minWriterVersion":3}})"
+                                     "\n"));
+  EXPECT_EQ(delta::optimizeTable(path("u"), {}).version, 5);
 }
 
 }  // namespace

@@ -5,7 +5,8 @@
 // (refused by name), deletion vectors of every storage type and damaged ones, column mapping by
 // name and by id with nested fields, multi-part and V2 checkpoints, _last_checkpoint, and
 // timestampAsOf. Then Weir's own writes: checkpoints with their tombstones (read back by Weir's
-// Parquet reader and by DuckDB), domains and what adds hold.
+// Parquet reader and by DuckDB), domains and what adds hold, and writes refused for writer
+// features Weir does not honour.
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -943,7 +944,7 @@ TEST_F(DeltaRead, ColumnMappingByNameAndByIdWithNestedFields) {
         [&] {
           spark.createDataFrame({Row({Value::integer(1)})}, StructType::fromDDL("id BIGINT")).write().format("delta").mode("append").save(path(mode));
         },
-        "DELTA_UNSUPPORTED_FEATURES", {"column mapping (mode " + mode + ")"});
+        "DELTA_UNSUPPORTED_FEATURES", {"the writer feature 'columnMapping' (mode " + mode + ")"});
   }
   // A file whose nested column does not have the table's shape is corruption, not a crash.
   auto wrong = types::DataType::structOf({{"c1", types::DataType::longType(), true, "{}"}, {"c2", types::DataType::string(), true, "{}"}});
@@ -1330,6 +1331,222 @@ TEST_F(DeltaWrite, CheckpointsHonourTheStatsProperties) {
               nlohmann::json::parse(R"([["2","0"]])"));
     EXPECT_EQ(values(spark.read().format("delta").load(t)), range(0, 6));
   }
+}
+
+// ----- writer features
+
+size_t dataFiles(const std::string& table) {
+  size_t n = 0;
+  for (const auto& e : fs::recursive_directory_iterator(table)) {
+    n += e.path().extension() == ".parquet" &&
+         e.path().string().find("_delta_log") == std::string::npos;
+  }
+  return n;
+}
+
+// A write to a table whose protocol needs a writer feature Weir does not honour is refused before
+// anything is written, naming the feature and what in the table needs it: features that are not
+// Weir's (row tracking, Iceberg compatibility, unknown ones, writer version 8), and those whose
+// rules Weir does not enforce when the table uses them (constraints, generated and identity
+// columns, invariants, in-commit timestamps), whether listed or implied by a legacy writer
+// version. The features Weir honours, or that the table does not use, let it write.
+TEST_F(DeltaWrite, WritesRefuseWriterFeaturesWeirDoesNotHonour) {
+  struct Case {
+    std::string name, protocol;
+    std::map<std::string, std::string> configuration;
+    std::vector<std::tuple<std::string, std::string, nlohmann::json>> columnMetadata;
+    std::string refused;  // what the error names; empty: the table takes writes
+  };
+  const std::string constraint =
+      "the writer feature 'checkConstraints' (constraints `delta.constraints.positive`)";
+  const std::vector<Case> cases = {
+      {"constraint-legacy",
+       R"({"minReaderVersion":1,"minWriterVersion":3})",
+       {{"delta.constraints.positive", "v >= 0"}},
+       {},
+       constraint},
+      {"constraint-listed",
+       R"({"minReaderVersion":1,"minWriterVersion":7,"writerFeatures":["appendOnly","checkConstraints"]})",
+       {{"delta.constraints.positive", "v >= 0"}},
+       {},
+       constraint},
+      {"generated",
+       R"({"minReaderVersion":1,"minWriterVersion":4})",
+       {},
+       {{"v", "delta.generationExpression", "length(k)"}},
+       "the writer feature 'generatedColumns' (columns `v`)"},
+      {"identity",
+       R"({"minReaderVersion":1,"minWriterVersion":6})",
+       {},
+       {{"v", "delta.identity.start", 1}, {"v", "delta.identity.step", 1}},
+       "the writer feature 'identityColumns' (columns `v`)"},
+      {"invariant",
+       R"({"minReaderVersion":1,"minWriterVersion":2})",
+       {},
+       {{"k", "delta.invariants", R"({"expression":{"expression":"k IS NOT NULL"}})"}},
+       "the writer feature 'invariants' (columns `k`)"},
+      {"row-tracking",
+       R"({"minReaderVersion":1,"minWriterVersion":7,"writerFeatures":["domainMetadata","rowTracking"]})",
+       {},
+       {},
+       "requires the writer feature 'rowTracking', which"},
+      {"in-commit-timestamps",
+       R"({"minReaderVersion":1,"minWriterVersion":7,"writerFeatures":["inCommitTimestamp"]})",
+       {{"delta.enableInCommitTimestamps", "true"}},
+       {},
+       "the writer feature 'inCommitTimestamp' (enabled by delta.enableInCommitTimestamps)"},
+      {"unknown",
+       R"({"minReaderVersion":1,"minWriterVersion":7,"writerFeatures":["icebergCompatV2","futureWriterFeature"]})",
+       {},
+       {},
+       "requires the writer feature 'icebergCompatV2' and the writer feature "
+       "'futureWriterFeature', which"},
+      {"writer-8",
+       R"({"minReaderVersion":1,"minWriterVersion":8})",
+       {},
+       {},
+       "requires writer version 8, which"},
+      {"legacy-unused",
+       R"({"minReaderVersion":1,"minWriterVersion":6})",
+       {{"delta.enableChangeDataFeed", "true"}},
+       {},
+       ""},
+      {"features-unused",
+       R"({"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors","timestampNtz","v2Checkpoint","vacuumProtocolCheck"],)"
+       R"("writerFeatures":["appendOnly","invariants","checkConstraints","changeDataFeed","generatedColumns","identityColumns",)"
+       R"("allowColumnDefaults","columnMapping","deletionVectors","timestampNtz","domainMetadata","v2Checkpoint",)"
+       R"("vacuumProtocolCheck","clustering","inCommitTimestamp"]})",
+       {{"delta.enableChangeDataFeed", "true"},
+        {"delta.columnMapping.mode", "none"},
+        {"delta.enableDeletionVectors", "true"}},
+       {},
+       ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string t = path(c.name);
+    appendRange(spark, t, 0, 3);
+    setProtocol(t, c.protocol, c.configuration, c.columnMetadata);
+    if (c.refused.empty()) {
+      appendRange(spark, t, 3, 5);
+      spark
+          .createDataFrame({Row({Value::string("k"), Value::integer(9)})},
+                           StructType::fromDDL("k STRING, v BIGINT"))
+          .write()
+          .format("delta")
+          .mode("overwrite")
+          .save(t);
+      EXPECT_EQ(values(spark.read().format("delta").option("versionAsOf", "1").load(t)),
+                range(0, 5));
+      EXPECT_EQ(values(spark.read().format("delta").load(t)), (std::vector<int64_t>{9}));
+      continue;
+    }
+    for (const char* mode : {"append", "overwrite"}) {
+      expectThrows<UnsupportedOperationError>(
+          [&] {
+            spark
+                .createDataFrame({Row({Value::string("k"), Value::integer(9)})},
+                                 StructType::fromDDL("k STRING, v BIGINT"))
+                .write()
+                .format("delta")
+                .mode(mode)
+                .save(t);
+          },
+          "DELTA_UNSUPPORTED_FEATURES",
+          {"The Delta table at " + t + " requires ", c.refused,
+           ", which Weir does not support yet; write to it with a Delta writer that does (Spark, "
+           "delta-rs)."});
+    }
+    EXPECT_FALSE(fs::exists(commitFile(t, 1)));
+    EXPECT_EQ(dataFiles(t), 1u);  // nothing written
+    EXPECT_EQ(values(spark.read().format("delta").load(t)), range(0, 3));
+  }
+}
+
+// delta.appendOnly (supported from writer version 2) lets a table take appends, not an overwrite
+// that would remove its files; without the protocol's support the property means nothing.
+TEST_F(DeltaWrite, AppendOnlyTablesRefuseOverwrites) {
+  for (const std::string writerVersion : {"2", "1"}) {
+    const std::string t = path("w" + writerVersion);
+    appendRange(spark, t, 0, 3);
+    setProtocol(t, R"({"minReaderVersion":1,"minWriterVersion":)" + writerVersion + "}",
+                {{"delta.appendOnly", "true"}});
+    appendRange(spark, t, 3, 4);
+    auto overwrite = [&] {
+      spark
+          .createDataFrame({Row({Value::string("k"), Value::integer(9)})},
+                           StructType::fromDDL("k STRING, v BIGINT"))
+          .write()
+          .format("delta")
+          .mode("overwrite")
+          .save(t);
+    };
+    if (writerVersion == "1") {
+      overwrite();
+      EXPECT_EQ(values(spark.read().format("delta").load(t)), (std::vector<int64_t>{9}));
+      continue;
+    }
+    expectThrows<UnsupportedOperationError>(
+        overwrite, "DELTA_CANNOT_MODIFY_APPEND_ONLY",
+        {"The Delta table at " + t + " is append-only (delta.appendOnly = true)"});
+    EXPECT_FALSE(fs::exists(commitFile(t, 2)));
+    EXPECT_EQ(values(spark.read().format("delta").load(t)), range(0, 4));
+  }
+}
+
+// A file system on which another writer commits `path` first, just before the query's own
+// attempt to.
+class RacingFileSystem final : public RecordingFileSystem {
+ public:
+  RacingFileSystem(std::string path, std::string winner)
+      : path_(std::move(path)), winner_(std::move(winner)) {}
+  bool writeAtomic(const std::string& p, std::string_view data, bool overwrite) override {
+    if (p == path_ && !winner_.empty()) {
+      io::localFileSystem()->writeAtomic(p, winner_, false);
+      winner_.clear();
+    }
+    return RecordingFileSystem::writeAtomic(p, data, overwrite);
+  }
+
+ private:
+  std::string path_, winner_;
+};
+
+// The streaming sink checks the features too, and again when another writer committed first: a
+// winner that added a CHECK constraint stops the query, and its batch is not committed on top.
+TEST_F(DeltaWrite, TheStreamingSinkRechecksTheFeaturesAfterLosingARace) {
+  const std::string t = path("t");
+  appendRange(spark, t, 0, 3);
+  auto metaData = actionsOf(commitFile(t, 0), "metaData").at(0);
+  metaData["configuration"]["delta.constraints.positive"] = "v >= 0";
+  const std::string winner = R"({"protocol":{"minReaderVersion":1,"minWriterVersion":3}})"
+                             "\n" +
+                             nlohmann::json({{"metaData", metaData}}).dump() + "\n";
+  auto fileSystem = std::make_shared<RacingFileSystem>(commitFile(t, 1), winner);
+  auto input = MemoryStream::create(spark, StructType::fromDDL("k STRING, v BIGINT"));
+  auto q = input.toDF()
+               .writeStream()
+               .format("delta")
+               .outputMode("append")
+               .option("checkpointLocation", path("checkpoint"))
+               .checkpointFileSystem(fileSystem)
+               .start(t);
+  input.addData({Row({Value::string("k"), Value::integer(7)})});
+  try {
+    q.processAllAvailable();
+    ADD_FAILURE() << "the batch was committed";
+  } catch (const StreamingQueryException& e) {
+    EXPECT_EQ(e.causeErrorClass(), "DELTA_UNSUPPORTED_FEATURES");
+    EXPECT_NE(
+        std::string(e.what()).find(
+            "the writer feature 'checkConstraints' (constraints `delta.constraints.positive`)"),
+        std::string::npos)
+        << e.what();
+  }
+  q.stop();
+  EXPECT_TRUE(fs::exists(commitFile(t, 1)));
+  EXPECT_FALSE(fs::exists(commitFile(t, 2)));
+  EXPECT_EQ(values(spark.read().format("delta").load(t)), range(0, 3));
 }
 
 TEST_F(DeltaRead, MultiPartCheckpointWithoutTheCommitsItCovers) {

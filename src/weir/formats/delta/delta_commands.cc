@@ -77,7 +77,9 @@ std::string renderList(const std::vector<std::string>& v) {
 // VACUUM and OPTIMIZE know plain tables and deletion vectors (vacuum keeps the vector files of the
 // files it keeps; optimize reads through the vectors and writes files without). A rewrite would
 // have to carry physical column names, row ids or in-commit timestamps, and checkpoints would
-// have to be V2: tables using those are refused rather than damaged.
+// have to be V2: tables using those, or writer features Weir does not know, are refused rather
+// than damaged. Constraints, invariants, generated and identity columns need no check: VACUUM
+// changes no rows, and OPTIMIZE writes the rows it reads unchanged.
 void checkCommandSupported(const Snapshot& s, const std::string& command) {
   static const std::vector<std::string> kUnsupported = {
       "columnMapping", "rowTracking",     "inCommitTimestamp", "v2Checkpoint",
@@ -95,6 +97,14 @@ void checkCommandSupported(const Snapshot& s, const std::string& command) {
       std::find(found.begin(), found.end(), "columnMapping") == found.end()) {
     found.push_back("columnMapping");
   }
+  // Features Weir knows nothing about may ask anything of a commit.
+  for (const auto& f : s.writerFeatures) {
+    if (!knownWriterFeature(f) && std::find(found.begin(), found.end(), f) == found.end()) {
+      found.push_back(f);
+    }
+  }
+  if (s.minWriterVersion > 7)
+    found.push_back("writer version " + std::to_string(s.minWriterVersion));
   if (!found.empty()) {
     throw UnsupportedOperationError("DELTA_UNSUPPORTED_FEATURES",
                                     command + " of the Delta table " + s.tablePath +

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "weir/base/clock.h"
 #include "weir/base/crash_point.h"
@@ -248,6 +249,68 @@ bool listed(const std::vector<std::string>& features, const std::string& name) {
   return std::find(features.begin(), features.end(), name) != features.end();
 }
 
+// The features a legacy writer version implies (protocol section 8.1).
+std::vector<std::string> legacyWriterFeatures(int writerVersion) {
+  static const std::vector<std::pair<int, std::string>> kLegacy = {
+      {2, "appendOnly"},       {2, "invariants"},    {3, "checkConstraints"}, {4, "changeDataFeed"},
+      {4, "generatedColumns"}, {5, "columnMapping"}, {6, "identityColumns"}};
+  std::vector<std::string> out;
+  for (const auto& [version, feature] : kLegacy) {
+    if (writerVersion >= version) out.push_back(feature);
+  }
+  return out;
+}
+
+// The columns (dotted paths, nested fields included) whose field metadata has a key starting
+// with `prefix`, in schema order.
+void columnsWithMetadata(const DataType& type, const std::string& prefix, const std::string& path,
+                         std::vector<std::string>& out) {
+  if (type.id() == TypeId::kArray) {
+    columnsWithMetadata(*type.elementType(), prefix, path + ".element", out);
+    return;
+  }
+  if (type.id() == TypeId::kMap) {
+    columnsWithMetadata(*type.keyType(), prefix, path + ".key", out);
+    columnsWithMetadata(*type.valueType(), prefix, path + ".value", out);
+    return;
+  }
+  for (const auto& f : type.fields()) {
+    const std::string name = path.empty() ? f.name : path + "." + f.name;
+    const auto meta = nlohmann::json::parse(f.metadata, nullptr, false);
+    if (meta.is_object()) {
+      for (const auto& [key, value] : meta.items()) {
+        if (key.rfind(prefix, 0) == 0) {
+          out.push_back(name);
+          break;
+        }
+      }
+    }
+    columnsWithMetadata(*f.type, prefix, name, out);
+  }
+}
+
+std::string quotedList(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "`" : ", `") + n + "`";
+  return out;
+}
+
+// delta.appendOnly, when the protocol supports it (writer version 2 or the feature listed),
+// forbids removing files with dataChange: an overwrite of a table that has files.
+void checkAppendOnly(const Snapshot& s, const std::string& mode) {
+  const bool supported =
+      s.minWriterVersion >= 7 ? listed(s.writerFeatures, "appendOnly") : s.minWriterVersion >= 2;
+  auto it = s.configuration.find("delta.appendOnly");
+  if (!supported || it == s.configuration.end() || base::asciiLower(it->second) != "true") return;
+  if (mode != "overwrite" || s.files.empty()) return;
+  throw UnsupportedOperationError(
+      "DELTA_CANNOT_MODIFY_APPEND_ONLY",
+      "The Delta table at " + s.tablePath + " is append-only (delta.appendOnly = " + it->second +
+          "): an overwrite would remove its files. Append to it, or "
+          "set delta.appendOnly to false with a Delta writer that changes table "
+          "properties.");
+}
+
 // The protocol action a commit of a table with `schema` needs on top of `current` (nullptr: a
 // new table), or "" when the current protocol will do. New tables are (1, 2), as Spark makes
 // them, unless a TIMESTAMP_NTZ column needs the timestampNtz feature: then (3, 7) with the
@@ -268,14 +331,7 @@ std::string protocolAction(const Snapshot* current, const DataType& schema) {
     if (current->minWriterVersion >= 7) {
       writerFeatures = current->writerFeatures;
     } else {
-      // The features of the legacy writer versions (protocol section 8.1).
-      static const std::vector<std::pair<int, std::string>> kLegacy = {
-          {2, "appendOnly"},     {2, "invariants"},       {3, "checkConstraints"},
-          {4, "changeDataFeed"}, {4, "generatedColumns"}, {5, "columnMapping"},
-          {6, "identityColumns"}};
-      for (const auto& [version, feature] : kLegacy) {
-        if (current->minWriterVersion >= version) writerFeatures.push_back(feature);
-      }
+      writerFeatures = legacyWriterFeatures(current->minWriterVersion);
     }
   }
   if (!listed(readerFeatures, "timestampNtz")) readerFeatures.push_back("timestampNtz");
@@ -289,6 +345,100 @@ std::string protocolAction(const Snapshot* current, const DataType& schema) {
 }
 
 }  // namespace
+
+bool knownWriterFeature(const std::string& name) {
+  static const std::set<std::string> kKnown = {
+      "appendOnly",       "invariants",        "checkConstraints",   "changeDataFeed",
+      "generatedColumns", "columnMapping",     "identityColumns",    "deletionVectors",
+      "timestampNtz",     "domainMetadata",    "v2Checkpoint",       "vacuumProtocolCheck",
+      "clustering",       "inCommitTimestamp", "allowColumnDefaults"};
+  return kKnown.count(name) > 0;
+}
+
+std::vector<std::string> unsupportedWriterFeatures(const Snapshot& s) {
+  std::vector<std::string> out;
+  if (s.minWriterVersion > 7) {
+    out.push_back("writer version " + std::to_string(s.minWriterVersion));
+    return out;
+  }
+  auto feature = [&](const std::string& name, const std::string& why) {
+    out.push_back("the writer feature '" + name + "'" + (why.empty() ? "" : " (" + why + ")"));
+  };
+  auto columns = [&](const std::string& prefix) {
+    std::vector<std::string> names;
+    columnsWithMetadata(*s.schema, prefix, "", names);
+    return names;
+  };
+  const std::vector<std::string> features =
+      s.minWriterVersion >= 7 ? s.writerFeatures : legacyWriterFeatures(s.minWriterVersion);
+  bool mappingNamed = false;
+  for (const auto& name : features) {
+    // Honoured whatever the table holds: appends and whole-file removes need no change data
+    // files, deletion vectors are kept or removed with their files, domains are carried into
+    // checkpoints (clustering's among them), V2-checkpoint tables get no checkpoint from Weir,
+    // and appendOnly is checked by writeTable.
+    if (name == "appendOnly" || name == "changeDataFeed" || name == "deletionVectors" ||
+        name == "timestampNtz" || name == "domainMetadata" || name == "v2Checkpoint" ||
+        name == "vacuumProtocolCheck" || name == "clustering") {
+      continue;
+    }
+    // Honoured while the table holds nothing Weir would have to enforce or compute.
+    if (name == "invariants" || name == "generatedColumns" || name == "identityColumns" ||
+        name == "allowColumnDefaults") {
+      const std::string prefix = name == "invariants"         ? "delta.invariants"
+                                 : name == "generatedColumns" ? "delta.generationExpression"
+                                 : name == "identityColumns"  ? "delta.identity."
+                                                              : "CURRENT_DEFAULT";
+      const auto found = columns(prefix);
+      if (!found.empty()) feature(name, "columns " + quotedList(found));
+      continue;
+    }
+    if (name == "checkConstraints") {
+      std::vector<std::string> constraints;
+      for (const auto& [key, value] : s.configuration) {
+        if (key.rfind("delta.constraints.", 0) == 0) constraints.push_back(key);
+      }
+      if (!constraints.empty()) feature(name, "constraints " + quotedList(constraints));
+      continue;
+    }
+    if (name == "columnMapping") {
+      auto mode = s.configuration.find("delta.columnMapping.mode");
+      if (mode != s.configuration.end() && mode->second != "none") {
+        feature(name, "mode " + mode->second);
+        mappingNamed = true;
+      }
+      continue;
+    }
+    if (name == "inCommitTimestamp") {
+      auto enabled = s.configuration.find("delta.enableInCommitTimestamps");
+      if (enabled != s.configuration.end() && base::asciiLower(enabled->second) == "true") {
+        feature(name, "enabled by delta.enableInCommitTimestamps");
+      }
+      continue;
+    }
+    // rowTracking (row ids to assign), icebergCompat*, and whatever Weir does not know.
+    feature(name, "");
+  }
+  // Data files named by physical names, whichever list names the feature (DAT's
+  // iceberg_compat_v1 names it among the writer features of a reader version 3 table).
+  if (s.columnMappingMode != "none" && !mappingNamed) {
+    feature("columnMapping", "mode " + s.columnMappingMode);
+  }
+  return out;
+}
+
+void checkWriterFeatures(const Snapshot& s) {
+  const auto missing = unsupportedWriterFeatures(s);
+  if (missing.empty()) return;
+  std::string list;
+  for (size_t i = 0; i < missing.size(); ++i) {
+    list += (i == 0 ? "" : i + 1 == missing.size() ? " and " : ", ") + missing[i];
+  }
+  throw UnsupportedOperationError("DELTA_UNSUPPORTED_FEATURES",
+                                  "The Delta table at " + s.tablePath + " requires " + list +
+                                      ", which Weir does not support yet; write to it with a Delta "
+                                      "writer that does (Spark, delta-rs).");
+}
 
 std::vector<DataFile> writeDataFiles(const plan::Partitions& data, const DataTypePtr& schema,
                                      const std::vector<std::string>& partitions, const std::string& table,
@@ -419,12 +569,8 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
                           "The Delta table " + table + " already exists. Use mode(\"append\") or mode(\"overwrite\").");
     }
     current = loadSnapshot(table);
-    if (current->columnMappingMode != "none") {
-      throw UnsupportedOperationError("DELTA_UNSUPPORTED_FEATURES",
-                                      "The Delta table " + table + " uses column mapping (mode " +
-                                          current->columnMappingMode + "), which Weir reads but does not write yet. "
-                                          "Write it with another Delta writer, or to a new table.");
-    }
+    checkWriterFeatures(*current);
+    checkAppendOnly(*current, mode);
     if (!txnAppId.empty()) {
       auto it = current->transactions.find(txnAppId);
       if (it != current->transactions.end() && it->second >= txnVersion) return -1;  // already written
@@ -567,6 +713,7 @@ int64_t writeTable(const plan::Partitions& data, const DataTypePtr& schema, cons
       auto it = winner.transactions.find(txnAppId);
       if (it != winner.transactions.end() && it->second >= txnVersion) return -1;  // the winner was this transaction
     }
+    checkWriterFeatures(winner);  // the winners may have changed the protocol or the metadata
     current = std::move(winner);
     newMetadata = false;
   }

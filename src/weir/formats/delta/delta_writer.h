@@ -35,8 +35,28 @@ struct WriteRequest {
 };
 
 /// Writes `data` (of `schema`) as a new table version. Returns the version written, or -1 when
-/// mode "ignore" left an existing table alone or the transaction was already committed.
+/// mode "ignore" left an existing table alone or the transaction was already committed. Throws
+/// UnsupportedOperationError DELTA_UNSUPPORTED_FEATURES for a table with writer features Weir
+/// does not honour (checkWriterFeatures), DELTA_CANNOT_MODIFY_APPEND_ONLY for an overwrite of an
+/// append-only table that has files.
 int64_t writeTable(const plan::Partitions& data, const types::DataTypePtr& schema, const WriteRequest& request);
+
+/// The writer features of the table's protocol (listed, or implied by its legacy writer version)
+/// that Weir's writes do not honour, each as "the writer feature 'name' (what in the table needs
+/// it)", or "writer version N" above 7. Weir honours appendOnly, changeDataFeed, deletionVectors,
+/// timestampNtz, domainMetadata, v2Checkpoint, vacuumProtocolCheck and clustering; invariants,
+/// checkConstraints, generatedColumns, identityColumns and allowColumnDefaults while no column or
+/// constraint uses them; columnMapping with mode none; inCommitTimestamp while not enabled. Any
+/// other feature (rowTracking, icebergCompatV1, ..., unknown ones) is not honoured.
+std::vector<std::string> unsupportedWriterFeatures(const Snapshot& snapshot);
+
+/// Throws UnsupportedOperationError DELTA_UNSUPPORTED_FEATURES naming unsupportedWriterFeatures,
+/// when there are any. writeTable calls it before writing anything.
+void checkWriterFeatures(const Snapshot& snapshot);
+
+/// Whether Weir knows what the writer feature `name` asks of writers (those of
+/// unsupportedWriterFeatures it may honour); commands refuse tables listing unknown ones.
+bool knownWriterFeature(const std::string& name);
 
 /// A data file written for a commit (not yet in the log).
 struct DataFile {
