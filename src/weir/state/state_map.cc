@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
+
+#include "weir/base/error.h"
 
 namespace weir::state {
 
@@ -30,7 +33,7 @@ void StateMap::insertSlot(uint32_t id, uint64_t hash) {
   size_t i = hash & mask_;
   while (slots_[i] < kTomb) i = (i + 1) & mask_;
   if (slots_[i] == kTomb) --tombs_;
-  slots_[i] = id;
+  slots_[i] = id | tagOf(hash);
   ++live_;
 }
 
@@ -40,9 +43,10 @@ void StateMap::rehash(size_t capacity) {
   tombs_ = 0;
   for (uint32_t id = 0; id < entries_.size(); ++id) {
     if (entries_[id] == nullptr) continue;
-    size_t i = hashOf(key(id)) & mask_;
+    const uint64_t hash = hashOf(key(id));
+    size_t i = hash & mask_;
     while (slots_[i] != kEmpty) i = (i + 1) & mask_;
-    slots_[i] = id;
+    slots_[i] = id | tagOf(hash);
   }
 }
 
@@ -90,7 +94,8 @@ const char* StateMap::store(std::string_view key, std::string_view value) {
   }
   if (chunks_.empty() || chunkUsed_ + n > chunkSizes_.back()) {
     // Chunks grow from 4 KiB to 1 MiB, so the many small stores of a query stay small.
-    const size_t size = std::max(n, std::min(kChunk, std::max<size_t>(4096, static_cast<size_t>(arenaBytes_))));
+    const size_t size =
+        std::max(n, std::min(kChunk, std::max<size_t>(4096, static_cast<size_t>(arenaBytes_))));
     chunks_.push_back(std::make_unique<char[]>(size));
     chunkSizes_.push_back(size);
     arenaBytes_ += static_cast<int64_t>(size);
@@ -107,7 +112,8 @@ const char* StateMap::store(std::string_view key, std::string_view value) {
 void StateMap::set(uint32_t id, std::string_view value) {
   const Record r = record(id);
   if (r.valueSize == value.size()) {
-    if (!value.empty()) std::memcpy(const_cast<char*>(r.key) + r.keySize, value.data(), value.size());
+    if (!value.empty())
+      std::memcpy(const_cast<char*>(r.key) + r.keySize, value.data(), value.size());
     return;
   }
   // The new record is stored before the old one is released: the key is read from it.
@@ -129,8 +135,17 @@ uint32_t StateMap::put(std::string_view key, uint64_t hash, std::string_view val
     free_.pop_back();
   } else {
     id = static_cast<uint32_t>(entries_.size());
+    if (id >= kMaxEntries) {
+      throw UnsupportedOperationError(
+          "STATE_PARTITION_TOO_LARGE",
+          "A state partition would hold more than " + std::to_string(kMaxEntries) +
+              " keys, the most one state store partition holds. Start the query with a new "
+              "checkpoint and a "
+              "larger spark.sql.shuffle.partitions, or bound the state with a watermark.");
+    }
     // Grow by a quarter rather than double: entries are a third of the map's bytes.
-    if (entries_.size() == entries_.capacity()) entries_.reserve(std::max<size_t>(64, entries_.size() + entries_.size() / 4));
+    if (entries_.size() == entries_.capacity())
+      entries_.reserve(std::max<size_t>(64, entries_.size() + entries_.size() / 4));
     entries_.push_back(nullptr);
   }
   // Indexed first: a rehash on the way indexes the entries already stored, not this one.
@@ -142,13 +157,14 @@ uint32_t StateMap::put(std::string_view key, uint64_t hash, std::string_view val
 bool StateMap::remove(std::string_view key) {
   if (slots_.empty()) return false;
   const uint64_t hash = hashOf(key);
+  const uint32_t tag = tagOf(hash);
   size_t i = hash & mask_;
   for (;; i = (i + 1) & mask_) {
     const uint32_t at = slots_[i];
     if (at == kEmpty) return false;
-    if (at != kTomb && this->key(at) == key) break;
+    if (at != kTomb && (at & ~kIdMask) == tag && this->key(at & kIdMask) == key) break;
   }
-  const uint32_t id = slots_[i];
+  const uint32_t id = slots_[i] & kIdMask;
   slots_[i] = kTomb;
   ++tombs_;
   --live_;
@@ -171,7 +187,8 @@ void StateMap::compact() {
   for (uint32_t id = 0; id < entries_.size(); ++id) {
     if (entries_[id] == nullptr) continue;
     const Record r = record(id);
-    entries_[id] = store(std::string_view(r.key, r.keySize), std::string_view(r.key + r.keySize, r.valueSize));
+    entries_[id] =
+        store(std::string_view(r.key, r.keySize), std::string_view(r.key + r.keySize, r.valueSize));
   }
 }
 
@@ -189,9 +206,10 @@ void StateMap::clear() {
 }
 
 int64_t StateMap::memoryBytes() const {
-  return arenaBytes_ + static_cast<int64_t>(entries_.capacity() * sizeof(Entry) + free_.capacity() * 4 +
-                                            freeBySize_.capacity() * sizeof(char*) +
-                                            slots_.capacity() * sizeof(uint32_t));
+  return arenaBytes_ +
+         static_cast<int64_t>(entries_.capacity() * sizeof(Entry) + free_.capacity() * 4 +
+                              freeBySize_.capacity() * sizeof(char*) +
+                              slots_.capacity() * sizeof(uint32_t));
 }
 
 }  // namespace weir::state

@@ -26,13 +26,18 @@ class StateMap {
   std::optional<std::string_view> get(std::string_view key) const { return get(key, hashOf(key)); }
   std::optional<std::string_view> get(std::string_view key, uint64_t hash) const;
   static constexpr uint32_t kNone = UINT32_MAX;
+  /// The most entries one map holds (entry ids share their index slot with a hash tag).
+  static constexpr uint32_t kMaxEntries = (1u << 26) - 2;
   /// The id of `key`'s entry, or kNone.
   uint32_t find(std::string_view key, uint64_t hash) const {
     if (slots_.empty()) return kNone;
+    const uint32_t tag = tagOf(hash);
     for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
-      const uint32_t id = slots_[i];
-      if (id == kEmpty) return kNone;
-      if (id != kTomb && this->key(id) == key) return id;
+      const uint32_t slot = slots_[i];
+      if (slot == kEmpty) return kNone;
+      // Only a slot whose tag matches is worth reading its key for (1 in 64 of the others).
+      if (slot != kTomb && (slot & ~kIdMask) == tag && this->key(slot & kIdMask) == key)
+        return slot & kIdMask;
     }
   }
   /// Prefetches for a coming find(key, hash), in three steps issued a few keys apart: the index
@@ -42,18 +47,21 @@ class StateMap {
   }
   void prefetchEntry(uint64_t hash) const {
     if (slots_.empty()) return;
-    const uint32_t id = slots_[hash & mask_];
-    if (id < kTomb) __builtin_prefetch(&entries_[id]);
+    const uint32_t slot = slots_[hash & mask_];
+    if (slot < kTomb) __builtin_prefetch(&entries_[slot & kIdMask]);
   }
   void prefetchRecord(uint64_t hash) const {
     if (slots_.empty()) return;
-    const uint32_t id = slots_[hash & mask_];
-    if (id < kTomb && entries_[id] != nullptr) __builtin_prefetch(entries_[id]);
+    const uint32_t slot = slots_[hash & mask_];
+    if (slot < kTomb && entries_[slot & kIdMask] != nullptr)
+      __builtin_prefetch(entries_[slot & kIdMask]);
   }
   /// Replaces the value of live entry `id`.
   void set(uint32_t id, std::string_view value);
   /// Inserts or replaces; returns the entry's id (stable until the entry is removed).
-  uint32_t put(std::string_view key, std::string_view value) { return put(key, hashOf(key), value); }
+  uint32_t put(std::string_view key, std::string_view value) {
+    return put(key, hashOf(key), value);
+  }
   uint32_t put(std::string_view key, uint64_t hash, std::string_view value);
   /// Removes `key`; false when absent.
   bool remove(std::string_view key);
@@ -119,9 +127,13 @@ class StateMap {
 
   std::vector<Entry> entries_;
   std::vector<uint32_t> free_;
-  // The index: linear probing over a power-of-two number of slots, each an entry id, kEmpty or
-  // kTomb (a removed entry's slot); at most 80 % of the slots are taken.
+  // The index: linear probing over a power-of-two number of slots, each an entry id in the low 26
+  // bits under a 6-bit tag from the key's hash (its top bits; the slot comes from the low ones),
+  // or kEmpty or kTomb (a removed entry's slot); at most 80 % of the slots are taken. Ids stay
+  // below kMaxEntries, so that no tagged id equals kEmpty or kTomb.
   static constexpr uint32_t kEmpty = UINT32_MAX, kTomb = UINT32_MAX - 1;
+  static constexpr uint32_t kIdMask = (1u << 26) - 1;
+  static constexpr uint32_t tagOf(uint64_t hash) { return static_cast<uint32_t>(hash >> 58) << 26; }
   std::vector<uint32_t> slots_;
   size_t mask_ = 0;
   size_t live_ = 0, tombs_ = 0;

@@ -242,23 +242,47 @@ void applyStateFile(const std::string& bytes, const std::string& path, bool expe
     records.remove_prefix(sizeof v);
     return v;
   };
+  // Records are applied in groups, the index slots, entries and records of a group's keys
+  // fetched from memory together first (a restore into a big map is bound by those misses).
+  struct Parsed {
+    std::string_view key, value;
+    uint64_t hash;
+    bool removed;
+  };
+  constexpr size_t kGroup = 32;
+  Parsed group[kGroup];
   uint64_t count = 0;
   while (!records.empty()) {
-    if (records.size() < 4) corrupt(path, "truncated record");
-    const auto keyLen = take(std::type_identity<uint32_t>{});
-    if (records.size() < uint64_t{keyLen} + 4) corrupt(path, "truncated record");
-    const std::string_view key = records.substr(0, keyLen);
-    records.remove_prefix(keyLen);
-    const auto valueLen = take(std::type_identity<int32_t>{});
-    if (valueLen < 0) {
-      if (valueLen != -1 || expectSnapshot) corrupt(path, "bad value length");
-      map.remove(key);
-    } else {
-      if (records.size() < static_cast<size_t>(valueLen)) corrupt(path, "truncated value");
-      map.put(key, records.substr(0, static_cast<size_t>(valueLen)));
-      records.remove_prefix(static_cast<size_t>(valueLen));
+    size_t n = 0;
+    while (n < kGroup && !records.empty()) {
+      if (records.size() < 4) corrupt(path, "truncated record");
+      const auto keyLen = take(std::type_identity<uint32_t>{});
+      if (records.size() < uint64_t{keyLen} + 4) corrupt(path, "truncated record");
+      Parsed& r = group[n++];
+      r.key = records.substr(0, keyLen);
+      records.remove_prefix(keyLen);
+      const auto valueLen = take(std::type_identity<int32_t>{});
+      r.removed = valueLen < 0;
+      if (r.removed) {
+        if (valueLen != -1 || expectSnapshot) corrupt(path, "bad value length");
+      } else {
+        if (records.size() < static_cast<size_t>(valueLen)) corrupt(path, "truncated value");
+        r.value = records.substr(0, static_cast<size_t>(valueLen));
+        records.remove_prefix(static_cast<size_t>(valueLen));
+      }
+      r.hash = StateMap::hashOf(r.key);
+      map.prefetchSlot(r.hash);
     }
-    ++count;
+    for (size_t k = 0; k < n; ++k) map.prefetchEntry(group[k].hash);
+    for (size_t k = 0; k < n; ++k) map.prefetchRecord(group[k].hash);
+    for (size_t k = 0; k < n; ++k) {
+      if (group[k].removed) {
+        map.remove(group[k].key);
+      } else {
+        map.put(group[k].key, group[k].hash, group[k].value);
+      }
+    }
+    count += n;
   }
   if (count != expected) corrupt(path, "record count mismatch");
 }
