@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "weir/base/error.h"
+#include "weir/formats/delta/delta_log.h"
 
 namespace weir::formats::delta {
 
@@ -49,20 +50,6 @@ std::string uuidText(const std::string& bytes) {
     const auto b = static_cast<unsigned char>(bytes[i]);
     out.push_back(kHex[b >> 4]);
     out.push_back(kHex[b & 15]);
-  }
-  return out;
-}
-
-std::string percentDecode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
   }
   return out;
 }

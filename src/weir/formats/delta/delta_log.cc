@@ -1,6 +1,7 @@
 #include "weir/formats/delta/delta_log.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "weir/base/error.h"
@@ -53,6 +54,20 @@ void listLog(const std::string& tablePath, std::vector<int64_t>* commits, int64_
 }
 
 }  // namespace
+
+std::string percentDecode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
 
 std::string logDirectory(const std::string& tablePath) { return (fs::path(tablePath) / "_delta_log").string(); }
 

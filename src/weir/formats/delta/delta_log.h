@@ -33,6 +33,9 @@ struct Commit {
 };
 
 /// The table's `_delta_log` directory.
+/// A path as the log holds it (a URI: add.path, remove.path, a deletion vector's), percent-decoded.
+std::string percentDecode(const std::string& s);
+
 std::string logDirectory(const std::string& tablePath);
 /// The path of version `version`'s commit file.
 std::string commitFilePath(const std::string& tablePath, int64_t version);

@@ -40,21 +40,6 @@ std::string logDir(const std::string& table) { return (fs::path(table) / "_delta
                             "entry) if the JSON commits it covers are still in the log.");
 }
 
-// Percent-decoding of a path in an add action.
-std::string uriDecode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 // JSON text of a log value. Strings from a checkpoint's Parquet columns may hold invalid UTF-8
 // (nlohmann's dump would throw): such bytes become U+FFFD.
 std::string dumpJson(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
@@ -134,7 +119,7 @@ std::map<std::string, std::optional<std::string>> stringMapOf(const nlohmann::js
 AddFile addFromJson(const nlohmann::json& a, const std::string& file) {
   if (!a.contains("path") || !a["path"].is_string()) corruptLog(file, "an add action without a path");
   AddFile f;
-  f.path = uriDecode(a["path"].get<std::string>());
+  f.path = percentDecode(a["path"].get<std::string>());
   if (a.contains("partitionValues") && a["partitionValues"].is_object())
     f.partitionValues = stringMapOf(a["partitionValues"]);
   f.size = integerOr(a, "size", 0);
@@ -154,7 +139,7 @@ RemoveFile removeFromJson(const nlohmann::json& r, const std::string& file) {
   if (!r.is_object() || !r.contains("path") || !r["path"].is_string())
     corruptLog(file, "a remove action without a path");
   RemoveFile f;
-  f.path = uriDecode(r["path"].get<std::string>());
+  f.path = percentDecode(r["path"].get<std::string>());
   f.deletionVector = vectorOf(r, file);
   f.deletionTimestamp = integerOr(r, "deletionTimestamp", 0);
   f.dataChange =
@@ -486,10 +471,10 @@ LogListing listLog(const std::string& dir) {
 }
 
 std::string sidecarPath(const std::string& dir, const std::string& path) {
-  if (path.rfind("file://", 0) == 0) return uriDecode(path.substr(7));
-  if (path.rfind("file:", 0) == 0) return uriDecode(path.substr(5));
-  if (!path.empty() && path[0] == '/') return uriDecode(path);
-  return (fs::path(dir) / "_sidecars" / uriDecode(path)).string();
+  if (path.rfind("file://", 0) == 0) return percentDecode(path.substr(7));
+  if (path.rfind("file:", 0) == 0) return percentDecode(path.substr(5));
+  if (!path.empty() && path[0] == '/') return percentDecode(path);
+  return (fs::path(dir) / "_sidecars" / percentDecode(path)).string();
 }
 
 void applyCheckpoint(Replay& replay, const Checkpoint& cp, const std::string& dir) {
