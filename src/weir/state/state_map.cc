@@ -154,9 +154,8 @@ uint32_t StateMap::put(std::string_view key, uint64_t hash, std::string_view val
   return id;
 }
 
-bool StateMap::remove(std::string_view key) {
+bool StateMap::remove(std::string_view key, uint64_t hash) {
   if (slots_.empty()) return false;
-  const uint64_t hash = hashOf(key);
   const uint32_t tag = tagOf(hash);
   size_t i = hash & mask_;
   for (;; i = (i + 1) & mask_) {

@@ -64,7 +64,9 @@ class StateMap {
   }
   uint32_t put(std::string_view key, uint64_t hash, std::string_view value);
   /// Removes `key`; false when absent.
-  bool remove(std::string_view key);
+  bool remove(std::string_view key) { return remove(key, hashOf(key)); }
+  /// `hash` is hashOf(key).
+  bool remove(std::string_view key, uint64_t hash);
   void clear();
 
   size_t size() const { return live_; }

@@ -277,7 +277,7 @@ void applyStateFile(const std::string& bytes, const std::string& path, bool expe
     for (size_t k = 0; k < n; ++k) map.prefetchRecord(group[k].hash);
     for (size_t k = 0; k < n; ++k) {
       if (group[k].removed) {
-        map.remove(group[k].key);
+        map.remove(group[k].key, group[k].hash);
       } else {
         map.put(group[k].key, group[k].hash, group[k].value);
       }
