@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "weir/columnar/buffer.h"
 #include "weir/columnar/value.h"
 #include "weir/types/data_type.h"
 
@@ -79,8 +80,8 @@ class Vector {
   std::string_view stringAt(size_t i) const {
     return std::string_view(bytes_.data() + offsets_[i], offsets_[i + 1] - offsets_[i]);
   }
-  const std::string& bytes() const { return bytes_; }
-  std::string& mutableBytes() { return bytes_; }
+  const ByteBuffer& bytes() const { return bytes_; }
+  ByteBuffer& mutableBytes() { return bytes_; }
   size_t listSize(size_t i) const { return offsets_[i + 1] - offsets_[i]; }
 
   // ----- nested
@@ -125,8 +126,8 @@ class Vector {
   void setValidityWords(std::vector<uint64_t> words) { validity_ = std::move(words); }
   /// Sets the number of rows of a string, array or map vector built by writing offsets directly.
   void setSizeUnchecked(size_t n) { size_ = n; }
-  std::vector<uint32_t>& offsetsVector() { return offsets_; }
-  std::vector<uint8_t>& valuesVector() { return values_; }
+  PodVector<uint32_t>& offsetsVector() { return offsets_; }
+  PodVector<uint8_t>& valuesVector() { return values_; }
 
   Value getValue(size_t i) const;
   /// The value as Spark casts it to a string (used by show and to_json for atomic types).
@@ -144,9 +145,9 @@ class Vector {
   types::DataTypePtr type_;
   size_t size_ = 0;
   std::vector<uint64_t> validity_;
-  std::vector<uint8_t> values_;
-  std::vector<uint32_t> offsets_;
-  std::string bytes_;
+  PodVector<uint8_t> values_;
+  PodVector<uint32_t> offsets_;
+  ByteBuffer bytes_;
   std::vector<MutableVectorPtr> children_;
 };
 

@@ -62,4 +62,51 @@ TEST(Vector, ConstantAndNulls) {
   EXPECT_EQ(n->nullCount(), 2u);
 }
 
+TEST(PodVector, GrowsKeepsValuesAndFillsOnlyWhenAsked) {
+  PodVector<uint32_t> v;
+  EXPECT_TRUE(v.empty());
+  EXPECT_NE(v.data(), nullptr);  // empty buffers still give a valid pointer for zero-length copies
+  for (uint32_t i = 0; i < 1000; ++i) v.push_back(i * 3);
+  v.resize(5000);  // grows without a fill; the first 1000 stay
+  for (uint32_t i = 0; i < 1000; ++i) ASSERT_EQ(v[i], i * 3);
+  v.resize(10, 7);  // shrinking keeps the prefix
+  EXPECT_EQ(v.size(), 10u);
+  v.resize(13, 7);
+  EXPECT_EQ(std::vector<uint32_t>(v.begin(), v.end()),
+            (std::vector<uint32_t>{0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 7, 7, 7}));
+  const uint32_t more[] = {100, 200};
+  v.insert(v.end(), more, more + 2);
+  EXPECT_EQ(v.back(), 200u);
+  EXPECT_THROW(v.insert(v.begin(), more, more + 2), std::logic_error);
+  PodVector<uint32_t> copy = v;
+  v.assign(4, 9);
+  EXPECT_EQ(copy.size(), 15u);
+  EXPECT_EQ(copy[14], 200u);
+  EXPECT_EQ(std::vector<uint32_t>(v.begin(), v.end()), (std::vector<uint32_t>{9, 9, 9, 9}));
+  PodVector<uint32_t> moved = std::move(copy);
+  EXPECT_EQ(moved.size(), 15u);
+  EXPECT_TRUE(copy.empty());  // NOLINT(bugprone-use-after-move): moved-from is empty
+}
+
+TEST(ByteBuffer, AppendsLikeAString) {
+  ByteBuffer b;
+  b.append("abc", 3);
+  b += std::string_view("de");
+  b += 'f';
+  b.append(2, '!');
+  EXPECT_EQ(std::string_view(b), "abcdef!!");
+  b.resize(3);
+  EXPECT_EQ(std::string_view(b), "abc");
+  std::string big(100000, 'x');
+  b.append(big);
+  EXPECT_EQ(b.size(), 100003u);
+  EXPECT_EQ(std::string_view(b).substr(0, 4), "abcx");
+  b.assign("zz", 2);
+  EXPECT_EQ(std::string_view(b), "zz");
+  ByteBuffer c(b);
+  b.clear();
+  EXPECT_EQ(std::string_view(c), "zz");
+  EXPECT_TRUE(b.empty());
+}
+
 }  // namespace weir::columnar

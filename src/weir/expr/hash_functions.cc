@@ -281,7 +281,8 @@ void registerChainedHash(FunctionRegistry& r, const std::string& name, DataTypeP
 
 // ===== digests
 
-void appendHex(const unsigned char* bytes, size_t size, std::string& out) {
+template <class Out>
+void appendHex(const unsigned char* bytes, size_t size, Out& out) {
   static const char* kHex = "0123456789abcdef";
   for (size_t i = 0; i < size; ++i) {
     out += kHex[bytes[i] >> 4];
@@ -295,7 +296,7 @@ class Digester {
   Digester() : ctx_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
     if (!ctx_) throw InternalError("INTERNAL_ERROR", "OpenSSL could not allocate a digest context");
   }
-  void appendHexDigest(const EVP_MD* md, std::string_view data, std::string& out) {
+  void appendHexDigest(const EVP_MD* md, std::string_view data, columnar::ByteBuffer& out) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
     if (EVP_DigestInit_ex(ctx_.get(), md, nullptr) != 1 ||

@@ -998,12 +998,12 @@ struct Column {
   bool anyNull = false;
   std::vector<uint8_t> nulls;
   // Fixed-width values: `values` is grown ahead in large steps; `used` bytes are filled.
-  std::vector<uint8_t> values;
+  columnar::PodVector<uint8_t> values;
   size_t used = 0;
   // Offsets (strings, arrays, maps): offsets[0..size] are filled; grown ahead like `values`.
-  std::vector<uint32_t> offsets;
+  columnar::PodVector<uint32_t> offsets;
   // String bytes: grown ahead like `values`; `bytesUsed` are filled.
-  std::string bytes;
+  columnar::ByteBuffer bytes;
   size_t bytesUsed = 0;
   std::vector<Column> children;
   // Structs: the field names, their matchers, and the child each name resolves to (the last of
@@ -1157,18 +1157,6 @@ struct Column {
     markValid();
   }
 
-  /// For slow paths that append through std::string: the bytes so far, exactly sized.
-  std::string& rawBytes() {
-    bytes.resize(bytesUsed);
-    return bytes;
-  }
-
-  /// Closes a string row whose bytes were appended to rawBytes().
-  void endString() {
-    bytesUsed = bytes.size();
-    pushOffset(static_cast<uint32_t>(bytesUsed));
-    markValid();
-  }
 
   void endList() {
     pushOffset(static_cast<uint32_t>(children[0].size));
@@ -1534,13 +1522,9 @@ class Converter {
     switch (c.id) {
       case TypeId::kString: {
         if (first == '"') return appendString(token, c);
-        std::string& out = c.rawBytes();
-        size_t before = out.size();
-        if (!copyValue(v, out, depth)) {
-          out.resize(before);
-          return Status::kMalformed;
-        }
-        c.endString();
+        scratch_.clear();
+        if (!copyValue(v, scratch_, depth)) return Status::kMalformed;
+        c.appendBytes(scratch_);
         return Status::kOk;
       }
       case TypeId::kBoolean: {
@@ -1804,13 +1788,9 @@ class Converter {
       c.appendFromJson(body.data(), body.size());
       return Status::kOk;
     }
-    std::string& out = c.rawBytes();
-    size_t before = out.size();
-    if (!unescapeBody(body, out, strict())) {
-      out.resize(before);
-      return Status::kMalformed;
-    }
-    c.endString();
+    scratch_.clear();
+    if (!unescapeBody(body, scratch_, strict())) return Status::kMalformed;
+    c.appendBytes(scratch_);
     return Status::kOk;
   }
 
@@ -2191,6 +2171,7 @@ class Converter {
   JsonFeatures f_;
   const char* bufferEnd_ = nullptr;
   std::string text_;
+  std::string scratch_;  // a string value built by a slow path (escapes, copied structures)
   DayCache dayCache_;
 };
 

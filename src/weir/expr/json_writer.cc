@@ -365,7 +365,7 @@ VectorPtr JsonWriter::toJson(const Vector& v) const {
   size_t n = v.size();
   auto out = Vector::make(DataType::string());
   auto& offsets = out->offsetsVector();
-  auto& bytes = out->mutableBytes();
+  std::string bytes;  // the writer appends to a std::string; copied into the column once
   offsets.reserve(n + 1);
   std::vector<uint8_t> nulls(n, 0);
   bool anyNull = false;
@@ -379,6 +379,7 @@ VectorPtr JsonWriter::toJson(const Vector& v) const {
     }
     offsets.push_back(static_cast<uint32_t>(bytes.size()));
   }
+  out->mutableBytes().assign(bytes);
   out->setSizeUnchecked(n);
   if (anyNull) out->setNullMask(nulls.data(), n);
   return out;

@@ -121,7 +121,7 @@ class StringWriter {
     nulls_.push_back(0);
   }
   /// Appends the bytes written into buffer() since the previous row.
-  std::string& buffer() { return out_->mutableBytes(); }
+  columnar::ByteBuffer& buffer() { return out_->mutableBytes(); }
   void finishRow() {
     out_->offsetsVector().push_back(static_cast<uint32_t>(out_->mutableBytes().size()));
     nulls_.push_back(0);

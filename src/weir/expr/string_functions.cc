@@ -298,7 +298,7 @@ VectorPtr changeCase(const Vector& in, bool upper, size_t n) {
   if (isAscii(all)) {
     // Whole-batch fast path: byte lengths do not change, so the offsets carry over.
     auto out = Vector::make(DataType::string());
-    std::string& bytes = out->mutableBytes();
+    auto& bytes = out->mutableBytes();
     bytes.assign(all.data(), all.size());
     for (char& c : bytes) {
       if (upper) {
@@ -315,13 +315,14 @@ VectorPtr changeCase(const Vector& in, bool upper, size_t n) {
     return out;
   }
   StringWriter w(DataType::string(), n);
+  std::string scratch;  // one non-ASCII value, case-mapped
   for (size_t i = 0; i < n; ++i) {
     if (in.isNull(i)) {
       w.appendNull();
       continue;
     }
     std::string_view s = in.stringAt(i);
-    std::string& buf = w.buffer();
+    auto& buf = w.buffer();
     if (isAscii(s)) {
       size_t at = buf.size();
       buf.append(s.data(), s.size());
@@ -330,10 +331,14 @@ VectorPtr changeCase(const Vector& in, bool upper, size_t n) {
         if (upper && c >= 'a' && c <= 'z') buf[k] = static_cast<char>(c - 32);
         if (!upper && c >= 'A' && c <= 'Z') buf[k] = static_cast<char>(c + 32);
       }
-    } else if (upper) {
-      upperSlow(s, buf);
     } else {
-      lowerSlow(s, buf);
+      scratch.clear();
+      if (upper) {
+        upperSlow(s, scratch);
+      } else {
+        lowerSlow(s, scratch);
+      }
+      buf.append(scratch);
     }
     w.finishRow();
   }
@@ -1053,7 +1058,7 @@ Replacement parseReplacement(std::string_view rep, const RE2& re) {
 }
 
 void appendReplaced(const RE2& re, const Replacement& rep, std::string_view text,
-                    std::string& out) {
+                    columnar::ByteBuffer& out) {
   int numGroups = rep.maxGroup + 1;
   std::vector<re2::StringPiece> groups(numGroups);
   size_t copied = 0;
@@ -1270,7 +1275,7 @@ VectorPtr concatStrings(const std::vector<VectorPtr>& in, const DataTypePtr& typ
       w.appendNull();
       continue;
     }
-    std::string& buf = w.buffer();
+    auto& buf = w.buffer();
     for (const auto& v : in) {
       std::string_view s = v->stringAt(i);
       buf.append(s.data(), s.size());
@@ -1307,7 +1312,7 @@ VectorPtr concatWs(const std::vector<VectorPtr>& in, size_t n) {
       continue;
     }
     std::string_view separator = sep.stringAt(i);
-    std::string& buf = w.buffer();
+    auto& buf = w.buffer();
     bool first = true;
     auto add = [&](std::string_view s) {
       if (!first) buf.append(separator.data(), separator.size());
@@ -1553,7 +1558,7 @@ void registerRegexFunctions(FunctionRegistry& r) {
               w.append(text);
               continue;
             }
-            std::string& buf = w.buffer();
+            auto& buf = w.buffer();
             buf.append(text.data(), start);
             appendReplaced(re, *rep, text.substr(start), buf);
             w.finishRow();
