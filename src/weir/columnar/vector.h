@@ -11,11 +11,14 @@
 #include <string_view>
 #include <vector>
 
-#include "weir/columnar/buffer.h"
+#include "weir/base/buffer.h"
 #include "weir/columnar/value.h"
 #include "weir/types/data_type.h"
 
 namespace weir::columnar {
+
+using base::ByteBuffer;
+using base::PodVector;
 
 class Vector;
 /// Vectors are shared read-only once built.

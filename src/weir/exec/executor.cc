@@ -56,7 +56,7 @@ Partitions Executor::execute(const plan::LogicalPlan& p) {
     case PlanKind::kProject: return project(p, execute(*p.children[0]));
     case PlanKind::kFilter: return filter(p, execute(*p.children[0]));
     case PlanKind::kAggregate: {
-      Partitions out = aggregate(p, execute(*p.children[0]));
+      Partitions out = aggregate(p);
       return options_.afterStatefulNode ? options_.afterStatefulNode(p, std::move(out)) : out;
     }
     case PlanKind::kJoin: {
@@ -88,40 +88,76 @@ Partitions Executor::execute(const plan::LogicalPlan& p) {
     case PlanKind::kGenerate: return generate(p, execute(*p.children[0]));
     case PlanKind::kTimeWindow: return timeWindow(p, execute(*p.children[0]));
     case PlanKind::kSessionWindow: return sessionWindow(p, execute(*p.children[0]));
-    case PlanKind::kEventTimeWatermark: {
-      Partitions out = execute(*p.children[0]);
-      if (options_.observeEventTime) options_.observeEventTime(p, out);
-      // Same columns; the batches take this node's schema (its metadata marks the column).
-      for (auto& part : out) {
-        for (auto& b : part) b = ColumnBatch(p.schema, b.columns(), b.numRows());
-      }
-      return out;
-    }
+    case PlanKind::kEventTimeWatermark:
+      return mapBatches(execute(*p.children[0]), [&](const ColumnBatch& b) { return watermarkBatch(p, b); });
     case PlanKind::kWindowAggregate: {
-      Partitions out = windowAggregate(p, execute(*p.children[0]));
+      Partitions out = windowAggregate(p);
       return options_.afterStatefulNode ? options_.afterStatefulNode(p, std::move(out)) : out;
     }
   }
   throw InternalError("INTERNAL_ERROR", "unknown plan node");
 }
 
+ColumnBatch Executor::projectBatch(const plan::LogicalPlan& p, const ColumnBatch& b) const {
+  expr::EvalContext ctx = options_.evalContext;
+  std::vector<VectorPtr> cols;
+  cols.reserve(p.exprs.size());
+  for (const auto& e : p.exprs) cols.push_back(expr::evaluate(*e, b, ctx));
+  return ColumnBatch(p.schema, std::move(cols), b.numRows());
+}
+
+ColumnBatch Executor::filterBatch(const plan::LogicalPlan& p, const ColumnBatch& b) const {
+  expr::EvalContext ctx = options_.evalContext;
+  auto rows = expr::selectTrue(*p.condition, b, ctx);
+  if (rows.size() == b.numRows()) return b;
+  auto out = b.gather(rows.data(), rows.size());
+  return ColumnBatch(p.schema, out.columns(), out.numRows());
+}
+
+ColumnBatch Executor::watermarkBatch(const plan::LogicalPlan& p, const ColumnBatch& b) const {
+  if (options_.observeEventTime) options_.observeEventTime(p, Partitions{Partition{b}});
+  // Same columns; the batch takes this node's schema (its metadata marks the column).
+  return ColumnBatch(p.schema, b.columns(), b.numRows());
+}
+
 Partitions Executor::project(const plan::LogicalPlan& p, Partitions in) {
-  return mapBatches(in, [&](const ColumnBatch& b) {
-    expr::EvalContext ctx = options_.evalContext;
-    std::vector<VectorPtr> cols;
-    cols.reserve(p.exprs.size());
-    for (const auto& e : p.exprs) cols.push_back(expr::evaluate(*e, b, ctx));
-    return ColumnBatch(p.schema, std::move(cols), b.numRows());
-  });
+  return mapBatches(in, [&](const ColumnBatch& b) { return projectBatch(p, b); });
 }
 
 Partitions Executor::filter(const plan::LogicalPlan& p, Partitions in) {
-  return mapBatches(in, [&](const ColumnBatch& b) {
+  return mapBatches(in, [&](const ColumnBatch& b) { return filterBatch(p, b); });
+}
+
+Partitions Executor::evaluateInputs(const std::vector<expr::ExprPtr>& exprs, const plan::LogicalPlan& child) {
+  // The per-batch operators right under the consumer (projections, filters, watermarks) run batch
+  // by batch together with the evaluation of its inputs: of each batch only the consumer's columns
+  // outlive it, so a parsed record's other fields are freed while still in cache, and the memory
+  // of one batch is reused by the next.
+  std::vector<const plan::LogicalPlan*> chain;
+  const plan::LogicalPlan* node = &child;
+  while (node->kind == PlanKind::kProject || node->kind == PlanKind::kFilter ||
+         node->kind == PlanKind::kEventTimeWatermark) {
+    chain.push_back(node);
+    node = node->children[0].get();
+  }
+  std::vector<types::Field> fields;
+  for (size_t i = 0; i < exprs.size(); ++i) fields.push_back({"_" + std::to_string(i), exprs[i]->type, true, "{}"});
+  auto schema = types::DataType::structOf(fields);
+  return mapBatches(execute(*node), [&](const ColumnBatch& input) {
+    ColumnBatch b = input;
+    for (auto it = chain.rbegin(); it != chain.rend() && b.numRows() > 0; ++it) {
+      switch ((*it)->kind) {
+        case PlanKind::kProject: b = projectBatch(**it, b); break;
+        case PlanKind::kFilter: b = filterBatch(**it, b); break;
+        default: b = watermarkBatch(**it, b); break;
+      }
+    }
+    if (b.numRows() == 0) return ColumnBatch();  // dropped by mapBatches
     expr::EvalContext ctx = options_.evalContext;
-    auto rows = expr::selectTrue(*p.condition, b, ctx);
-    if (rows.size() == b.numRows()) return b;
-    auto out = b.gather(rows.data(), rows.size());
-    return ColumnBatch(p.schema, out.columns(), out.numRows());
+    std::vector<VectorPtr> cols;
+    cols.reserve(exprs.size());
+    for (const auto& e : exprs) cols.push_back(expr::evaluate(*e, b, ctx));
+    return ColumnBatch(schema, std::move(cols), b.numRows());
   });
 }
 

@@ -21,7 +21,8 @@ struct ExecOptions {
   /// shuffle partitions); the streaming runtime merges them into the operator's state and returns
   /// what the output mode emits.
   std::function<plan::Partitions(const plan::LogicalPlan&, plan::Partitions)> afterStatefulNode;
-  /// Sees the rows passing each event-time watermark node (the runtime tracks event time).
+  /// Sees the rows passing each event-time watermark node (the runtime tracks event time): every
+  /// row once, in one or more calls per node, possibly from several threads at once.
   std::function<void(const plan::LogicalPlan&, const plan::Partitions&)> observeEventTime;
 };
 
@@ -34,7 +35,7 @@ class Executor {
  private:
   plan::Partitions project(const plan::LogicalPlan& p, plan::Partitions in);
   plan::Partitions filter(const plan::LogicalPlan& p, plan::Partitions in);
-  plan::Partitions aggregate(const plan::LogicalPlan& p, plan::Partitions in);
+  plan::Partitions aggregate(const plan::LogicalPlan& p);
   plan::Partitions join(const plan::LogicalPlan& p, plan::Partitions left, plan::Partitions right);
   plan::Partitions sort(const plan::LogicalPlan& p, plan::Partitions in);
   plan::Partitions limit(const plan::LogicalPlan& p, plan::Partitions in);
@@ -42,10 +43,16 @@ class Executor {
   plan::Partitions generate(const plan::LogicalPlan& p, plan::Partitions in);
   plan::Partitions timeWindow(const plan::LogicalPlan& p, plan::Partitions in);
   plan::Partitions sessionWindow(const plan::LogicalPlan& p, plan::Partitions in);
-  plan::Partitions windowAggregate(const plan::LogicalPlan& p, plan::Partitions in);
+  plan::Partitions windowAggregate(const plan::LogicalPlan& p);
 
-  /// Batches of the values of `exprs` (columns _0, _1, ...) over every input batch.
-  plan::Partitions evaluateColumns(const std::vector<expr::ExprPtr>& exprs, const plan::Partitions& in);
+  // One batch through one per-batch operator.
+  columnar::ColumnBatch projectBatch(const plan::LogicalPlan& p, const columnar::ColumnBatch& b) const;
+  columnar::ColumnBatch filterBatch(const plan::LogicalPlan& p, const columnar::ColumnBatch& b) const;
+  columnar::ColumnBatch watermarkBatch(const plan::LogicalPlan& p, const columnar::ColumnBatch& b) const;
+
+  /// Batches of the values of `exprs` (columns _0, _1, ...) over every row of `child`: the
+  /// projections, filters and watermarks at the top of `child` run batch by batch with them.
+  plan::Partitions evaluateInputs(const std::vector<expr::ExprPtr>& exprs, const plan::LogicalPlan& child);
   /// Runs fn on every batch of every partition in parallel, keeping the layout.
   plan::Partitions mapBatches(const plan::Partitions& in,
                               const std::function<columnar::ColumnBatch(const columnar::ColumnBatch&)>& fn);

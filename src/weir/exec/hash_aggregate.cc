@@ -19,19 +19,7 @@ using columnar::VectorPtr;
 using plan::Partition;
 using plan::Partitions;
 
-Partitions Executor::evaluateColumns(const std::vector<expr::ExprPtr>& exprs, const Partitions& in) {
-  std::vector<types::Field> fields;
-  for (size_t i = 0; i < exprs.size(); ++i) fields.push_back({"_" + std::to_string(i), exprs[i]->type, true, "{}"});
-  auto schema = types::DataType::structOf(fields);
-  return mapBatches(in, [&](const ColumnBatch& b) {
-    expr::EvalContext ctx = options_.evalContext;
-    std::vector<VectorPtr> cols;
-    for (const auto& e : exprs) cols.push_back(expr::evaluate(*e, b, ctx));
-    return ColumnBatch(schema, std::move(cols), b.numRows());
-  });
-}
-
-Partitions Executor::aggregate(const plan::LogicalPlan& p, Partitions in) {
+Partitions Executor::aggregate(const plan::LogicalPlan& p) {
   const size_t numKeys = p.groupingExprs.size();
   // 1. Evaluate keys and aggregate arguments into one batch per input batch.
   std::vector<expr::ExprPtr> inputs;
@@ -42,7 +30,7 @@ Partitions Executor::aggregate(const plan::LogicalPlan& p, Partitions in) {
     argRanges.emplace_back(inputs.size(), args.size());
     for (const auto& e : args) inputs.push_back(e);
   }
-  Partitions evaluated = evaluateColumns(inputs, in);
+  Partitions evaluated = evaluateInputs(inputs, *p.children[0]);
   // 2. Shuffle by key (a global aggregate has one partition).
   Partitions shuffled;
   if (numKeys == 0) {
@@ -99,7 +87,7 @@ Partitions Executor::aggregate(const plan::LogicalPlan& p, Partitions in) {
   return out;
 }
 
-Partitions Executor::windowAggregate(const plan::LogicalPlan& p, Partitions in) {
+Partitions Executor::windowAggregate(const plan::LogicalPlan& p) {
   // Columns per batch: event time, other keys, then the arguments of each partial aggregate.
   const size_t numKeys = p.groupingExprs.size();
   std::vector<expr::ExprPtr> inputs{p.exprs[0]};
@@ -111,7 +99,7 @@ Partitions Executor::windowAggregate(const plan::LogicalPlan& p, Partitions in) 
     argCount.push_back(args.size());
     for (const auto& e : args) inputs.push_back(e);
   }
-  Partitions evaluated = evaluateColumns(inputs, in);
+  Partitions evaluated = evaluateInputs(inputs, *p.children[0]);
   Partitions shuffled;
   if (numKeys == 0) {
     shuffled = shuffleByKeys(evaluated, {}, 1, options_.evalContext);

@@ -2,6 +2,7 @@
 #include "weir/runtime/stream_execution.h"
 
 #include <algorithm>
+#include <mutex>
 #include <chrono>
 #include <functional>
 
@@ -50,6 +51,12 @@ struct EventTimeStats {
     min = std::min(min, ms);
     sum += static_cast<double>(ms);
     ++count;
+  }
+  void merge(const EventTimeStats& o) {
+    max = std::max(max, o.max);
+    min = std::min(min, o.min);
+    sum += o.sum;
+    count += o.count;
   }
 };
 
@@ -432,10 +439,11 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
     return partials;
   };
   std::vector<EventTimeStats> eventTimes(watermarkNodes_.size());
+  std::mutex eventTimesMutex;  // the executor observes batches from several threads
   options.observeEventTime = [&](const plan::LogicalPlan& node, const plan::Partitions& rows) {
     auto it = std::find(watermarkNodes_.begin(), watermarkNodes_.end(), &node);
     if (it == watermarkNodes_.end()) return;
-    auto& stats = eventTimes[static_cast<size_t>(it - watermarkNodes_.begin())];
+    EventTimeStats stats;
     const int ordinal = node.exprs[0]->ordinal;
     for (const auto& part : rows) {
       for (const auto& b : part) {
@@ -449,6 +457,8 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
         }
       }
     }
+    std::lock_guard lock(eventTimesMutex);
+    eventTimes[static_cast<size_t>(it - watermarkNodes_.begin())].merge(stats);
   };
   exec::Executor executor(options);
   connector::BatchOutput output;

@@ -56,6 +56,10 @@ class StateMap {
     if (slot < kTomb && entries_[slot & kIdMask] != nullptr)
       __builtin_prefetch(entries_[slot & kIdMask]);
   }
+  /// Prefetches the record of entry `id` (live or not).
+  void prefetchRecordOf(uint32_t id) const {
+    if (id < entries_.size()) __builtin_prefetch(entries_[id]);
+  }
   /// Replaces the value of live entry `id`.
   void set(uint32_t id, std::string_view value);
   /// Inserts or replaces; returns the entry's id (stable until the entry is removed).

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "weir/base/buffer.h"
 #include "weir/base/crash_point.h"
 #include "weir/base/error.h"
 #include "weir/base/log.h"
@@ -29,8 +30,8 @@ constexpr size_t kFooter = 8 + 4;
 // Flags: the records are one LZ4 block, preceded by their uncompressed size (uint64).
 constexpr uint8_t kLz4 = 1;
 
-template <class T>
-void put(std::string& out, T v) {
+template <class Out, class T>
+void put(Out& out, T v) {
   char buf[sizeof(T)];
   std::memcpy(buf, &v, sizeof(T));
   out.append(buf, sizeof(T));
@@ -142,10 +143,12 @@ std::string StateStoreId::directory() const {
   return storeName == "default" ? dir : io::joinPath(dir, storeName);
 }
 
-std::string encodeStateFile(
+void encodeStateFileInto(
     bool snapshot, int64_t version,
-    const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records) {
-  // The records, uncompressed, in a buffer that is not zero-filled first.
+    const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records,
+    base::ByteBuffer& out) {
+  // The records, uncompressed, in a buffer this thread keeps from file to file (no fresh pages,
+  // no zero-fill), unless one file made it very large.
   size_t rawSize = 0;
   for (const auto& [key, value] : records) rawSize += 8 + key.size() + (value ? value->size() : 0);
   if (rawSize > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
@@ -155,8 +158,9 @@ std::string encodeStateFile(
             std::to_string(LZ4_MAX_INPUT_SIZE) +
             " one file can; raise spark.sql.shuffle.partitions for a new query.");
   }
-  std::unique_ptr<char[]> raw(new char[std::max<size_t>(rawSize, 1)]);
-  char* p = raw.get();
+  thread_local base::PodVector<char> raw;
+  raw.resize(std::max<size_t>(rawSize, 1));
+  char* p = raw.data();
   auto write = [&p](const void* data, size_t n) {
     std::memcpy(p, data, n);
     p += n;
@@ -172,26 +176,35 @@ std::string encodeStateFile(
       writeInt(int32_t{-1});
     }
   }
-  const int bound = LZ4_compressBound(static_cast<int>(rawSize));
-  std::unique_ptr<char[]> compressed(new char[static_cast<size_t>(bound)]);
-  const int compressedSize =
-      LZ4_compress_default(raw.get(), compressed.get(), static_cast<int>(rawSize), bound);
-  WEIR_CHECK(compressedSize > 0 || rawSize == 0);
-  raw.reset();
-  std::string out;
-  out.reserve(kHeader + 8 + static_cast<size_t>(compressedSize) + kFooter);
-  out.append(kMagic, 8);
+  // Header, then the block compressed straight into the output, then the footer.
+  out.clear();
+  put(out, uint64_t{0});  // room for the magic, written below
+  std::memcpy(out.data(), kMagic, 8);
   put(out, kFormatVersion);
   put(out, static_cast<uint8_t>(snapshot ? kSnapshot : kDelta));
   put(out, kLz4);
   put(out, uint16_t{0});
   put(out, version);
   put(out, static_cast<uint64_t>(rawSize));
-  out.append(compressed.get(), static_cast<size_t>(compressedSize));
+  const size_t at = out.size();
+  const int bound = LZ4_compressBound(static_cast<int>(rawSize));
+  out.resize(at + static_cast<size_t>(bound));
+  const int compressedSize = LZ4_compress_default(raw.data(), out.data() + at, static_cast<int>(rawSize), bound);
+  WEIR_CHECK(compressedSize > 0 || rawSize == 0);
+  out.resize(at + static_cast<size_t>(std::max(compressedSize, 0)));
+  constexpr size_t kKeepBytes = size_t{64} << 20;
+  if (raw.capacity() > kKeepBytes) raw = base::PodVector<char>();
   put(out, static_cast<uint64_t>(records.size()));
-  put<uint32_t>(out, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(out.data()),
-                                                 static_cast<uInt>(out.size()))));
-  return out;
+  put<base::ByteBuffer, uint32_t>(
+      out, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size()))));
+}
+
+std::string encodeStateFile(
+    bool snapshot, int64_t version,
+    const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records) {
+  base::ByteBuffer out;
+  encodeStateFileInto(snapshot, version, records, out);
+  return std::string(out.data(), out.size());
 }
 
 void applyStateFile(const std::string& bytes, const std::string& path, bool expectSnapshot,
@@ -398,11 +411,18 @@ int64_t StateStoreProvider::commit() {
     records.emplace_back(std::string_view(removedKeys_).substr(from, end - from), std::nullopt);
     from = end;
   }
-  for (uint32_t id : dirty_) {
+  // The entries changed are in the order of their updates, scattered over the arena: their
+  // records are prefetched a few entries ahead.
+  constexpr size_t kAhead = 8;
+  for (size_t i = 0; i < dirty_.size(); ++i) {
+    if (i + kAhead < dirty_.size()) map_.prefetchRecordOf(dirty_[i + kAhead]);
+    const uint32_t id = dirty_[i];
     if (map_.live(id)) records.emplace_back(map_.key(id), map_.value(id));
   }
-  fs_->writeAtomic(fileOf(version_ + 1, false), encodeStateFile(false, version_ + 1, records),
-                   true);
+  thread_local base::ByteBuffer file;  // kept from commit to commit: no fresh pages
+  encodeStateFileInto(false, version_ + 1, records, file);
+  fs_->writeAtomic(fileOf(version_ + 1, false), std::string_view(file), true);
+  if (file.capacity() > (size_t{64} << 20)) file = base::ByteBuffer();
   base::crashPoint("after-state-delta");
   ++version_;
   clearChanges();
@@ -443,13 +463,14 @@ void StateStoreProvider::doMaintenance(int64_t minDeltasForSnapshot, int64_t min
     std::vector<std::pair<std::string_view, std::optional<std::string_view>>> records;
     records.reserve(map_.size());
     map_.forEach([&](std::string_view k, std::string_view v) { records.emplace_back(k, v); });
-    std::string bytes = encodeStateFile(true, version_, records);
+    base::ByteBuffer bytes;
+    encodeStateFileInto(true, version_, records, bytes);
     records = {};
     snapshots_->insert(version_);
     Background::schedule(background_, [fs = fs_, bg = background_, path = fileOf(version_, true),
                                        bytes = std::move(bytes)] {
       try {
-        fs->writeAtomic(path, bytes, true);
+        fs->writeAtomic(path, std::string_view(bytes), true);
       } catch (const std::exception& e) {
         base::logWarning("Could not write the state snapshot " + path +
                          " (the deltas keep the state recoverable; " +

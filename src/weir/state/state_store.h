@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "weir/base/buffer.h"
 #include "weir/io/file_system.h"
 #include "weir/state/state_map.h"
 
@@ -125,6 +126,10 @@ class StateStoreProvider {
 /// Encodes a delta (changes, a nullopt value deleting the key) or a snapshot file.
 std::string encodeStateFile(bool snapshot, int64_t version,
                             const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records);
+/// The same into `out` (its contents replaced), whose capacity the caller can reuse.
+void encodeStateFileInto(bool snapshot, int64_t version,
+                         const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records,
+                         base::ByteBuffer& out);
 
 /// Applies a state file to `map`. Throws CorruptionError naming `path` when it is damaged.
 void applyStateFile(const std::string& bytes, const std::string& path, bool expectSnapshot, int64_t expectVersion,

@@ -16,7 +16,7 @@
 #include <type_traits>
 #include <utility>
 
-namespace weir::columnar {
+namespace weir::base {
 
 /// A vector of trivially copyable values (fixed-width column values, offsets, string bytes) with
 /// the std::vector operations columns use. resize(n) leaves new elements uninitialized;
@@ -159,4 +159,4 @@ class ByteBuffer : public PodVector<char> {
   operator std::string_view() const { return std::string_view(data(), size()); }  // NOLINT
 };
 
-}  // namespace weir::columnar
+}  // namespace weir::base
