@@ -27,8 +27,13 @@ constexpr uint32_t kFormatVersion = 1;
 constexpr uint8_t kDelta = 1, kSnapshot = 2;
 constexpr size_t kHeader = 8 + 4 + 1 + 1 + 2 + 8;
 constexpr size_t kFooter = 8 + 4;
-// Flags: the records are one LZ4 block, preceded by their uncompressed size (uint64).
-constexpr uint8_t kLz4 = 1;
+// Flags: 1, the records are one LZ4 block; 2, a sequence of LZ4 blocks of whole records, each
+// preceded by its uncompressed and compressed sizes (uint32 each). Both put the records'
+// uncompressed size (uint64) first. Weir writes 2 and reads 0 (plain records), 1 and 2.
+constexpr uint8_t kLz4 = 1, kLz4Blocks = 2;
+// Records go into a block until it holds this many bytes: the scratch memory of encoding and
+// decoding stays small and in cache whatever the size of the state.
+constexpr size_t kBlockBytes = size_t{1} << 20;
 
 template <class Out, class T>
 void put(Out& out, T v) {
@@ -147,53 +152,56 @@ void encodeStateFileInto(
     bool snapshot, int64_t version,
     const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records,
     base::ByteBuffer& out) {
-  // The records, uncompressed, in a buffer this thread keeps from file to file (no fresh pages,
-  // no zero-fill), unless one file made it very large.
-  size_t rawSize = 0;
-  for (const auto& [key, value] : records) rawSize += 8 + key.size() + (value ? value->size() : 0);
-  if (rawSize > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
-    throw UnsupportedOperationError(
-        "STATE_TOO_LARGE",
-        "A state file would hold " + std::to_string(rawSize) + " bytes of records, more than the " +
-            std::to_string(LZ4_MAX_INPUT_SIZE) +
-            " one file can; raise spark.sql.shuffle.partitions for a new query.");
-  }
-  thread_local base::PodVector<char> raw;
-  raw.resize(std::max<size_t>(rawSize, 1));
-  char* p = raw.data();
-  auto write = [&p](const void* data, size_t n) {
-    std::memcpy(p, data, n);
-    p += n;
-  };
-  auto writeInt = [&write](auto v) { write(&v, sizeof v); };
+  uint64_t rawSize = 0;
   for (const auto& [key, value] : records) {
-    writeInt(static_cast<uint32_t>(key.size()));
-    write(key.data(), key.size());
-    if (value) {
-      writeInt(static_cast<int32_t>(value->size()));
-      write(value->data(), value->size());
-    } else {
-      writeInt(int32_t{-1});
+    const size_t size = 8 + key.size() + (value ? value->size() : 0);
+    if (size > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
+      throw UnsupportedOperationError("STATE_TOO_LARGE",
+                                      "A state record would hold " + std::to_string(size) +
+                                          " bytes, more than the " + std::to_string(LZ4_MAX_INPUT_SIZE) +
+                                          " a state file can store in one piece; keep state values smaller.");
     }
+    rawSize += size;
   }
-  // Header, then the block compressed straight into the output, then the footer.
   out.clear();
   put(out, uint64_t{0});  // room for the magic, written below
   std::memcpy(out.data(), kMagic, 8);
   put(out, kFormatVersion);
   put(out, static_cast<uint8_t>(snapshot ? kSnapshot : kDelta));
-  put(out, kLz4);
+  put(out, kLz4Blocks);
   put(out, uint16_t{0});
   put(out, version);
-  put(out, static_cast<uint64_t>(rawSize));
-  const size_t at = out.size();
-  const int bound = LZ4_compressBound(static_cast<int>(rawSize));
-  out.resize(at + static_cast<size_t>(bound));
-  const int compressedSize = LZ4_compress_default(raw.data(), out.data() + at, static_cast<int>(rawSize), bound);
-  WEIR_CHECK(compressedSize > 0 || rawSize == 0);
-  out.resize(at + static_cast<size_t>(std::max(compressedSize, 0)));
-  constexpr size_t kKeepBytes = size_t{64} << 20;
-  if (raw.capacity() > kKeepBytes) raw = base::PodVector<char>();
+  put(out, rawSize);
+  // Records are gathered into a block this thread keeps from file to file, and each full block
+  // is compressed straight into the output after its two sizes.
+  thread_local base::PodVector<char> block;
+  block.clear();
+  auto flush = [&out] {
+    if (block.empty()) return;
+    const size_t at = out.size();
+    const int bound = LZ4_compressBound(static_cast<int>(block.size()));
+    out.resize(at + 8 + static_cast<size_t>(bound));
+    const int compressed =
+        LZ4_compress_default(block.data(), out.data() + at + 8, static_cast<int>(block.size()), bound);
+    WEIR_CHECK(compressed > 0);
+    const auto rawLen = static_cast<uint32_t>(block.size());
+    const auto compressedLen = static_cast<uint32_t>(compressed);
+    std::memcpy(out.data() + at, &rawLen, 4);
+    std::memcpy(out.data() + at + 4, &compressedLen, 4);
+    out.resize(at + 8 + static_cast<size_t>(compressed));
+    block.clear();
+  };
+  for (const auto& [key, value] : records) {
+    const auto keyLen = static_cast<uint32_t>(key.size());
+    const int32_t valueLen = value ? static_cast<int32_t>(value->size()) : -1;
+    block.append(reinterpret_cast<const char*>(&keyLen), 4);
+    block.append(key.data(), key.size());
+    block.append(reinterpret_cast<const char*>(&valueLen), 4);
+    if (value) block.append(value->data(), value->size());
+    if (block.size() >= kBlockBytes) flush();
+  }
+  flush();
+  if (block.capacity() > 4 * kBlockBytes) block = base::PodVector<char>();  // after a huge record
   put(out, static_cast<uint64_t>(records.size()));
   put<base::ByteBuffer, uint32_t>(
       out, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size()))));
@@ -222,80 +230,101 @@ void applyStateFile(const std::string& bytes, const std::string& path, bool expe
   uint8_t kind = get<uint8_t>(bytes, 12);
   if (kind != (expectSnapshot ? kSnapshot : kDelta)) corrupt(path, "wrong file kind");
   const uint8_t flags = get<uint8_t>(bytes, 13);
-  if (flags != 0 && flags != kLz4) corrupt(path, "unknown flags");
+  if (flags != 0 && flags != kLz4 && flags != kLz4Blocks) corrupt(path, "unknown flags");
   if (get<int64_t>(bytes, 16) != expectVersion) corrupt(path, "it holds another version");
   const size_t end = bytes.size() - kFooter;
   uint32_t crc = static_cast<uint32_t>(
       crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(end + 8)));
   if (crc != get<uint32_t>(bytes, end + 8)) corrupt(path, "checksum mismatch");
   const uint64_t expected = get<uint64_t>(bytes, end);
-  // The records, inflated when compressed.
-  std::string_view records(bytes.data() + kHeader, end - kHeader);
-  std::unique_ptr<char[]> inflated;
-  if (flags == kLz4) {
-    if (records.size() < 8) corrupt(path, "truncated");
-    const uint64_t rawSize = get<uint64_t>(bytes, kHeader);
-    records.remove_prefix(8);
-    // LZ4 inflates at most 255 times (a bound that also stops a damaged size from allocating).
-    if (rawSize > records.size() * 255 + 16 ||
-        rawSize > static_cast<uint64_t>(LZ4_MAX_INPUT_SIZE)) {
-      corrupt(path, "bad uncompressed size");
-    }
-    inflated.reset(new char[std::max<size_t>(rawSize, 1)]);
-    const int got =
-        LZ4_decompress_safe(records.data(), inflated.get(), static_cast<int>(records.size()),
-                            static_cast<int>(rawSize));
-    if (got < 0 || static_cast<uint64_t>(got) != rawSize) corrupt(path, "bad compressed records");
-    records = std::string_view(inflated.get(), rawSize);
-  }
-  auto take = [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    T v;
-    std::memcpy(&v, records.data(), sizeof v);
-    records.remove_prefix(sizeof v);
-    return v;
-  };
-  // Records are applied in groups, the index slots, entries and records of a group's keys
-  // fetched from memory together first (a restore into a big map is bound by those misses).
-  struct Parsed {
-    std::string_view key, value;
-    uint64_t hash;
-    bool removed;
-  };
-  constexpr size_t kGroup = 32;
-  Parsed group[kGroup];
   uint64_t count = 0;
-  while (!records.empty()) {
-    size_t n = 0;
-    while (n < kGroup && !records.empty()) {
-      if (records.size() < 4) corrupt(path, "truncated record");
-      const auto keyLen = take(std::type_identity<uint32_t>{});
-      if (records.size() < uint64_t{keyLen} + 4) corrupt(path, "truncated record");
-      Parsed& r = group[n++];
-      r.key = records.substr(0, keyLen);
-      records.remove_prefix(keyLen);
-      const auto valueLen = take(std::type_identity<int32_t>{});
-      r.removed = valueLen < 0;
-      if (r.removed) {
-        if (valueLen != -1 || expectSnapshot) corrupt(path, "bad value length");
-      } else {
-        if (records.size() < static_cast<size_t>(valueLen)) corrupt(path, "truncated value");
-        r.value = records.substr(0, static_cast<size_t>(valueLen));
-        records.remove_prefix(static_cast<size_t>(valueLen));
+  // Applies whole records. They are applied in groups, the index slots, entries and records of a
+  // group's keys fetched from memory together first (a restore into a big map is bound by those
+  // misses).
+  auto apply = [&](std::string_view records) {
+    auto take = [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      T v;
+      std::memcpy(&v, records.data(), sizeof v);
+      records.remove_prefix(sizeof v);
+      return v;
+    };
+    struct Parsed {
+      std::string_view key, value;
+      uint64_t hash;
+      bool removed;
+    };
+    constexpr size_t kGroup = 32;
+    Parsed group[kGroup];
+    while (!records.empty()) {
+      size_t n = 0;
+      while (n < kGroup && !records.empty()) {
+        if (records.size() < 4) corrupt(path, "truncated record");
+        const auto keyLen = take(std::type_identity<uint32_t>{});
+        if (records.size() < uint64_t{keyLen} + 4) corrupt(path, "truncated record");
+        Parsed& r = group[n++];
+        r.key = records.substr(0, keyLen);
+        records.remove_prefix(keyLen);
+        const auto valueLen = take(std::type_identity<int32_t>{});
+        r.removed = valueLen < 0;
+        if (r.removed) {
+          if (valueLen != -1 || expectSnapshot) corrupt(path, "bad value length");
+        } else {
+          if (records.size() < static_cast<size_t>(valueLen)) corrupt(path, "truncated value");
+          r.value = records.substr(0, static_cast<size_t>(valueLen));
+          records.remove_prefix(static_cast<size_t>(valueLen));
+        }
+        r.hash = StateMap::hashOf(r.key);
+        map.prefetchSlot(r.hash);
       }
-      r.hash = StateMap::hashOf(r.key);
-      map.prefetchSlot(r.hash);
-    }
-    for (size_t k = 0; k < n; ++k) map.prefetchEntry(group[k].hash);
-    for (size_t k = 0; k < n; ++k) map.prefetchRecord(group[k].hash);
-    for (size_t k = 0; k < n; ++k) {
-      if (group[k].removed) {
-        map.remove(group[k].key, group[k].hash);
-      } else {
-        map.put(group[k].key, group[k].hash, group[k].value);
+      for (size_t k = 0; k < n; ++k) map.prefetchEntry(group[k].hash);
+      for (size_t k = 0; k < n; ++k) map.prefetchRecord(group[k].hash);
+      for (size_t k = 0; k < n; ++k) {
+        if (group[k].removed) {
+          map.remove(group[k].key, group[k].hash);
+        } else {
+          map.put(group[k].key, group[k].hash, group[k].value);
+        }
       }
+      count += n;
     }
-    count += n;
+  };
+  std::string_view body(bytes.data() + kHeader, end - kHeader);
+  if (flags == 0) {
+    apply(body);
+  } else {
+    if (body.size() < 8) corrupt(path, "truncated");
+    const uint64_t rawSize = get<uint64_t>(bytes, kHeader);
+    body.remove_prefix(8);
+    // LZ4 inflates at most 255 times (a bound that also stops a damaged size from allocating).
+    auto inflate = [&](std::string_view compressed, uint64_t size, base::PodVector<char>& into) {
+      if (size > compressed.size() * 255 + 16 || size > static_cast<uint64_t>(LZ4_MAX_INPUT_SIZE)) {
+        corrupt(path, "bad uncompressed size");
+      }
+      into.resize(std::max<size_t>(size, 1));
+      const int got = LZ4_decompress_safe(compressed.data(), into.data(), static_cast<int>(compressed.size()),
+                                          static_cast<int>(size));
+      if (got < 0 || static_cast<uint64_t>(got) != size) corrupt(path, "bad compressed records");
+      return std::string_view(into.data(), size);
+    };
+    base::PodVector<char> inflated;
+    if (flags == kLz4) {
+      apply(inflate(body, rawSize, inflated));
+    } else {
+      uint64_t total = 0;
+      while (!body.empty()) {
+        if (body.size() < 8) corrupt(path, "truncated block");
+        uint32_t rawLen, compressedLen;
+        std::memcpy(&rawLen, body.data(), 4);
+        std::memcpy(&compressedLen, body.data() + 4, 4);
+        body.remove_prefix(8);
+        if (body.size() < compressedLen) corrupt(path, "truncated block");
+        apply(inflate(body.substr(0, compressedLen), rawLen, inflated));
+        body.remove_prefix(compressedLen);
+        total += rawLen;
+      }
+      if (total != rawSize) corrupt(path, "bad uncompressed size");
+    }
   }
   if (count != expected) corrupt(path, "record count mismatch");
 }

@@ -2,6 +2,7 @@
 #include "weir/state/state_store.h"
 
 #include <gtest/gtest.h>
+#include <lz4.h>
 #include <zlib.h>
 
 #include <cstring>
@@ -220,10 +221,15 @@ TEST_F(StateStoreTest, RecordsAreCompressedAndUncompressedFilesStillRead) {
   const std::string file = id().directory() + "/1.delta";
   const std::string bytes = fs->read(file);
   auto u8 = [&](size_t at) { return static_cast<uint8_t>(bytes[at]); };
-  EXPECT_EQ(u8(13), 1);  // flags: LZ4
+  EXPECT_EQ(u8(13), 2);  // flags: LZ4 blocks
   uint64_t storedRaw;
   std::memcpy(&storedRaw, bytes.data() + 24, 8);
   EXPECT_EQ(storedRaw, rawSize);
+  uint32_t blockRaw, blockCompressed;  // one block: the records are under 1 MiB
+  std::memcpy(&blockRaw, bytes.data() + 32, 4);
+  std::memcpy(&blockCompressed, bytes.data() + 36, 4);
+  EXPECT_EQ(blockRaw, rawSize);
+  EXPECT_EQ(40 + blockCompressed + 12, bytes.size());
   EXPECT_LT(bytes.size(), rawSize / 3) << "the records did not shrink";
   // The same version in the uncompressed layout, written by hand: header with flags 0, records,
   // count, CRC-32.
@@ -250,6 +256,23 @@ TEST_F(StateStoreTest, RecordsAreCompressedAndUncompressedFilesStillRead) {
     q.load(1);
     EXPECT_EQ(contents(q), want);
   }
+  // And as one LZ4 block (flags 1, the layout before blocks): header, raw size, the block.
+  {
+    const std::string records = plain.substr(24, plain.size() - 24 - 8);
+    std::string block(static_cast<size_t>(LZ4_compressBound(static_cast<int>(records.size()))), '\0');
+    const int n = LZ4_compress_default(records.data(), block.data(), static_cast<int>(records.size()),
+                                       static_cast<int>(block.size()));
+    ASSERT_GT(n, 0);
+    std::string single = bytes.substr(0, 24);
+    single[13] = 1;
+    const uint64_t raw = records.size();
+    single.append(reinterpret_cast<const char*>(&raw), 8).append(block.data(), static_cast<size_t>(n));
+    single.append(reinterpret_cast<const char*>(&count), 8);
+    fs->writeAtomic(file, withCrc(single), true);
+    StateStoreProvider q(fs, id());
+    q.load(1);
+    EXPECT_EQ(contents(q), want);
+  }
   // A damaged block under a recomputed checksum.
   std::string damaged = bytes.substr(0, bytes.size() - 4);
   for (size_t at = 40; at < 60; ++at) damaged[at] = static_cast<char>(0xff);
@@ -262,6 +285,52 @@ TEST_F(StateStoreTest, RecordsAreCompressedAndUncompressedFilesStillRead) {
     EXPECT_EQ(e.errorClass(), "STATE_STORE_CORRUPT");
     EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
   }
+}
+
+TEST_F(StateStoreTest, LargeStateFilesAreWrittenInBlocksAndReadBack) {
+  StateStoreProvider p(fs, id());
+  p.load(0);
+  std::map<std::string, std::string> want;
+  for (int i = 0; i < 60000; ++i) {
+    std::string key = "key-" + std::to_string(i * 7919), value = std::to_string(i) + std::string(i % 31, 'v');
+    p.put(key, value);
+    want[key] = value;
+  }
+  p.commit();
+  for (int i = 0; i < 60000; i += 3) {  // version 2: removals and updates
+    std::string key = "key-" + std::to_string(i * 7919);
+    if (i % 2 == 0) {
+      p.remove(key);
+      want.erase(key);
+    } else {
+      p.put(key, "updated");
+      want[key] = "updated";
+    }
+  }
+  p.commit();
+  const std::string bytes = fs->read(id().directory() + "/1.delta");
+  // Walk the blocks: each holds whole records, at least 1 MiB but the last.
+  uint64_t rawSize;
+  std::memcpy(&rawSize, bytes.data() + 24, 8);
+  size_t at = 32, blocks = 0;
+  uint64_t total = 0;
+  while (at < bytes.size() - 12) {
+    uint32_t raw, compressed;
+    std::memcpy(&raw, bytes.data() + at, 4);
+    std::memcpy(&compressed, bytes.data() + at + 4, 4);
+    at += 8 + compressed;
+    total += raw;
+    if (at < bytes.size() - 12) {
+      EXPECT_GE(raw, 1u << 20);
+    }
+    ++blocks;
+  }
+  EXPECT_EQ(at, bytes.size() - 12);
+  EXPECT_EQ(total, rawSize);
+  EXPECT_GE(blocks, 2u);
+  StateStoreProvider q(fs, id());
+  q.load(2);
+  EXPECT_EQ(contents(q), want);
 }
 
 TEST_F(StateStoreTest, CorruptFilesAreReportedWithTheirPath) {
