@@ -37,6 +37,14 @@ void StateMap::insertSlot(uint32_t id, uint64_t hash) {
   ++live_;
 }
 
+void StateMap::reserve(size_t keys) {
+  // The capacity insertSlot would have grown to by the time `keys` are live.
+  size_t capacity = std::max<size_t>(16, slots_.size());
+  while ((keys + 1) * 2 > capacity) capacity *= 2;
+  if (capacity > slots_.size()) rehash(capacity);
+  if (keys > entries_.capacity()) entries_.reserve(keys);
+}
+
 void StateMap::rehash(size_t capacity) {
   slots_.assign(capacity, kEmpty);
   mask_ = capacity - 1;

@@ -72,6 +72,9 @@ class StateMap {
   /// `hash` is hashOf(key).
   bool remove(std::string_view key, uint64_t hash);
   void clear();
+  /// Sizes the index and the entry table for `keys` live keys, so that loading a snapshot of
+  /// that many does not rehash on the way.
+  void reserve(size_t keys);
 
   size_t size() const { return live_; }
   /// Bytes held: arena chunks, entries and index slots.

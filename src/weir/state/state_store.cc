@@ -237,6 +237,10 @@ void applyStateFile(const std::string& bytes, const std::string& path, bool expe
       crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(end + 8)));
   if (crc != get<uint32_t>(bytes, end + 8)) corrupt(path, "checksum mismatch");
   const uint64_t expected = get<uint64_t>(bytes, end);
+  // A snapshot holds every key once: the map is sized for them up front. The count is checked
+  // against the records below; the bound (a record is at least 8 bytes, LZ4 inflates at most 255
+  // times) keeps a damaged count from reserving more than the file can hold.
+  if (expectSnapshot && expected <= bytes.size() / 8 * 255) map.reserve(map.size() + expected);
   uint64_t count = 0;
   // Applies whole records. They are applied in groups, the index slots, entries and records of a
   // group's keys fetched from memory together first (a restore into a big map is bound by those

@@ -28,6 +28,7 @@ TEST(StateMap, MatchesAModelThroughInsertsUpdatesRemovesAndCompaction) {
     return "key-" + std::to_string(k) + std::string(k % 3 == 0 ? 200 : 0, 'k');
   };
   for (int op = 0; op < 200000; ++op) {
+    if (op == 100000) map.reserve(50000);  // regrows the index under live keys and tombstones
     const std::string key = keyOf(rng() % 5000);
     switch (rng() % 4) {
       case 0:
