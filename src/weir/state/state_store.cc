@@ -437,7 +437,9 @@ int64_t StateStoreProvider::commit() {
   WEIR_CHECK(version_ >= 0);
   auto start = std::chrono::steady_clock::now();
   // Removals first: a key removed and put again in one version ends up present.
-  std::vector<std::pair<std::string_view, std::optional<std::string_view>>> records;
+  // The list of changes is kept per thread from commit to commit, like the file's buffers.
+  thread_local std::vector<std::pair<std::string_view, std::optional<std::string_view>>> records;
+  records.clear();
   records.reserve(removedEnds_.size() + dirty_.size());
   uint32_t from = 0;
   for (uint32_t end : removedEnds_) {
@@ -454,6 +456,7 @@ int64_t StateStoreProvider::commit() {
   }
   thread_local base::ByteBuffer file;  // kept from commit to commit: no fresh pages
   encodeStateFileInto(false, version_ + 1, records, file);
+  if (records.capacity() > (size_t{4} << 20)) records = {};  // after a huge commit
   fs_->writeAtomic(fileOf(version_ + 1, false), std::string_view(file), true);
   if (file.capacity() > (size_t{64} << 20)) file = base::ByteBuffer();
   base::crashPoint("after-state-delta");
