@@ -98,12 +98,17 @@ Partitions Executor::execute(const plan::LogicalPlan& p) {
   throw InternalError("INTERNAL_ERROR", "unknown plan node");
 }
 
-ColumnBatch Executor::projectBatch(const plan::LogicalPlan& p, const ColumnBatch& b) const {
+ColumnBatch Executor::evaluateBatch(const std::vector<expr::ExprPtr>& exprs, const types::DataTypePtr& schema,
+                                    const ColumnBatch& b) const {
   expr::EvalContext ctx = options_.evalContext;
   std::vector<VectorPtr> cols;
-  cols.reserve(p.exprs.size());
-  for (const auto& e : p.exprs) cols.push_back(expr::evaluate(*e, b, ctx));
-  return ColumnBatch(p.schema, std::move(cols), b.numRows());
+  cols.reserve(exprs.size());
+  for (const auto& e : exprs) cols.push_back(expr::evaluate(*e, b, ctx));
+  return ColumnBatch(schema, std::move(cols), b.numRows());
+}
+
+ColumnBatch Executor::projectBatch(const plan::LogicalPlan& p, const ColumnBatch& b) const {
+  return evaluateBatch(p.exprs, p.schema, b);
 }
 
 ColumnBatch Executor::filterBatch(const plan::LogicalPlan& p, const ColumnBatch& b) const {
@@ -153,11 +158,7 @@ Partitions Executor::evaluateInputs(const std::vector<expr::ExprPtr>& exprs, con
       }
     }
     if (b.numRows() == 0) return ColumnBatch();  // dropped by mapBatches
-    expr::EvalContext ctx = options_.evalContext;
-    std::vector<VectorPtr> cols;
-    cols.reserve(exprs.size());
-    for (const auto& e : exprs) cols.push_back(expr::evaluate(*e, b, ctx));
-    return ColumnBatch(schema, std::move(cols), b.numRows());
+    return evaluateBatch(exprs, schema, b);
   });
 }
 

@@ -45,7 +45,10 @@ class Executor {
   plan::Partitions sessionWindow(const plan::LogicalPlan& p, plan::Partitions in);
   plan::Partitions windowAggregate(const plan::LogicalPlan& p);
 
-  // One batch through one per-batch operator.
+  // One batch through one per-batch operator; evaluateBatch computes `exprs` as the columns of
+  // `schema`.
+  columnar::ColumnBatch evaluateBatch(const std::vector<expr::ExprPtr>& exprs, const types::DataTypePtr& schema,
+                                      const columnar::ColumnBatch& b) const;
   columnar::ColumnBatch projectBatch(const plan::LogicalPlan& p, const columnar::ColumnBatch& b) const;
   columnar::ColumnBatch filterBatch(const plan::LogicalPlan& p, const columnar::ColumnBatch& b) const;
   columnar::ColumnBatch watermarkBatch(const plan::LogicalPlan& p, const columnar::ColumnBatch& b) const;

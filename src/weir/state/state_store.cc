@@ -152,17 +152,6 @@ void encodeStateFileInto(
     bool snapshot, int64_t version,
     const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records,
     base::ByteBuffer& out) {
-  uint64_t rawSize = 0;
-  for (const auto& [key, value] : records) {
-    const size_t size = 8 + key.size() + (value ? value->size() : 0);
-    if (size > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
-      throw UnsupportedOperationError("STATE_TOO_LARGE",
-                                      "A state record would hold " + std::to_string(size) +
-                                          " bytes, more than the " + std::to_string(LZ4_MAX_INPUT_SIZE) +
-                                          " a state file can store in one piece; keep state values smaller.");
-    }
-    rawSize += size;
-  }
   out.clear();
   put(out, uint64_t{0});  // room for the magic, written below
   std::memcpy(out.data(), kMagic, 8);
@@ -171,7 +160,8 @@ void encodeStateFileInto(
   put(out, kLz4Blocks);
   put(out, uint16_t{0});
   put(out, version);
-  put(out, rawSize);
+  put(out, uint64_t{0});  // the records' uncompressed size, written at the end
+  uint64_t rawSize = 0;
   // Records are gathered into a block this thread keeps from file to file, and each full block
   // is compressed straight into the output after its two sizes.
   thread_local base::PodVector<char> block;
@@ -192,6 +182,14 @@ void encodeStateFileInto(
     block.clear();
   };
   for (const auto& [key, value] : records) {
+    const size_t size = 8 + key.size() + (value ? value->size() : 0);
+    if (size > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
+      throw UnsupportedOperationError("STATE_TOO_LARGE",
+                                      "A state record would hold " + std::to_string(size) +
+                                          " bytes, more than the " + std::to_string(LZ4_MAX_INPUT_SIZE) +
+                                          " a state file can store in one piece; keep state values smaller.");
+    }
+    rawSize += size;
     const auto keyLen = static_cast<uint32_t>(key.size());
     const int32_t valueLen = value ? static_cast<int32_t>(value->size()) : -1;
     block.append(reinterpret_cast<const char*>(&keyLen), 4);
@@ -202,6 +200,7 @@ void encodeStateFileInto(
   }
   flush();
   if (block.capacity() > 4 * kBlockBytes) block = base::PodVector<char>();  // after a huge record
+  std::memcpy(out.data() + kHeader, &rawSize, 8);
   put(out, static_cast<uint64_t>(records.size()));
   put<base::ByteBuffer, uint32_t>(
       out, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size()))));
