@@ -29,6 +29,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -64,6 +65,7 @@ struct BenchOptions {
   bool latency = false;
   int64_t startedMs = 0;
   std::string progressFile, readyFile;
+  std::vector<std::string> sourceOptions;  // KEY=VALUE, passed to the source
 };
 
 // The time each Kafka offset became readable, from high watermarks polled every 2 ms.
@@ -298,6 +300,7 @@ int main(int argc, char** argv) {
   app.add_option("--started-ms", o.startedMs,
                  "Epoch ms at which this process was started: report recovery time");
   app.add_option("--progress-file", o.progressFile, "Append one JSON line per batch to this file");
+  app.add_option("--source-option", o.sourceOptions, "A Kafka source option KEY=VALUE (repeatable)");
   app.add_option("--ready-file", o.readyFile, "Create this file once the query has started");
   CLI11_PARSE(app, argc, argv);
 
@@ -329,6 +332,11 @@ int main(int argc, char** argv) {
                           .option("subscribe", o.topic)
                           .option("startingOffsets", "earliest");
         if (o.maxOffsets > 0) reader.option("maxOffsetsPerTrigger", std::to_string(o.maxOffsets));
+        for (const auto& kv : o.sourceOptions) {
+          const auto eq = kv.find('=');
+          if (eq == std::string::npos) throw std::invalid_argument("--source-option takes KEY=VALUE, not " + kv);
+          reader.option(kv.substr(0, eq), kv.substr(eq + 1));
+        }
         return reader.load()
             .select(from_json(col("value").cast("string"), StructType::fromDDL(kGoldenSchema))
                         .alias("data"))
