@@ -45,7 +45,8 @@ std::string logFile(const std::string& table, int64_t version, const std::string
   return table + "/_delta_log/" + name + suffix;
 }
 
-// The protocol's reading of add.path / remove.path: percent-decoded.
+// The protocol's reading of add.path / remove.path: percent-decoded. Written here rather than
+// taken from delta_log.h on purpose: this replay checks Weir's log without Weir's log code.
 std::string percentDecode(const std::string& s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {

@@ -478,6 +478,24 @@ delta::VacuumOptions vacuumOptions(bool dryRun, std::optional<double> retainHour
 
 class DeltaCommands : public DeltaStream {
  protected:
+  // Two appends, then an overwrite (version 2) that removes their files: the data files of
+  // versions 0 and 1, and the live one.
+  struct Overwritten {
+    std::string v0, v1, live;
+  };
+  Overwritten appendTwiceThenOverwrite() {
+    append(0, 2);
+    append(2, 4);
+    append(10, 11, "t", "overwrite");
+    return {delta::readCommit(path("t"), 0).adds.at(0).file.path,
+            delta::readCommit(path("t"), 1).adds.at(0).file.path,
+            delta::loadSnapshot(path("t")).files.at(0).path};
+  }
+  static int64_t nowSeconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
   // Appends one file per partition: rows (p, k) for k in [from, to), p = "a" for even k, else "b".
   void appendPartitioned(int from, int to) {
     std::vector<Row> rows;
@@ -630,15 +648,8 @@ TEST_F(DeltaCommands, OptimizeUnderConcurrentCommits) {
 }
 
 TEST_F(DeltaCommands, VacuumDeletesOnlyUnneededOldFiles) {
-  append(0, 2);
-  append(2, 4);
-  append(10, 11, "t", "overwrite");  // version 2 removes the first two files now
-  const auto v0 = delta::readCommit(path("t"), 0).adds.at(0).file.path;
-  const auto v1 = delta::readCommit(path("t"), 1).adds.at(0).file.path;
-  const auto live = delta::loadSnapshot(path("t")).files.at(0).path;
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const auto [v0, v1, live] = appendTwiceThenOverwrite();
+  const int64_t now = nowSeconds();
   const int64_t tenDaysAgo = now - 10 * 86400;
   for (const auto& f : {v0, v1, live}) setModificationTime(path("t/" + f), tenDaysAgo);
   fs::create_directories(path("t/old=1"));
@@ -691,17 +702,10 @@ TEST_F(DeltaCommands, VacuumDeletesOnlyUnneededOldFiles) {
 // an overwrite, the checkpoint's tombstones still keep the removed files while the retention
 // covers them.
 TEST_F(DeltaCommands, VacuumKeepsTheFilesOfACheckpointsTombstones) {
-  append(0, 2);
-  append(2, 4);
-  append(10, 11, "t", "overwrite");  // version 2 removes the first two files now
-  const auto v0 = delta::readCommit(path("t"), 0).adds.at(0).file.path;
-  const auto v1 = delta::readCommit(path("t"), 1).adds.at(0).file.path;
-  const auto live = delta::loadSnapshot(path("t")).files.at(0).path;
+  const auto [v0, v1, live] = appendTwiceThenOverwrite();
   delta::writeCheckpoint(path("t"), 2);
   for (int64_t v = 0; v <= 2; ++v) fs::remove(delta::commitFilePath(path("t"), v));
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = nowSeconds();
   for (const auto& f : {v0, v1, live}) setModificationTime(path("t/" + f), now - 10 * 86400);
   EXPECT_TRUE(delta::vacuumTable(path("t"), vacuumOptions(true)).files.empty());
   // Eight days later they have expired.
@@ -770,9 +774,7 @@ TEST_F(DeltaCommands, DeletionVectorTables) {
       .save(path("t"));
   const auto before = sorted(spark.read().format("delta").load(path("t")).collect());
   ASSERT_EQ(before.size(), 2u);  // the row of 5 the vector leaves, and Weir's
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = nowSeconds();
   std::vector<std::string> dataFiles;
   for (const auto& e : fs::directory_iterator(path("t"))) {
     if (!e.is_regular_file()) continue;

@@ -1335,6 +1335,17 @@ TEST_F(DeltaWrite, CheckpointsHonourTheStatsProperties) {
 
 // ----- writer features
 
+// Writes the one row ("k", 9) to the table in `mode`.
+void writeOneRow(Session& spark, const std::string& table, const std::string& mode) {
+  spark
+      .createDataFrame({Row({Value::string("k"), Value::integer(9)})},
+                       StructType::fromDDL("k STRING, v BIGINT"))
+      .write()
+      .format("delta")
+      .mode(mode)
+      .save(table);
+}
+
 size_t dataFiles(const std::string& table) {
   size_t n = 0;
   for (const auto& e : fs::recursive_directory_iterator(table)) {
@@ -1429,13 +1440,7 @@ TEST_F(DeltaWrite, WritesRefuseWriterFeaturesWeirDoesNotHonour) {
     setProtocol(t, c.protocol, c.configuration, c.columnMetadata);
     if (c.refused.empty()) {
       appendRange(spark, t, 3, 5);
-      spark
-          .createDataFrame({Row({Value::string("k"), Value::integer(9)})},
-                           StructType::fromDDL("k STRING, v BIGINT"))
-          .write()
-          .format("delta")
-          .mode("overwrite")
-          .save(t);
+      writeOneRow(spark, t, "overwrite");
       EXPECT_EQ(values(spark.read().format("delta").option("versionAsOf", "1").load(t)),
                 range(0, 5));
       EXPECT_EQ(values(spark.read().format("delta").load(t)), (std::vector<int64_t>{9}));
@@ -1443,15 +1448,7 @@ TEST_F(DeltaWrite, WritesRefuseWriterFeaturesWeirDoesNotHonour) {
     }
     for (const char* mode : {"append", "overwrite"}) {
       expectThrows<UnsupportedOperationError>(
-          [&] {
-            spark
-                .createDataFrame({Row({Value::string("k"), Value::integer(9)})},
-                                 StructType::fromDDL("k STRING, v BIGINT"))
-                .write()
-                .format("delta")
-                .mode(mode)
-                .save(t);
-          },
+          [&] { writeOneRow(spark, t, mode); },
           "DELTA_UNSUPPORTED_FEATURES",
           {"The Delta table at " + t + " requires ", c.refused,
            ", which Weir does not support yet; write to it with a Delta writer that does (Spark, "
@@ -1472,15 +1469,7 @@ TEST_F(DeltaWrite, AppendOnlyTablesRefuseOverwrites) {
     setProtocol(t, R"({"minReaderVersion":1,"minWriterVersion":)" + writerVersion + "}",
                 {{"delta.appendOnly", "true"}});
     appendRange(spark, t, 3, 4);
-    auto overwrite = [&] {
-      spark
-          .createDataFrame({Row({Value::string("k"), Value::integer(9)})},
-                           StructType::fromDDL("k STRING, v BIGINT"))
-          .write()
-          .format("delta")
-          .mode("overwrite")
-          .save(t);
-    };
+    auto overwrite = [&] { writeOneRow(spark, t, "overwrite"); };
     if (writerVersion == "1") {
       overwrite();
       EXPECT_EQ(values(spark.read().format("delta").load(t)), (std::vector<int64_t>{9}));

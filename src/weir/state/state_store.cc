@@ -171,8 +171,8 @@ void encodeStateFileInto(
     const size_t at = out.size();
     const int bound = LZ4_compressBound(static_cast<int>(block.size()));
     out.resize(at + 8 + static_cast<size_t>(bound));
-    const int compressed =
-        LZ4_compress_default(block.data(), out.data() + at + 8, static_cast<int>(block.size()), bound);
+    const int compressed = LZ4_compress_default(block.data(), out.data() + at + 8,
+                                                static_cast<int>(block.size()), bound);
     WEIR_CHECK(compressed > 0);
     const auto rawLen = static_cast<uint32_t>(block.size());
     const auto compressedLen = static_cast<uint32_t>(compressed);
@@ -184,10 +184,11 @@ void encodeStateFileInto(
   for (const auto& [key, value] : records) {
     const size_t size = 8 + key.size() + (value ? value->size() : 0);
     if (size > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
-      throw UnsupportedOperationError("STATE_TOO_LARGE",
-                                      "A state record would hold " + std::to_string(size) +
-                                          " bytes, more than the " + std::to_string(LZ4_MAX_INPUT_SIZE) +
-                                          " a state file can store in one piece; keep state values smaller.");
+      throw UnsupportedOperationError(
+          "STATE_TOO_LARGE",
+          "A state record would hold " + std::to_string(size) + " bytes, more than the " +
+              std::to_string(LZ4_MAX_INPUT_SIZE) +
+              " a state file can store in one piece; keep state values smaller.");
     }
     rawSize += size;
     const auto keyLen = static_cast<uint32_t>(key.size());
@@ -203,15 +204,8 @@ void encodeStateFileInto(
   std::memcpy(out.data() + kHeader, &rawSize, 8);
   put(out, static_cast<uint64_t>(records.size()));
   put<base::ByteBuffer, uint32_t>(
-      out, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size()))));
-}
-
-std::string encodeStateFile(
-    bool snapshot, int64_t version,
-    const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records) {
-  base::ByteBuffer out;
-  encodeStateFileInto(snapshot, version, records, out);
-  return std::string(out.data(), out.size());
+      out, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(out.data()),
+                                       static_cast<uInt>(out.size()))));
 }
 
 void applyStateFile(const std::string& bytes, const std::string& path, bool expectSnapshot,
@@ -305,8 +299,9 @@ void applyStateFile(const std::string& bytes, const std::string& path, bool expe
         corrupt(path, "bad uncompressed size");
       }
       into.resize(std::max<size_t>(size, 1));
-      const int got = LZ4_decompress_safe(compressed.data(), into.data(), static_cast<int>(compressed.size()),
-                                          static_cast<int>(size));
+      const int got =
+          LZ4_decompress_safe(compressed.data(), into.data(), static_cast<int>(compressed.size()),
+                              static_cast<int>(size));
       if (got < 0 || static_cast<uint64_t>(got) != size) corrupt(path, "bad compressed records");
       return std::string_view(into.data(), size);
     };

@@ -6,8 +6,8 @@
 
 #include <cstdint>
 #include <memory>
-#include <set>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +29,8 @@ struct StateStoreId {
 
 struct StateStoreMetrics {
   int64_t numKeys = 0;
-  int64_t numUpdated = 0;   // puts in the current version
-  int64_t numRemoved = 0;   // removes in the current version
+  int64_t numUpdated = 0;  // puts in the current version
+  int64_t numRemoved = 0;  // removes in the current version
   int64_t memoryUsedBytes = 0;
   int64_t commitTimeMs = 0;
 };
@@ -53,7 +53,9 @@ class StateStoreProvider {
 
   /// The value of `key`; views stay valid until the next put or remove.
   std::optional<std::string_view> get(std::string_view key) const { return map_.get(key); }
-  std::optional<std::string_view> get(std::string_view key, uint64_t hash) const { return map_.get(key, hash); }
+  std::optional<std::string_view> get(std::string_view key, uint64_t hash) const {
+    return map_.get(key, hash);
+  }
   void put(std::string_view key, std::string_view value) { put(key, StateMap::hashOf(key), value); }
   /// `hash` is StateMap::hashOf(key).
   void put(std::string_view key, uint64_t hash, std::string_view value);
@@ -123,16 +125,15 @@ class StateStoreProvider {
   int64_t cleanedBefore_ = 0;
 };
 
-/// Encodes a delta (changes, a nullopt value deleting the key) or a snapshot file.
-std::string encodeStateFile(bool snapshot, int64_t version,
-                            const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records);
-/// The same into `out` (its contents replaced), whose capacity the caller can reuse.
-void encodeStateFileInto(bool snapshot, int64_t version,
-                         const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records,
-                         base::ByteBuffer& out);
+/// Encodes a delta (changes, a nullopt value deleting the key) or a snapshot file into `out` (its
+/// contents replaced), whose capacity the caller can reuse.
+void encodeStateFileInto(
+    bool snapshot, int64_t version,
+    const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records,
+    base::ByteBuffer& out);
 
 /// Applies a state file to `map`. Throws CorruptionError naming `path` when it is damaged.
-void applyStateFile(const std::string& bytes, const std::string& path, bool expectSnapshot, int64_t expectVersion,
-                    StateMap& map);
+void applyStateFile(const std::string& bytes, const std::string& path, bool expectSnapshot,
+                    int64_t expectVersion, StateMap& map);
 
 }  // namespace weir::state
