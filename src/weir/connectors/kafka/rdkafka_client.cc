@@ -7,6 +7,7 @@
 #include <chrono>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <re2/re2.h>
@@ -355,6 +356,7 @@ class RdKafkaClient : public KafkaClient {
 
   void assign(const std::vector<FetchRange>& ranges) {
     clearStash();
+    primeTopics(ranges);
     auto list = newList(ranges.size());
     assigned_.clear();
     for (const auto& r : ranges) {
@@ -439,6 +441,25 @@ class RdKafkaClient : public KafkaClient {
     }
   }
 
+  // A fresh handle learns the leaders of the topics it is assigned only at its next periodic scan
+  // of unknown topics, up to a second later, and fetches nothing until then (seen as a restarted
+  // query waiting a second for its first records). Asking for the topics' metadata on the fetching
+  // handle before its first assignment fills its cache at once. Best effort: on failure the scan
+  // still finds them, and a broker that is down surfaces through the fetch's own timeout.
+  void primeTopics(const std::vector<FetchRange>& ranges) {
+    for (const auto& r : ranges) {
+      const std::string& topic = r.partition.topic;
+      if (!primedTopics_.insert(topic).second) continue;
+      rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, topic.c_str(), nullptr);
+      if (rkt == nullptr) continue;
+      const rd_kafka_metadata_t* md = nullptr;
+      rd_kafka_resp_err_t err =
+          rd_kafka_metadata(rk_, 0, rkt, &md, static_cast<int>(std::min<int64_t>(config_.pollTimeoutMs, 5000)));
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_metadata_destroy(md);
+      rd_kafka_topic_destroy(rkt);
+    }
+  }
+
   bool interrupted() const { return config_.interrupted && config_.interrupted->load(); }
 
   ClientConfig config_;
@@ -446,6 +467,7 @@ class RdKafkaClient : public KafkaClient {
   rd_kafka_t* rk_ = nullptr;
   rd_kafka_t* meta_ = nullptr;
   rd_kafka_queue_t* queue_ = nullptr;
+  std::set<std::string> primedTopics_;          // topics whose metadata rk_ has asked for
   std::map<TopicPartition, int64_t> assigned_;  // partition -> next offset the consumer delivers
   std::map<TopicPartition, std::deque<MessagePtr>> stash_;
   std::vector<KafkaHeader> headers_;
