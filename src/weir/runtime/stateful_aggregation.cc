@@ -409,7 +409,7 @@ std::string typesOf(const types::DataTypePtr& schema, size_t from, size_t to) {
 
 StatefulAggregation::StatefulAggregation(std::shared_ptr<io::FileSystem> fs, std::string checkpoint,
                                          StatefulOperator op)
-    : fs_(std::move(fs)), checkpoint_(std::move(checkpoint)), op_(std::move(op)) {}
+    : fs_(std::move(fs)), checkpoint_(std::move(checkpoint)), op_(std::move(op)), stores_(fs_, checkpoint_, op_.id) {}
 
 void StatefulAggregation::checkSchema(size_t partitions) {
   // state/<op>/_metadata/schema records what the state holds; a restarted query must match it.
@@ -578,9 +578,8 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
     checkSchema(partitions);
     schemaChecked_ = true;
   }
-  while (stores_.size() < partitions) {
-    state::StateStoreId id{checkpoint_, op_.id, static_cast<int>(stores_.size()), "default"};
-    stores_.push_back(std::make_unique<state::StateStoreProvider>(fs_, id));
+  stores_.ensure(partitions);
+  while (minEventTime_.size() < partitions) {
     minEventTime_.push_back(0);
     minEventTimeBatch_.push_back(-1);
   }
@@ -594,7 +593,7 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
   std::vector<state::StateStoreMetrics> metrics(partitions);
   std::vector<int64_t> dropped(partitions, 0);
   base::ThreadPool::global().parallelFor(partitions, [&](size_t p) {
-    auto& store = *stores_[p];
+    auto& store = stores_[p];
     store.load(batchId);
     const std::string what = "the state of operator " + std::to_string(op_.id) + ", partition " + std::to_string(p);
     std::vector<columnar::Row> emitted;

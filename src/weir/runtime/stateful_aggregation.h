@@ -10,6 +10,7 @@
 
 #include "weir/io/file_system.h"
 #include "weir/plan/logical_plan.h"
+#include "weir/runtime/operator_stores.h"
 #include "weir/runtime/incremental_plan.h"
 #include "weir/runtime/progress.h"
 #include "weir/state/state_store.h"
@@ -30,6 +31,9 @@ class StatefulAggregation {
   plan::Partitions process(plan::Partitions partials, int64_t batchId, const std::string& outputMode,
                            int64_t lateThresholdMs, int64_t evictionThresholdMs);
 
+  /// Starts rebuilding the state batch `batchId` reads, when not in memory (after a restart), in
+  /// the background; process() waits for it.
+  void preload(int64_t batchId) { stores_.preload(batchId); }
   const StatefulOperator& op() const { return op_; }
   /// This batch's metrics.
   StateOperatorProgress progress() const { return progress_; }
@@ -45,7 +49,7 @@ class StatefulAggregation {
   std::shared_ptr<io::FileSystem> fs_;
   std::string checkpoint_;
   StatefulOperator op_;
-  std::vector<std::unique_ptr<state::StateStoreProvider>> stores_;
+  OperatorStores stores_;
   // Per partition: a lower bound of the event time of every key in the state, valid for the state
   // version that batch `minEventTimeBatch_[p]` starts from (-1: unknown). While the watermark stays
   // below it, no key can be evicted and the eviction scan of the whole state is skipped.

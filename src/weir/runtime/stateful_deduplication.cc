@@ -31,15 +31,12 @@ int64_t decodeMicros(std::string_view bytes, const std::string& what) {
 
 StatefulDeduplication::StatefulDeduplication(std::shared_ptr<io::FileSystem> fs, std::string checkpoint,
                                              StatefulOperator op)
-    : fs_(std::move(fs)), checkpoint_(std::move(checkpoint)), op_(std::move(op)) {}
+    : fs_(std::move(fs)), checkpoint_(std::move(checkpoint)), op_(std::move(op)), stores_(fs_, checkpoint_, op_.id) {}
 
 plan::Partitions StatefulDeduplication::process(plan::Partitions rows, int64_t batchId, int64_t lateThresholdMs,
                                                 int64_t evictionThresholdMs) {
   const size_t partitions = rows.size();
-  while (stores_.size() < partitions) {
-    state::StateStoreId id{checkpoint_, op_.id, static_cast<int>(stores_.size()), "default"};
-    stores_.push_back(std::make_unique<state::StateStoreProvider>(fs_, id));
-  }
+  stores_.ensure(partitions);
   const bool within = op_.name == "dedupeWithinWatermark";
   const bool evicts = op_.eventTimeColumn >= 0;
   const int64_t lateMicros = lateThresholdMs * 1000, evictMicros = evictionThresholdMs * 1000;
@@ -48,7 +45,7 @@ plan::Partitions StatefulDeduplication::process(plan::Partitions rows, int64_t b
   std::vector<state::StateStoreMetrics> metrics(partitions);
   std::vector<int64_t> late(partitions, 0), duplicates(partitions, 0);
   base::ThreadPool::global().parallelFor(partitions, [&](size_t p) {
-    auto& store = *stores_[p];
+    auto& store = stores_[p];
     store.load(batchId);
     const std::string what = "the state of operator " + std::to_string(op_.id) + ", partition " + std::to_string(p);
     for (const auto& b : rows[p]) {

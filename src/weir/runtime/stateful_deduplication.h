@@ -10,6 +10,7 @@
 
 #include "weir/io/file_system.h"
 #include "weir/plan/logical_plan.h"
+#include "weir/runtime/operator_stores.h"
 #include "weir/runtime/incremental_plan.h"
 #include "weir/runtime/progress.h"
 #include "weir/state/state_store.h"
@@ -26,6 +27,9 @@ class StatefulDeduplication {
   plan::Partitions process(plan::Partitions rows, int64_t batchId, int64_t lateThresholdMs,
                            int64_t evictionThresholdMs);
 
+  /// Starts rebuilding the state batch `batchId` reads, when not in memory (after a restart), in
+  /// the background; process() waits for it.
+  void preload(int64_t batchId) { stores_.preload(batchId); }
   const StatefulOperator& op() const { return op_; }
   StateOperatorProgress progress() const { return progress_; }
 
@@ -33,7 +37,7 @@ class StatefulDeduplication {
   std::shared_ptr<io::FileSystem> fs_;
   std::string checkpoint_;
   StatefulOperator op_;
-  std::vector<std::unique_ptr<state::StateStoreProvider>> stores_;
+  OperatorStores stores_;
   StateOperatorProgress progress_;
 };
 

@@ -399,6 +399,9 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
   auto ms = [](Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
   const auto t0 = Clock::now();
   setStatus("Processing new data", true, true);
+  // After a restart, the state is rebuilt from its files while the sources read the batch.
+  for (auto& agg : aggregations_) agg->preload(currentBatchId_);
+  for (auto& dedup : deduplications_) dedup->preload(currentBatchId_);
   // Each source's rows of this batch (none when its offset did not move).
   std::map<const plan::LogicalPlan*, plan::Partitions> inputs;
   std::vector<int64_t> rowsPerSource(sources_.size(), 0);
