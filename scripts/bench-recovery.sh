@@ -6,6 +6,8 @@
 # restarted process prints the time from its start to its first commit (a JSON line with
 # recoveryMs); those lines are this script's output. Before each start, BEFORE_START (a shell
 # command) runs if set, e.g. to add a small input file so that there is a new batch to commit.
+# FIRST_DELAY_MS (default 0) is added to the first run's wait, so that its state can grow before
+# the first kill.
 #
 # Usage: bench-recovery.sh BUILD_DIR WORK_DIR KILLS MAX_DELAY_MS -- STREAM_BENCH_ARGS...
 set -euo pipefail
@@ -54,7 +56,9 @@ for run in $(seq 0 "$kills"); do
     finished=1
     break
   fi
-  sleep "$(awk -v ms=$((RANDOM % (maxDelay + 1))) 'BEGIN { printf "%.3f", ms / 1000 }')"
+  delay=$((RANDOM % (maxDelay + 1)))
+  [ "$run" -eq 0 ] && delay=$((delay + ${FIRST_DELAY_MS:-0}))
+  sleep "$(awk -v ms=$delay 'BEGIN { printf "%.3f", ms / 1000 }')"
   kill -KILL "$child" 2> /dev/null || true
   wait "$child" 2> /dev/null || true
 done

@@ -265,7 +265,12 @@ class RdKafkaClient : public KafkaClient {
       // Wait for one record (or event), then take what else is queued without waiting: a batch
       // call with a timeout would wait for a full batch.
       batch.clear();
-      if (rd_kafka_message_t* first = rd_kafka_consume_queue(queue_, 100)) {
+      rd_kafka_message_t* first = rd_kafka_consume_queue(queue_, 20);
+      if (first == nullptr) {
+        wakeFetchers(ranges, done);
+        first = rd_kafka_consume_queue(queue_, 80);
+      }
+      if (first != nullptr) {
         batch.emplace_back(first);
         ssize_t more = rd_kafka_consume_batch_queue(queue_, 0, popped.data(), popped.size());
         for (ssize_t k = 0; k < more; ++k) batch.emplace_back(popped[static_cast<size_t>(k)]);
@@ -439,6 +444,21 @@ class RdKafkaClient : public KafkaClient {
       std::this_thread::sleep_for(std::chrono::milliseconds(
           retriable(err) ? std::min<int64_t>(200 * attempts, 1000) : config_.fetchOffsetRetryIntervalMs));
     }
+  }
+
+  // librdkafka (2.0) stops fetching while its local queue holds queued.min.messages records, and
+  // its broker thread looks again only when something wakes it, up to a second later: a batch that
+  // drained the queue waited that long for its next records. A request to the brokers of the
+  // partitions still being read (their latest offsets, answered at once) wakes their threads.
+  void wakeFetchers(const std::vector<FetchRange>& ranges, const std::vector<bool>& done) {
+    auto list = newList(ranges.size());
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      if (!done[i]) {
+        rd_kafka_topic_partition_list_add(list.get(), ranges[i].partition.topic.c_str(), ranges[i].partition.partition)
+            ->offset = RD_KAFKA_OFFSET_END;
+      }
+    }
+    if (list->cnt > 0) rd_kafka_offsets_for_times(rk_, list.get(), 1000);  // the answer is not needed
   }
 
   // A fresh handle learns the leaders of the topics it is assigned only at its next periodic scan
