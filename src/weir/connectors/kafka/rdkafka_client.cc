@@ -449,7 +449,8 @@ class RdKafkaClient : public KafkaClient {
   // librdkafka (2.0) stops fetching while its local queue holds queued.min.messages records, and
   // its broker thread looks again only when something wakes it, up to a second later: a batch that
   // drained the queue waited that long for its next records. A request to the brokers of the
-  // partitions still being read (their latest offsets, answered at once) wakes their threads.
+  // partitions still being read (their latest offsets) wakes their threads. The call does not
+  // wait for the answer: on the fetching connection it would queue behind a long-polling fetch.
   void wakeFetchers(const std::vector<FetchRange>& ranges, const std::vector<bool>& done) {
     auto list = newList(ranges.size());
     for (size_t i = 0; i < ranges.size(); ++i) {
@@ -458,7 +459,7 @@ class RdKafkaClient : public KafkaClient {
             ->offset = RD_KAFKA_OFFSET_END;
       }
     }
-    if (list->cnt > 0) rd_kafka_offsets_for_times(rk_, list.get(), 1000);  // the answer is not needed
+    if (list->cnt > 0) rd_kafka_offsets_for_times(rk_, list.get(), 0);
   }
 
   // A fresh handle learns the leaders of the topics it is assigned only at its next periodic scan
