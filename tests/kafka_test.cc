@@ -565,6 +565,58 @@ TEST_F(KafkaTest, RestartResumesAtTheRecordedOffsets) {
   EXPECT_EQ(offsets1.substr(offsets1.rfind('\n') + 1), R"({"r":{"0":8}})");
 }
 
+TEST_F(KafkaTest, EveryRecordOnceWhenPartitionsOfUnequalSizeFinishAtDifferentTimes) {
+  // A fresh consumer's first batch pauses the partitions it has finished while others are still
+  // read, and resumes them after: partition p holds 150 * (p + 1) records, each batch takes 250,
+  // and the query is stopped and restarted (a fresh consumer again) halfway.
+  cluster_->createTopic("u", 4);
+  std::vector<Row> rows;
+  for (int p = 0; p < 4; ++p) {
+    for (int i = 0; i < 150 * (p + 1); ++i) rows.push_back(Row({I(p), S(std::to_string(p) + ":" + std::to_string(i))}));
+  }
+  spark.createDataFrame(rows, StructType::fromDDL("partition INT, value STRING"))
+      .write()
+      .format("kafka")
+      .option("kafka.bootstrap.servers", cluster_->bootstrapServers())
+      .option("topic", "u")
+      .save();
+  auto startQuery = [&] {
+    return spark.readStream()
+        .format("kafka")
+        .option("kafka.bootstrap.servers", cluster_->bootstrapServers())
+        .option("subscribe", "u")
+        .option("startingOffsets", "earliest")
+        .option("maxOffsetsPerTrigger", "250")
+        .load()
+        .select(col("partition"), col("offset"), col("value").cast("string").alias("v"))
+        .writeStream()
+        .format("json")
+        .option("checkpointLocation", path("ckpt"))
+        .trigger(Trigger::AvailableNow())
+        .start(path("out"));
+  };
+  auto q = startQuery();
+  // Two batches, then a restart for the rest.
+  for (int tries = 0; tries < 600 && (!q.lastProgress() || q.lastProgress()->batchId < 1); ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  q.stop();
+  auto q2 = startQuery();
+  q2.awaitTermination();
+  auto all = spark.read()
+                 .schema("partition BIGINT, offset BIGINT, v STRING")
+                 .json(path("out"))
+                 .orderBy(col("partition"), col("offset"))
+                 .collect();
+  ASSERT_EQ(all.size(), 1500u);
+  size_t at = 0;
+  for (int p = 0; p < 4; ++p) {
+    for (int i = 0; i < 150 * (p + 1); ++i, ++at) {
+      EXPECT_EQ(all[at], Row({I(p), I(i), S(std::to_string(p) + ":" + std::to_string(i))})) << at;
+    }
+  }
+}
+
 TEST_F(KafkaTest, SinkOutputReadBackByKcatAndByTheBatchReader) {
   ASSERT_TRUE(haveKcat()) << "kcat is missing: run scripts/install-deps.sh (Debian package kcat)";
   cluster_->createTopic("out", 1);

@@ -126,6 +126,8 @@ struct StateStoreProvider::Background {
   std::condition_variable idle;
   int pending = 0;
   bool snapshotFailed = false;
+  bool encoding = false;  // a snapshot task still reads the store's map
+  std::condition_variable encoded;
 
   // Runs `task` on the maintenance thread, counted in `pending` until it ends.
   static void schedule(const std::shared_ptr<Background>& self, std::function<void()> task) {
@@ -344,7 +346,14 @@ std::string StateStoreProvider::fileOf(int64_t version, bool snapshot) const {
   return io::joinPath(directory_, std::to_string(version) + (snapshot ? ".snapshot" : ".delta"));
 }
 
+void StateStoreProvider::finishSnapshotEncoding() {
+  std::unique_lock lock(background_->mutex);
+  background_->encoded.wait(lock, [this] { return !background_->encoding; });
+  encodingSnapshot_ = false;
+}
+
 void StateStoreProvider::load(int64_t version) {
+  awaitSnapshotEncoding();
   clearChanges();
   if (version == version_) return;
   rebuild(version);
@@ -395,11 +404,13 @@ void StateStoreProvider::rebuild(int64_t version) {
 }
 
 void StateStoreProvider::put(std::string_view key, uint64_t hash, std::string_view value) {
+  awaitSnapshotEncoding();
   ++updated_;
   markDirty(map_.put(key, hash, value));
 }
 
 void StateStoreProvider::set(uint32_t id, std::string_view value) {
+  awaitSnapshotEncoding();
   ++updated_;
   map_.set(id, value);
   markDirty(id);
@@ -416,6 +427,7 @@ void StateStoreProvider::markDirty(uint32_t id) {
 }
 
 void StateStoreProvider::remove(std::string_view key) {
+  awaitSnapshotEncoding();
   // The key is copied first: it may be a view into the map.
   const size_t before = removedKeys_.size();
   removedKeys_.append(key);
@@ -429,6 +441,7 @@ void StateStoreProvider::remove(std::string_view key) {
 
 int64_t StateStoreProvider::commit() {
   WEIR_CHECK(version_ >= 0);
+  awaitSnapshotEncoding();
   auto start = std::chrono::steady_clock::now();
   // Removals first: a key removed and put again in one version ends up present.
   // The list of changes is kept per thread from commit to commit, like the file's buffers.
@@ -463,6 +476,7 @@ int64_t StateStoreProvider::commit() {
 }
 
 void StateStoreProvider::abort() {
+  awaitSnapshotEncoding();
   clearChanges();
   map_.clear();
   version_ = -1;
@@ -470,6 +484,7 @@ void StateStoreProvider::abort() {
 
 void StateStoreProvider::doMaintenance(int64_t minDeltasForSnapshot, int64_t minVersionsToRetain) {
   if (version_ <= 0) return;
+  awaitSnapshotEncoding();
   {
     std::lock_guard lock(background_->mutex);
     if (background_->snapshotFailed) {  // list again: the failed snapshot is not there
@@ -490,15 +505,31 @@ void StateStoreProvider::doMaintenance(int64_t minDeltasForSnapshot, int64_t min
     return it == snapshots_->begin() ? 0 : *std::prev(it);
   };
   if (version_ - snapshotAtOrBelow(version_) >= minDeltasForSnapshot) {
-    std::vector<std::pair<std::string_view, std::optional<std::string_view>>> records;
-    records.reserve(map_.size());
-    map_.forEach([&](std::string_view k, std::string_view v) { records.emplace_back(k, v); });
-    base::ByteBuffer bytes;
-    encodeStateFileInto(true, version_, records, bytes);
-    records = {};
     snapshots_->insert(version_);
-    Background::schedule(background_, [fs = fs_, bg = background_, path = fileOf(version_, true),
-                                       bytes = std::move(bytes)] {
+    {
+      std::lock_guard lock(background_->mutex);
+      background_->encoding = true;
+    }
+    encodingSnapshot_ = true;
+    // The task reads map_ until it signals `encoded`; until then this store only reads it (the
+    // changing calls wait in awaitSnapshotEncoding), and the destructor waits for the task.
+    Background::schedule(background_, [this, fs = fs_, bg = background_, path = fileOf(version_, true),
+                                       version = version_] {
+      base::ByteBuffer bytes;
+      {
+        struct Done {  // the store may change again once this scope is left, however
+          Background& bg;
+          ~Done() {
+            std::lock_guard lock(bg.mutex);
+            bg.encoding = false;
+            bg.encoded.notify_all();
+          }
+        } done{*bg};
+        std::vector<std::pair<std::string_view, std::optional<std::string_view>>> records;
+        records.reserve(map_.size());
+        map_.forEach([&](std::string_view k, std::string_view v) { records.emplace_back(k, v); });
+        encodeStateFileInto(true, version, records, bytes);
+      }
       try {
         fs->writeAtomic(path, std::string_view(bytes), true);
       } catch (const std::exception& e) {

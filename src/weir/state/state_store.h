@@ -67,7 +67,10 @@ class StateStoreProvider {
   /// The map, for prefetching ahead of finds.
   const StateMap& map() const { return map_; }
   /// The value of entry `id` for a change in place; call updated(id) after changing it.
-  char* mutableValue(uint32_t id) { return map_.mutableValue(id); }
+  char* mutableValue(uint32_t id) {
+    awaitSnapshotEncoding();
+    return map_.mutableValue(id);
+  }
   void updated(uint32_t id) {
     ++updated_;
     markDirty(id);
@@ -86,11 +89,12 @@ class StateStoreProvider {
   void abort();
 
   /// Writes <version>.snapshot when at least minDeltasForSnapshot deltas follow the last snapshot,
-  /// and deletes files not needed to rebuild the last minVersionsToRetain versions. Only the
-  /// snapshot's encoding (a copy of the map) happens in the caller; writing it durably and deleting
-  /// old files run on a background thread shared by all stores (as Spark's maintenance task), so
-  /// a batch does not wait for them. A failed background write is logged and retried at the next
-  /// snapshot; the deltas keep every version recoverable meanwhile.
+  /// and deletes files not needed to rebuild the last minVersionsToRetain versions. Encoding the
+  /// snapshot, writing it durably and deleting old files run on a background thread shared by all
+  /// stores (as Spark's maintenance task), so a batch does not wait for them: the encoding reads
+  /// the map, so the next change to the store (or load) waits until it is done, reads do not. A
+  /// failed background write is logged and retried at the next snapshot; the deltas keep every
+  /// version recoverable meanwhile.
   void doMaintenance(int64_t minDeltasForSnapshot = 10, int64_t minVersionsToRetain = 100);
   /// Waits until the background maintenance this store scheduled is done.
   void waitForMaintenance();
@@ -100,6 +104,11 @@ class StateStoreProvider {
 
  private:
   void rebuild(int64_t version);
+  // Waits until a snapshot being encoded in the background has read the map.
+  void awaitSnapshotEncoding() {
+    if (encodingSnapshot_) finishSnapshotEncoding();
+  }
+  void finishSnapshotEncoding();
   void clearChanges();
   void markDirty(uint32_t id);
   std::string fileOf(int64_t version, bool snapshot) const;
@@ -119,6 +128,7 @@ class StateStoreProvider {
   struct Background;  // the state shared with the maintenance thread
 
   std::shared_ptr<Background> background_;
+  bool encodingSnapshot_ = false;  // a snapshot of the map is being encoded in the background
   // Snapshot versions known to exist or being written (listed once, then kept up to date), and
   // the version before which files were last deleted.
   std::optional<std::set<int64_t>> snapshots_;

@@ -169,6 +169,45 @@ TEST_F(StateStoreTest, SnapshotsAndRetention) {
   }
 }
 
+TEST_F(StateStoreTest, ASnapshotEncodedInTheBackgroundHoldsItsVersionWhileTheStoreMovesOn) {
+  // The snapshot of version 2 is encoded on the maintenance thread while the next version changes,
+  // removes and adds keys at once: it must hold version 2 exactly.
+  StateStoreProvider p(fs, id());
+  std::map<std::string, std::string> atTwo;
+  for (int v = 0; v < 2; ++v) {
+    p.load(v);
+    for (int k = 0; k < 100000; ++k) {
+      const std::string key = "key-" + std::to_string(k * 2 + v);
+      const std::string value = "value-" + std::to_string(k) + "-" + std::to_string(v);
+      p.put(key, value);
+      atTwo[key] = value;
+    }
+    p.commit();
+  }
+  p.doMaintenance(/*minDeltasForSnapshot=*/2, /*minVersionsToRetain=*/100);
+  // No load(2) first (the store holds version 2 already): each change waits for the encoding.
+  for (int k = 0; k < 100000; k += 2) {
+    const std::string key = "key-" + std::to_string(k);
+    if (k % 4 == 0) {
+      p.remove(key);
+    } else {
+      p.put(key, "changed");
+    }
+    p.put("new-" + std::to_string(k), "added");
+  }
+  std::map<std::string, std::string> atThree = contents(p);
+  p.commit();
+  p.waitForMaintenance();
+  // Version 2 can only come from the snapshot once the deltas before it are gone.
+  fs->remove(id().directory() + "/1.delta");
+  fs->remove(id().directory() + "/2.delta");
+  StateStoreProvider q(fs, id());
+  q.load(2);
+  EXPECT_EQ(contents(q), atTwo);
+  q.load(3);
+  EXPECT_EQ(contents(q), atThree);
+}
+
 TEST_F(StateStoreTest, AFailedBackgroundSnapshotKeepsTheDeltasAndIsRetried) {
   auto faulty = std::make_shared<io::FaultInjectingFileSystem>(fs);
   std::vector<std::string> warnings;
