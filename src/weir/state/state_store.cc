@@ -513,8 +513,8 @@ void StateStoreProvider::doMaintenance(int64_t minDeltasForSnapshot, int64_t min
     encodingSnapshot_ = true;
     // The task reads map_ until it signals `encoded`; until then this store only reads it (the
     // changing calls wait in awaitSnapshotEncoding), and the destructor waits for the task.
-    Background::schedule(background_, [this, fs = fs_, bg = background_, path = fileOf(version_, true),
-                                       version = version_] {
+    Background::schedule(background_, [this, fs = fs_, bg = background_,
+                                       path = fileOf(version_, true), version = version_] {
       base::ByteBuffer bytes;
       {
         struct Done {  // the store may change again once this scope is left, however
