@@ -150,10 +150,12 @@ std::string StateStoreId::directory() const {
   return storeName == "default" ? dir : io::joinPath(dir, storeName);
 }
 
-void encodeStateFileInto(
-    bool snapshot, int64_t version,
-    const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records,
-    base::ByteBuffer& out) {
+namespace {
+
+// Encodes the `count` records that forEachRecord(emit) passes to emit(key, value or nullopt).
+template <class ForEachRecord>
+void encodeRecordsInto(bool snapshot, int64_t version, size_t count, ForEachRecord&& forEachRecord,
+                       base::ByteBuffer& out) {
   out.clear();
   put(out, uint64_t{0});  // room for the magic, written below
   std::memcpy(out.data(), kMagic, 8);
@@ -183,7 +185,7 @@ void encodeStateFileInto(
     out.resize(at + 8 + static_cast<size_t>(compressed));
     block.clear();
   };
-  for (const auto& [key, value] : records) {
+  forEachRecord([&](std::string_view key, std::optional<std::string_view> value) {
     const size_t size = 8 + key.size() + (value ? value->size() : 0);
     if (size > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
       throw UnsupportedOperationError(
@@ -200,14 +202,28 @@ void encodeStateFileInto(
     block.append(reinterpret_cast<const char*>(&valueLen), 4);
     if (value) block.append(value->data(), value->size());
     if (block.size() >= kBlockBytes) flush();
-  }
+  });
   flush();
   if (block.capacity() > 4 * kBlockBytes) block = base::PodVector<char>();  // after a huge record
   std::memcpy(out.data() + kHeader, &rawSize, 8);
-  put(out, static_cast<uint64_t>(records.size()));
+  put(out, static_cast<uint64_t>(count));
   put<base::ByteBuffer, uint32_t>(
       out, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(out.data()),
                                        static_cast<uInt>(out.size()))));
+}
+
+}  // namespace
+
+void encodeStateFileInto(
+    bool snapshot, int64_t version,
+    const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records,
+    base::ByteBuffer& out) {
+  encodeRecordsInto(
+      snapshot, version, records.size(),
+      [&](auto&& emit) {
+        for (const auto& [key, value] : records) emit(key, value);
+      },
+      out);
 }
 
 void applyStateFile(const std::string& bytes, const std::string& path, bool expectSnapshot,
@@ -515,22 +531,26 @@ void StateStoreProvider::doMaintenance(int64_t minDeltasForSnapshot, int64_t min
     // changing calls wait in awaitSnapshotEncoding), and the destructor waits for the task.
     Background::schedule(background_, [this, fs = fs_, bg = background_,
                                        path = fileOf(version_, true), version = version_] {
-      base::ByteBuffer bytes;
-      {
-        struct Done {  // the store may change again once this scope is left, however
-          Background& bg;
-          ~Done() {
-            std::lock_guard lock(bg.mutex);
-            bg.encoding = false;
-            bg.encoded.notify_all();
-          }
-        } done{*bg};
-        std::vector<std::pair<std::string_view, std::optional<std::string_view>>> records;
-        records.reserve(map_.size());
-        map_.forEach([&](std::string_view k, std::string_view v) { records.emplace_back(k, v); });
-        encodeStateFileInto(true, version, records, bytes);
-      }
+      // The maintenance thread keeps its buffer from snapshot to snapshot: fresh memory is
+      // costly to touch, and a snapshot is as large as the state.
+      thread_local base::ByteBuffer bytes;
       try {
+        {
+          struct Done {  // the store may change again once this scope is left, however
+            Background& bg;
+            ~Done() {
+              std::lock_guard lock(bg.mutex);
+              bg.encoding = false;
+              bg.encoded.notify_all();
+            }
+          } done{*bg};
+          encodeRecordsInto(
+              true, version, map_.size(),
+              [this](auto&& emit) {
+                map_.forEach([&](std::string_view k, std::string_view v) { emit(k, v); });
+              },
+              bytes);
+        }
         fs->writeAtomic(path, std::string_view(bytes), true);
       } catch (const std::exception& e) {
         base::logWarning("Could not write the state snapshot " + path +
