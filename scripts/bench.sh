@@ -147,11 +147,11 @@ if want W0 || want W2 || want W8; then
   say "producing 3 M events into Kafka"
   "$weir" generate --bootstrap "$bootstrap" --topic events --count 3000000 --users 100000 --seed 7 > /dev/null 2>&1
   if want W8; then
-    # W8 (T6 asks for recovery at 1 M live keys): the events of k4m, 350 k users, in topic keys
+    # W8 (T6 asks for recovery at 1 M live keys): the events of k6m, 350 k users, in topic keys
     # (64 partitions: the local broker keeps about 5 MiB per partition and drops older records).
-    gen "$data/k4m" 4000000 500000 --users 350000 --seed 8
-    say "producing 4 M events over 350 k users into Kafka"
-    "$weir" generate --bootstrap "$bootstrap" --topic keys --count 4000000 --users 350000 --seed 8 > /dev/null 2>&1
+    gen "$data/k6m" 6000000 500000 --users 350000 --seed 8
+    say "producing 6 M events over 350 k users into Kafka"
+    "$weir" generate --bootstrap "$bootstrap" --topic keys --count 6000000 --users 350000 --seed 8 > /dev/null 2>&1
   fi
   # The local broker is librdkafka's mock cluster, which answers a fetch that finds no new records
   # only after the consumer's whole fetch.wait.max.ms (500 ms by default), where a real broker
@@ -263,11 +263,11 @@ fi
 
 if want W8; then
   say "W8: kill -9 at $kills random points"
-  info W8 "\"label\":\"W8: golden query Kafka to Delta, kill -9 at $kills random points after the first 2.5 s, 4 M events over 350 k users (about 1 M live keys), 100 k per batch, 1 thread\",\"target\":\"T6\""
+  info W8 "\"label\":\"W8: golden query Kafka to Delta, kill -9 at $kills random points after the first 2.5 s, 6 M events over 350 k users (about 1 M live keys), 100 k per batch, 1 thread\",\"target\":\"T6\""
   measure W8 env WEIR_NUM_THREADS=1 FIRST_DELAY_MS=2500 scripts/bench-recovery.sh "$build" "$work/w8/kills" "$kills" 1500 -- --row W8 \
     --source kafka --bootstrap "$bootstrap" --topic keys "${fetch_wait[@]}" --max-offsets 100000 --sink delta \
     --table "$work/w8/table" --checkpoint "$work/w8/ck"
-  run W8 "$bench/oracle_diff" --row W8 --table "$work/w8/table" --checkpoint "$work/w8/ck" --input "$root/$data/k4m/*.json"
+  run W8 "$bench/oracle_diff" --row W8 --table "$work/w8/table" --checkpoint "$work/w8/ck" --input "$root/$data/k6m/*.json"
   rm -rf "$work/w8"
 fi
 
