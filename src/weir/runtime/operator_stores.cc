@@ -18,10 +18,7 @@ void OperatorStores::preload(int64_t version) {
     // After a restart: the partitions the operator has state for are the directories present.
     const std::string dir =
         io::joinPath(io::joinPath(checkpoint_, "state"), std::to_string(operatorId_));
-    while (fs_->exists(io::joinPath(dir, std::to_string(stores_.size())))) {
-      state::StateStoreId id{checkpoint_, operatorId_, static_cast<int>(stores_.size()), "default"};
-      stores_.push_back(std::make_unique<state::StateStoreProvider>(fs_, id));
-    }
+    while (fs_->exists(io::joinPath(dir, std::to_string(stores_.size())))) addStore();
   }
   bool loaded = true;
   for (const auto& s : stores_) loaded = loaded && s->version() == version;
@@ -43,10 +40,12 @@ void OperatorStores::awaitPreload() {
 
 void OperatorStores::ensure(size_t partitions) {
   awaitPreload();
-  while (stores_.size() < partitions) {
-    state::StateStoreId id{checkpoint_, operatorId_, static_cast<int>(stores_.size()), "default"};
-    stores_.push_back(std::make_unique<state::StateStoreProvider>(fs_, id));
-  }
+  while (stores_.size() < partitions) addStore();
+}
+
+void OperatorStores::addStore() {
+  state::StateStoreId id{checkpoint_, operatorId_, static_cast<int>(stores_.size()), "default"};
+  stores_.push_back(std::make_unique<state::StateStoreProvider>(fs_, id));
 }
 
 }  // namespace weir::runtime

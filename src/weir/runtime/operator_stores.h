@@ -37,6 +37,7 @@ class OperatorStores {
 
  private:
   void awaitPreload();
+  void addStore();  // the store of the next partition
 
   std::shared_ptr<io::FileSystem> fs_;
   std::string checkpoint_;
