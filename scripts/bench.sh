@@ -187,16 +187,20 @@ if want W2; then
     duck W2-1 3000000 "$(duck_windows "$root/$data/e3m/*.json" 600000000 300000000)"
   done
   share W2-1 W2-2
-  # Live: half the rate one thread sustained above, produced by another process while the query runs.
+  # Live: half the rate one thread sustained above (at most 300 k/s), produced by another process
+  # while the query runs.
   rate=$(median_wall_rate W2-1)
-  rate=$(((rate / 2 / 1000) * 1000))
+  half=$(((rate / 2 / 1000) * 1000))
+  rate=$half
   [ "$rate" -lt 10000 ] && rate=10000
   [ "$rate" -gt 300000 ] && rate=300000
+  how="half of one thread's rate"
+  [ "$rate" -lt "$half" ] && how="one thread's rate is $((half * 2 / 1000)) k/s; the generator's cap"
   count=$((rate * live_seconds))
   say "W2: live at $rate events/s"
   for t in "1 second|1s|live1|-" "100 milliseconds|100ms|live2|T5"; do
     IFS='|' read -r trigger id topic target <<< "$t"
-    info "W2-$id" "\"label\":\"W2: golden query live, $((rate / 1000)) k events/s (half of one thread's rate), trigger $trigger, 1 thread\",\"target\":\"$target\""
+    info "W2-$id" "\"label\":\"W2: golden query live, $((rate / 1000)) k events/s ($how), trigger $trigger, 1 thread\",\"target\":\"$target\""
     measure "W2-$id" env WEIR_NUM_THREADS=1 scripts/bench-live.sh "$build" "$bootstrap" "$topic" "$rate" "$count" -- \
       --row "W2-$id" --trigger "$trigger" --sink delta --table "$work/live-$id" "${fetch_wait[@]}"
   done
