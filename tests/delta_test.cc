@@ -197,6 +197,33 @@ TEST_F(DeltaWrite, PartitionedTableRoundTripsWithItsLogAndStats) {
   EXPECT_EQ(back.filter(functions::col("part").isNull()).count(), 100);
 }
 
+TEST_F(DeltaWrite, EachPartitionValueGetsOneFileAndEmptyStringsAreNull) {
+  // Interleaved partition values, an empty string (written as NULL, as Spark does) and NULL: one
+  // file per rendered value, holding every row of it.
+  auto schema = StructType::fromDDL("p STRING, n BIGINT");
+  std::vector<Row> rows;
+  const std::vector<Value> parts = {Value::string("a"), Value::string(""), Value::string("b"), Value::null()};
+  for (int i = 0; i < 1000; ++i) rows.push_back(Row({parts[static_cast<size_t>(i) % parts.size()], Value::integer(i)}));
+  spark.createDataFrame(rows, schema).write().format("delta").partitionBy({"p"}).save(path("t"));
+  std::map<std::string, int64_t> recordsByDir;
+  int adds = 0;
+  std::istringstream lines(readText(path("t/_delta_log/00000000000000000000.json")));
+  for (std::string line; std::getline(lines, line);) {
+    auto a = nlohmann::json::parse(line);
+    if (!a.contains("add")) continue;
+    ++adds;
+    const std::string file = a["add"]["path"];
+    recordsByDir[file.substr(0, file.find('/'))] +=
+        nlohmann::json::parse(a["add"]["stats"].get<std::string>())["numRecords"].get<int64_t>();
+  }
+  EXPECT_EQ(recordsByDir, (std::map<std::string, int64_t>{
+                              {"p=__HIVE_DEFAULT_PARTITION__", 500}, {"p=a", 250}, {"p=b", 250}}));
+  EXPECT_EQ(adds, 3);
+  auto back = spark.read().format("delta").load(path("t"));
+  EXPECT_EQ(back.filter(functions::col("p").isNull()).count(), 500);
+  EXPECT_EQ(back.filter(functions::col("p") == functions::lit("a")).count(), 250);
+}
+
 TEST_F(DeltaWrite, AppendOverwriteTimeTravelAndModes) {
   auto schema = StructType::fromDDL("k STRING, v BIGINT");
   auto rowsOf = [&](int from, int to) {

@@ -1,9 +1,12 @@
 #include "weir/formats/delta/delta_writer.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "weir/base/clock.h"
 #include "weir/base/crash_point.h"
@@ -468,19 +471,59 @@ std::vector<DataFile> writeDataFiles(const plan::Partitions& data, const DataTyp
     std::map<std::vector<std::optional<std::string>>, std::vector<columnar::ColumnBatch>> groups;
     for (const auto& batch : data[task]) {
       if (batch.numRows() == 0) continue;
-      std::vector<columnar::VectorPtr> rendered;
-      for (size_t p : partIdx) rendered.push_back(expr::castVector(batch.column(p), DataType::string()));
-      std::map<std::vector<std::optional<std::string>>, std::vector<uint32_t>> rows;
+      // Rows are grouped by the raw bytes of their partition values (a row usually has the values
+      // of the row before it), and each group's values are rendered once, from its first row.
+      std::vector<const columnar::Vector*> partCols;
+      for (size_t p : partIdx) partCols.push_back(batch.column(p).get());
+      absl::flat_hash_map<std::string, uint32_t> groupOf;
+      std::vector<std::vector<uint32_t>> groupRows;
+      std::string raw, previous;
+      uint32_t previousGroup = 0;
       for (size_t r = 0; r < batch.numRows(); ++r) {
-        std::vector<std::optional<std::string>> key;
-        // An empty value is NULL, as Spark writes it (a directory `p=` is no Hive partition, and
-        // the protocol reads "" as NULL).
-        for (const auto& v : rendered) {
-          key.push_back(v->isNull(r) || v->stringAt(r).empty()
-                            ? std::nullopt
-                            : std::optional<std::string>(std::string(v->stringAt(r))));
+        raw.clear();
+        for (const columnar::Vector* v : partCols) {
+          if (v->isNull(r)) {
+            raw.push_back('\0');
+            continue;
+          }
+          raw.push_back('\1');
+          if (const int width = v->type()->fixedWidth(); width > 0) {
+            raw.append(v->values<char>() + r * static_cast<size_t>(width), static_cast<size_t>(width));
+          } else {
+            // Strings and binary by their bytes; a nested value (which Delta does not allow as a
+            // partition value) by its rendering.
+            const std::string rendered = v->type()->isNested() ? v->toString(r) : std::string();
+            const std::string_view bytes = v->type()->isNested() ? std::string_view(rendered) : v->stringAt(r);
+            const auto size = static_cast<uint32_t>(bytes.size());
+            raw.append(reinterpret_cast<const char*>(&size), sizeof size);
+            raw.append(bytes.data(), bytes.size());
+          }
         }
-        rows[key].push_back(static_cast<uint32_t>(r));
+        if (r == 0 || raw != previous) {
+          auto [it, added] = groupOf.try_emplace(raw, static_cast<uint32_t>(groupRows.size()));
+          if (added) groupRows.emplace_back();
+          previousGroup = it->second;
+          previous.swap(raw);
+        }
+        groupRows[previousGroup].push_back(static_cast<uint32_t>(r));
+      }
+      std::map<std::vector<std::optional<std::string>>, std::vector<uint32_t>> rows;
+      for (auto& idx : groupRows) {
+        std::vector<std::optional<std::string>> key;
+        for (size_t p : partIdx) {
+          // An empty value is NULL, as Spark writes it (a directory `p=` is no Hive partition,
+          // and the protocol reads "" as NULL).
+          const auto v = expr::castVector(batch.column(p)->gather(idx.data(), 1), DataType::string());
+          key.push_back(v->isNull(0) || v->stringAt(0).empty() ? std::nullopt
+                                                               : std::optional<std::string>(std::string(v->stringAt(0))));
+        }
+        auto& into = rows[key];  // values that render alike (NaNs of different bits) share a file
+        if (into.empty()) {
+          into = std::move(idx);
+        } else {
+          into.insert(into.end(), idx.begin(), idx.end());
+          std::sort(into.begin(), into.end());
+        }
       }
       for (auto& [key, idx] : rows) {
         std::vector<columnar::VectorPtr> cols;
