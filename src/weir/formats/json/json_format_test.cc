@@ -318,6 +318,23 @@ TEST(JsonScan, LineEndingsBlankLinesAndByteOrderMark) {
             (Strings{"[1]", "[2]"}));
 }
 
+TEST(JsonScan, LineEndsAnywhereInLongTextWithCarriageReturnsFarIn) {
+  // Lines of 17 to 46 bytes (so that line ends fall at every place of the
+  // 16-byte blocks the scan compares), ended by \n, then by \r\n and by a lone \r far into the text.
+  TempDir dir;
+  std::string text;
+  Strings want;
+  for (int i = 0; i < 300; ++i) {
+    const std::string line = "{\"a\":" + std::to_string(i) + ",\"s\":\"" + std::string(static_cast<size_t>(i % 29), 'x') + "\"}";
+    text += line;
+    text += i < 200 ? "\n" : i % 2 == 0 ? "\r\n" : "\r";
+    if (i % 7 == 0) text += "\n";  // a blank line now and then
+    want.push_back("[" + std::to_string(i) + "]");
+  }
+  writeText(dir.file("long.json"), text);
+  EXPECT_EQ(read(dir.file("long.json"), ddl("a INT")), want);
+}
+
 TEST(JsonScan, MultiLine) {
   TempDir dir;
   writeText(dir.file("pretty.json"), "[\n  {\"a\": 1,\n   \"b\": [1, 2]},\n  {\"a\": 2}\n]\n");
