@@ -70,13 +70,24 @@ class KafkaTest : public ::testing::Test {
         input);
   }
 
-  DataFrame kafkaStream(const std::string& topic) {
-    return spark.readStream()
+  // A stream of `topic` from its earliest offsets; more options may be added before load().
+  DataStreamReader kafkaReader(const std::string& topic) {
+    return std::move(spark.readStream()
+                         .format("kafka")
+                         .option("kafka.bootstrap.servers", cluster_->bootstrapServers())
+                         .option("subscribe", topic)
+                         .option("startingOffsets", "earliest"));
+  }
+  DataFrame kafkaStream(const std::string& topic) { return kafkaReader(topic).load(); }
+
+  // Writes `rows` (a `value` column, maybe `partition`, `key`...) to `topic` with the batch sink.
+  void produce(const std::vector<Row>& rows, const std::string& schema, const std::string& topic) {
+    spark.createDataFrame(rows, StructType::fromDDL(schema))
+        .write()
         .format("kafka")
         .option("kafka.bootstrap.servers", cluster_->bootstrapServers())
-        .option("subscribe", topic)
-        .option("startingOffsets", "earliest")
-        .load();
+        .option("topic", topic)
+        .save();
   }
 
   testing::TestDirectory dir_{"weir-kafka-test"};
@@ -535,12 +546,7 @@ TEST_F(KafkaTest, RestartResumesAtTheRecordedOffsets) {
   auto write = [&](int from, int to) {
     std::vector<Row> rows;
     for (int i = from; i < to; ++i) rows.push_back(Row({S("v" + std::to_string(i))}));
-    spark.createDataFrame(rows, StructType::fromDDL("value STRING"))
-        .write()
-        .format("kafka")
-        .option("kafka.bootstrap.servers", cluster_->bootstrapServers())
-        .option("topic", "r")
-        .save();
+    produce(rows, "value STRING", "r");
   };
   write(0, 5);
   auto startQuery = [&] {
@@ -574,18 +580,9 @@ TEST_F(KafkaTest, EveryRecordOnceWhenPartitionsOfUnequalSizeFinishAtDifferentTim
   for (int p = 0; p < 4; ++p) {
     for (int i = 0; i < 150 * (p + 1); ++i) rows.push_back(Row({I(p), S(std::to_string(p) + ":" + std::to_string(i))}));
   }
-  spark.createDataFrame(rows, StructType::fromDDL("partition INT, value STRING"))
-      .write()
-      .format("kafka")
-      .option("kafka.bootstrap.servers", cluster_->bootstrapServers())
-      .option("topic", "u")
-      .save();
+  produce(rows, "partition INT, value STRING", "u");
   auto startQuery = [&] {
-    return spark.readStream()
-        .format("kafka")
-        .option("kafka.bootstrap.servers", cluster_->bootstrapServers())
-        .option("subscribe", "u")
-        .option("startingOffsets", "earliest")
+    return kafkaReader("u")
         .option("maxOffsetsPerTrigger", "250")
         .load()
         .select(col("partition"), col("offset"), col("value").cast("string").alias("v"))
@@ -673,17 +670,12 @@ TEST_F(KafkaTest, TopicColumnPartitionColumnAndHeadersRoundTrip) {
 // The broker goes down in the middle of a query and comes back: nothing lost, nothing twice.
 TEST_F(KafkaTest, QueryRidesThroughABrokerOutage) {
   cluster_->createTopic("o", 2);
-  auto produce = [&](int from, int to) {
+  auto produceRange = [&](int from, int to) {
     std::vector<Row> rows;
     for (int i = from; i < to; ++i) rows.push_back(Row({S(std::to_string(i))}));
-    spark.createDataFrame(rows, StructType::fromDDL("value STRING"))
-        .write()
-        .format("kafka")
-        .option("kafka.bootstrap.servers", cluster_->bootstrapServers())
-        .option("topic", "o")
-        .save();
+    produce(rows, "value STRING", "o");
   };
-  produce(0, 100);
+  produceRange(0, 100);
   auto q = kafkaStream("o")
                .select(col("value").cast("string").cast("int").alias("n"))
                .writeStream()
@@ -698,12 +690,12 @@ TEST_F(KafkaTest, QueryRidesThroughABrokerOutage) {
     cluster_->setBrokerUp(1);
   });
   // Written while the broker is down: the idempotent producer retries until it is back.
-  produce(100, 200);
+  produceRange(100, 200);
   back.join();
   // Fetch and offset requests that fail once more are retried too.
   cluster_->pushRequestErrors(1, {6, 6});   // Fetch: NOT_LEADER_FOR_PARTITION
   cluster_->pushRequestErrors(2, {7});      // ListOffsets: REQUEST_TIMED_OUT
-  produce(200, 250);
+  produceRange(200, 250);
   q.processAllAvailable();
   auto rows = sorted(spark.table("outage").collect());
   ASSERT_EQ(rows.size(), 250u);
@@ -742,12 +734,7 @@ TEST_F(KafkaTest, BrokerThatStaysDownFailsTheQueryClearly) {
 TEST_F(KafkaTest, StopDuringABrokerOutageStopsAtOnceWithoutFailing) {
   cluster_->createTopic("stop", 1);
   auto start = [&] {
-    return spark.readStream()
-        .format("kafka")
-        .option("kafka.bootstrap.servers", cluster_->bootstrapServers())
-        .option("subscribe", "stop")
-        .option("startingOffsets", "earliest")
-        .load()
+    return kafkaStream("stop")
         .select(col("value").cast("string").alias("v"))
         .writeStream()
         .format("memory")
@@ -768,8 +755,7 @@ TEST_F(KafkaTest, StopDuringABrokerOutageStopsAtOnceWithoutFailing) {
   EXPECT_NO_THROW(q.awaitTermination());
   EXPECT_EQ(q.exception(), nullptr);
   cluster_->setBrokerUp(1);
-  auto produced = spark.createDataFrame({Row({S("a")}), Row({S("b")})}, StructType::fromDDL("value STRING"));
-  produced.write().format("kafka").option("kafka.bootstrap.servers", cluster_->bootstrapServers()).option("topic", "stop").save();
+  produce({Row({S("a")}), Row({S("b")})}, "value STRING", "stop");
   auto again = start();
   again.processAllAvailable();
   EXPECT_EQ(sorted(spark.table("stopped").collect()), (std::vector<Row>{Row({S("a")}), Row({S("b")})}));
@@ -782,12 +768,7 @@ TEST_F(KafkaTest, OffsetsDeletedByRetentionAreDataLossOnTheRealClient) {
   cluster_->createTopic("ret", 1);
   std::vector<Row> rows;
   for (int i = 0; i < 60000; ++i) rows.push_back(Row({S(std::to_string(i) + std::string(140, 'x'))}));
-  spark.createDataFrame(rows, StructType::fromDDL("value STRING"))
-      .write()
-      .format("kafka")
-      .option("kafka.bootstrap.servers", cluster_->bootstrapServers())
-      .option("topic", "ret")
-      .save();
+  produce(rows, "value STRING", "ret");
   auto firstOffset = spark.read()
                          .format("kafka")
                          .option("kafka.bootstrap.servers", cluster_->bootstrapServers())

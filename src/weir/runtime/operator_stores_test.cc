@@ -2,11 +2,10 @@
 #include "weir/runtime/operator_stores.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <map>
 
+#include "test_support.h"
 #include "weir/base/error.h"
 
 namespace weir::runtime {
@@ -14,15 +13,6 @@ namespace {
 
 class OperatorStoresTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = (std::filesystem::temp_directory_path() /
-             ("weir-operator-stores-test-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-                .string();
-    std::filesystem::remove_all(root_);
-  }
-  void TearDown() override { std::filesystem::remove_all(root_); }
-
   // Three partitions of operator 2, versions 1 to 3: partition p holds key "k<v>" = "<p>:<v>"
   // for each version v, and version 3 removes "k1".
   void writeState() {
@@ -43,8 +33,9 @@ class OperatorStoresTest : public ::testing::Test {
     return out;
   }
 
+  testing::TestDirectory dir_{"weir-operator-stores-test"};
+  const std::string root_ = dir_.root().string();
   std::shared_ptr<io::FileSystem> fs = io::localFileSystem();
-  std::string root_;
 };
 
 TEST_F(OperatorStoresTest, PreloadRebuildsEveryPartitionOnDiskAtTheBatchVersion) {

@@ -487,16 +487,17 @@ std::vector<DataFile> writeDataFiles(const plan::Partitions& data, const DataTyp
             continue;
           }
           raw.push_back('\1');
-          if (const int width = v->type()->fixedWidth(); width > 0) {
-            raw.append(v->values<char>() + r * static_cast<size_t>(width), static_cast<size_t>(width));
-          } else {
-            // Strings and binary by their bytes; a nested value (which Delta does not allow as a
-            // partition value) by its rendering.
-            const std::string rendered = v->type()->isNested() ? v->toString(r) : std::string();
-            const std::string_view bytes = v->type()->isNested() ? std::string_view(rendered) : v->stringAt(r);
+          auto appendSized = [&raw](std::string_view bytes) {
             const auto size = static_cast<uint32_t>(bytes.size());
             raw.append(reinterpret_cast<const char*>(&size), sizeof size);
             raw.append(bytes.data(), bytes.size());
+          };
+          if (const int width = v->type()->fixedWidth(); width > 0) {
+            raw.append(v->values<char>() + r * static_cast<size_t>(width), static_cast<size_t>(width));
+          } else if (v->type()->isNested()) {
+            appendSized(v->toString(r));  // Delta allows no nested partition value; kept correct anyway
+          } else {
+            appendSized(v->stringAt(r));  // strings and binary
           }
         }
         if (r == 0 || raw != previous) {
