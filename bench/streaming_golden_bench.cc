@@ -84,9 +84,7 @@ int main(int argc, char** argv) {
   }
   auto progress = query.recentProgress();
   if (std::getenv("WEIR_BENCH_PROGRESS")) {
-    for (const auto& p : progress) {
-      if (p.numInputRows > 0) std::printf("%s\n", p.json().c_str());
-    }
+    for (const auto& p : progress) std::printf("%s\n", p.json().c_str());
   }
   query.stop();
   std::filesystem::remove_all(checkpoint);

@@ -651,14 +651,14 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
     }
     if (watermarked && (!minKnown || minTime <= evictMicros)) {
       // Keys the watermark has passed are final: append emits them; both modes drop them.
-      std::string evicted;
-      std::vector<uint32_t> ends;
+      std::vector<uint32_t> evicted;
+      std::vector<uint64_t> hashes;
       int64_t remainingMin = INT64_MAX;
-      store.forEach([&](std::string_view key, std::string_view value) {
+      store.forEachEntry([&](uint32_t id, std::string_view key, std::string_view value) {
         const int64_t t = codec.eventTime(key);
         if (t <= evictMicros) {
-          evicted.append(key);
-          ends.push_back(static_cast<uint32_t>(evicted.size()));
+          evicted.push_back(id);
+          hashes.push_back(state::StateMap::hashOf(key));
           if (append) codec.appendRow(key, value, columns);
         } else {
           remainingMin = std::min(remainingMin, t);
@@ -666,11 +666,7 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
       });
       minTime = remainingMin;
       minKnown = true;
-      uint32_t from = 0;
-      for (uint32_t end : ends) {
-        store.remove(std::string_view(evicted).substr(from, end - from));
-        from = end;
-      }
+      store.removeEntries(evicted, hashes);
     }
     if (complete) {
       store.forEach([&](std::string_view key, std::string_view value) { codec.appendRow(key, value, columns); });

@@ -1,5 +1,6 @@
 #include "weir/runtime/stateful_deduplication.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "weir/base/error.h"
@@ -37,6 +38,8 @@ plan::Partitions StatefulDeduplication::process(plan::Partitions rows, int64_t b
                                                 int64_t evictionThresholdMs) {
   const size_t partitions = rows.size();
   stores_.ensure(partitions);
+  minTime_.resize(partitions, 0);
+  minTimeBatch_.resize(partitions, -1);
   const bool within = op_.name == "dedupeWithinWatermark";
   const bool evicts = op_.eventTimeColumn >= 0;
   const int64_t lateMicros = lateThresholdMs * 1000, evictMicros = evictionThresholdMs * 1000;
@@ -48,6 +51,8 @@ plan::Partitions StatefulDeduplication::process(plan::Partitions rows, int64_t b
     auto& store = stores_[p];
     store.load(batchId);
     const std::string what = "the state of operator " + std::to_string(op_.id) + ", partition " + std::to_string(p);
+    bool minKnown = minTimeBatch_[p] == batchId;
+    int64_t minTime = minKnown ? minTime_[p] : INT64_MIN;
     for (const auto& b : rows[p]) {
       std::vector<columnar::VectorPtr> keyCols;
       for (int k : op_.keyOrdinals) keyCols.push_back(b.column(static_cast<size_t>(k)));
@@ -74,22 +79,38 @@ plan::Partitions StatefulDeduplication::process(plan::Partitions rows, int64_t b
           ++duplicates[p];
           continue;
         }
-        store.put(key, keys.hashes[r], encodeMicros(within ? t + delayMicros : t));
+        const int64_t expires = within ? t + delayMicros : t;
+        store.put(key, keys.hashes[r], encodeMicros(expires));
+        minTime = std::min(minTime, expires);
         keep.push_back(static_cast<uint32_t>(r));
       }
       if (!keep.empty()) out[p].push_back(b.gather(keep.data(), keep.size()));
     }
-    if (evicts) {
-      std::vector<std::string> expired;
-      store.forEach([&](std::string_view key, std::string_view value) {
-        if (decodeMicros(value, what) <= evictMicros) expired.emplace_back(key);
+    if (evicts && (!minKnown || minTime <= evictMicros)) {
+      std::vector<uint32_t> expired;
+      std::vector<uint64_t> hashes;
+      int64_t remainingMin = INT64_MAX;
+      store.forEachEntry([&](uint32_t id, std::string_view key, std::string_view value) {
+        const int64_t expires = decodeMicros(value, what);
+        if (expires <= evictMicros) {
+          expired.push_back(id);
+          hashes.push_back(state::StateMap::hashOf(key));
+        } else {
+          remainingMin = std::min(remainingMin, expires);
+        }
       });
-      for (const auto& key : expired) store.remove(key);
+      store.removeEntries(expired, hashes);
+      minTime = remainingMin;
+      minKnown = true;
     }
     metrics[p] = store.metrics();
     store.commit();
     metrics[p].commitTimeMs = store.metrics().commitTimeMs;
     store.doMaintenance();
+    // The bound holds for the state the next batch starts from (a replay of this batch reloads
+    // the older version and scans again).
+    minTime_[p] = minTime;
+    minTimeBatch_[p] = minKnown && evicts ? batchId + 1 : -1;
   });
   progress_ = StateOperatorProgress{};
   progress_.operatorName = op_.name;

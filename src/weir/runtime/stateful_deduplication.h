@@ -38,6 +38,11 @@ class StatefulDeduplication {
   std::string checkpoint_;
   StatefulOperator op_;
   OperatorStores stores_;
+  // Per partition: a lower bound of the eviction time of every key in the state, valid for the
+  // state version that batch `minTimeBatch_[p]` starts from (-1: unknown). While the watermark
+  // stays below it, the eviction scan of the whole state is skipped.
+  std::vector<int64_t> minTime_;
+  std::vector<int64_t> minTimeBatch_;
   StateOperatorProgress progress_;
 };
 

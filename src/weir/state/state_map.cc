@@ -171,15 +171,27 @@ bool StateMap::remove(std::string_view key, uint64_t hash) {
     if (at == kEmpty) return false;
     if (at != kTomb && (at & ~kIdMask) == tag && this->key(at & kIdMask) == key) break;
   }
-  const uint32_t id = slots_[i] & kIdMask;
-  slots_[i] = kTomb;
+  eraseSlot(i);
+  return true;
+}
+
+void StateMap::removeId(uint32_t id, uint64_t hash) {
+  WEIR_CHECK(live(id));
+  const uint32_t wanted = id | tagOf(hash);
+  size_t i = hash & mask_;
+  for (; slots_[i] != wanted; i = (i + 1) & mask_) WEIR_CHECK(slots_[i] != kEmpty);
+  eraseSlot(i);
+}
+
+void StateMap::eraseSlot(size_t slot) {
+  const uint32_t id = slots_[slot] & kIdMask;
+  slots_[slot] = kTomb;
   ++tombs_;
   --live_;
   release(id);
   entries_[id] = nullptr;
   free_.push_back(id);
   if (garbageBytes_ > arenaBytes_ / 4 && arenaBytes_ > static_cast<int64_t>(4 * kChunk)) compact();
-  return true;
 }
 
 void StateMap::compact() {

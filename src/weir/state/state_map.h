@@ -71,6 +71,8 @@ class StateMap {
   bool remove(std::string_view key) { return remove(key, hashOf(key)); }
   /// `hash` is hashOf(key).
   bool remove(std::string_view key, uint64_t hash);
+  /// Removes live entry `id`, whose key's hash is `hash`: no key is compared.
+  void removeId(uint32_t id, uint64_t hash);
   void clear();
   /// Sizes the index and the entry table for `keys` live keys, so that loading a snapshot of
   /// that many does not rehash on the way.
@@ -99,10 +101,15 @@ class StateMap {
   /// Calls fn(key, value) for every entry; the map must not change meanwhile.
   template <class F>
   void forEach(F&& fn) const {
+    forEachEntry([&](uint32_t, std::string_view key, std::string_view value) { fn(key, value); });
+  }
+  /// Calls fn(id, key, value) for every entry, in id order; the map must not change meanwhile.
+  template <class F>
+  void forEachEntry(F&& fn) const {
     for (uint32_t id = 0; id < entries_.size(); ++id) {
       if (entries_[id] != nullptr) {
         Record r = record(id);
-        fn(std::string_view(r.key, r.keySize), std::string_view(r.key + r.keySize, r.valueSize));
+        fn(id, std::string_view(r.key, r.keySize), std::string_view(r.key + r.keySize, r.valueSize));
       }
     }
   }
@@ -154,6 +161,8 @@ class StateMap {
   static constexpr size_t kReuseLimit = 256;
   std::vector<char*> freeBySize_;
   void release(uint32_t id);
+  // Empties index slot `slot` and frees the entry it names.
+  void eraseSlot(size_t slot);
   std::vector<std::unique_ptr<char[]>> chunks_;
   std::vector<size_t> chunkSizes_;
   size_t chunkUsed_ = 0;  // bytes used of the last chunk

@@ -455,6 +455,21 @@ void StateStoreProvider::remove(std::string_view key) {
   removedEnds_.push_back(static_cast<uint32_t>(removedKeys_.size()));
 }
 
+void StateStoreProvider::removeEntries(const std::vector<uint32_t>& ids,
+                                       const std::vector<uint64_t>& hashes) {
+  WEIR_CHECK(ids.size() == hashes.size());
+  awaitSnapshotEncoding();
+  constexpr size_t kRecordAhead = 8, kSlotAhead = 16;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i + kSlotAhead < ids.size()) map_.prefetchSlot(hashes[i + kSlotAhead]);
+    if (i + kRecordAhead < ids.size()) map_.prefetchRecordOf(ids[i + kRecordAhead]);
+    removedKeys_.append(map_.key(ids[i]));
+    removedEnds_.push_back(static_cast<uint32_t>(removedKeys_.size()));
+    map_.removeId(ids[i], hashes[i]);
+  }
+  removed_ += static_cast<int64_t>(ids.size());
+}
+
 int64_t StateStoreProvider::commit() {
   WEIR_CHECK(version_ >= 0);
   awaitSnapshotEncoding();

@@ -76,11 +76,20 @@ class StateStoreProvider {
     markDirty(id);
   }
   void remove(std::string_view key);
+  /// Removes the live entries `ids` (as forEachEntry names them); `hashes[i]` is
+  /// StateMap::hashOf of entry ids[i]'s key. For evicting many keys: no key is looked up or
+  /// compared, and the entries' records and index slots are fetched from memory ahead.
+  void removeEntries(const std::vector<uint32_t>& ids, const std::vector<uint64_t>& hashes);
   size_t size() const { return map_.size(); }
   /// Calls fn(key, value) for every entry; the store must not change meanwhile.
   template <class F>
   void forEach(F&& fn) const {
     map_.forEach(fn);
+  }
+  /// Calls fn(id, key, value) for every entry; the store must not change meanwhile.
+  template <class F>
+  void forEachEntry(F&& fn) const {
+    map_.forEachEntry(fn);
   }
 
   /// Writes this version's changes as <version + 1>.delta and moves to version + 1.
