@@ -109,7 +109,8 @@ class StateMap {
     for (uint32_t id = 0; id < entries_.size(); ++id) {
       if (entries_[id] != nullptr) {
         Record r = record(id);
-        fn(id, std::string_view(r.key, r.keySize), std::string_view(r.key + r.keySize, r.valueSize));
+        fn(id, std::string_view(r.key, r.keySize),
+           std::string_view(r.key + r.keySize, r.valueSize));
       }
     }
   }

@@ -53,7 +53,8 @@ TEST(StateMap, MatchesAModelThroughInsertsUpdatesRemovesAndCompaction) {
       default:
         if (rng() % 2 == 0) {
           EXPECT_EQ(map.remove(key), model.erase(key) == 1) << key;
-        } else if (const uint32_t id = map.find(key, StateMap::hashOf(key)); id != StateMap::kNone) {
+        } else if (const uint32_t id = map.find(key, StateMap::hashOf(key));
+                   id != StateMap::kNone) {
           map.removeId(id, StateMap::hashOf(key));  // by entry id, as eviction removes
           model.erase(key);
         }
