@@ -100,7 +100,7 @@ int64_t produceEvents(const ProduceOptions& options, const std::atomic<bool>& st
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   for (auto [k, v] :
        std::vector<std::pair<const char*, std::string>>{{"bootstrap.servers", options.bootstrap},
-                                                        {"compression.codec", "zstd"},
+                                                        {"compression.codec", options.compression},
                                                         {"enable.idempotence", "true"},
                                                         {"linger.ms", "50"},
                                                         {"log_level", "3"}}) {

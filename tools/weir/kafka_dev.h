@@ -29,10 +29,13 @@ struct ProduceOptions {
   /// minute of event time per second), so that windows close and the watermark moves within
   /// seconds in a demo.
   double eventTimeSpeed = 1.0;
+  /// The producer's compression.codec: none, gzip, snappy, lz4 or zstd.
+  std::string compression = "zstd";
   EventGeneratorOptions events;
 };
 
-/// Produces golden events (key = user id, zstd-compressed batches) until `count` or `stop`.
+/// Produces golden events (key = user id, batches compressed with options.compression) until
+/// `count` or `stop`.
 /// Returns the number of events acknowledged.
 int64_t produceEvents(const ProduceOptions& options, const std::atomic<bool>& stop);
 

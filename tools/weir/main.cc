@@ -38,6 +38,10 @@ int main(int argc, char** argv) {
   generate->add_option("--topic", produce.topic, "Kafka topic (with --bootstrap)")->default_val("events");
   generate->add_option("--rate", produce.rate, "Events per second into Kafka; 0 is as fast as possible")
       ->default_val(0)->check(CLI::NonNegativeNumber);
+  const auto codecs = CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"});
+  generate->add_option("--compression", produce.compression, "Compression of the produced batches")
+      ->default_val(produce.compression)
+      ->check(codecs);
 
   auto* kafkaDev = app.add_subcommand(
       "kafka-dev", "Run a local Kafka-protocol broker (librdkafka's mock cluster, data in memory) until Ctrl-C");
@@ -52,6 +56,11 @@ int main(int argc, char** argv) {
   kafkaDev->add_option("--users", dev.produce.events.users, "Distinct users for --generate")
       ->default_val(100000)->check(CLI::PositiveNumber);
   kafkaDev->add_option("--seed", dev.produce.events.seed, "Random seed for --generate");
+  kafkaDev
+      ->add_option("--compression", dev.produce.compression,
+                   "Compression of the batches --generate produces")
+      ->default_val(dev.produce.compression)
+      ->check(codecs);
   kafkaDev->add_option("--jitter-ms", dev.produce.events.jitterMicros, "Out-of-order jitter of event times, ms")
       ->transform([](std::string v) { return std::to_string(std::stoll(v) * 1000); });
   kafkaDev->add_option("--event-time-speed", dev.produce.eventTimeSpeed,

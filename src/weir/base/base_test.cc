@@ -1,14 +1,45 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdint>
+#include <vector>
 
 #include "weir/base/duration.h"
 #include "weir/base/error.h"
 #include "weir/base/hashing.h"
+#include "weir/base/memory.h"
 #include "weir/base/thread_pool.h"
 #include "weir/base/time.h"
 
 namespace weir::base {
+
+TEST(Memory, LargeBlocksAreAlignedWritableAndFreed) {
+  // Big blocks are 2 MiB aligned (huge pages need it); every byte holds what was written, at both
+  // ends; small blocks come from malloc. Sizes not a multiple of 2 MiB map whole pages.
+  for (size_t bytes : {size_t{1}, size_t{4096}, kLargeBlockBytes - 1, kLargeBlockBytes,
+                       3 * kLargeBlockBytes + 17}) {
+    LargeBlock block(bytes);
+    ASSERT_NE(block.data(), nullptr);
+    EXPECT_EQ(block.size(), bytes);
+    if (bytes >= kLargeBlockBytes) {
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(block.data()) % kLargeBlockBytes, 0u);
+    }
+    for (size_t i = 0; i < bytes; i += 997) block.data()[i] = static_cast<char>(i % 251);
+    block.data()[bytes - 1] = 'z';
+    for (size_t i = 0; i + 1 < bytes; i += 997)
+      ASSERT_EQ(block.data()[i], static_cast<char>(i % 251)) << i;
+    EXPECT_EQ(block.data()[bytes - 1], 'z');
+    LargeBlock moved(std::move(block));
+    EXPECT_EQ(block.data(), nullptr);  // NOLINT: moved-from is empty
+    EXPECT_EQ(moved.size(), bytes);
+  }
+  // A vector on LargeAllocator keeps its values as it grows from malloc's blocks into mapped ones.
+  std::vector<uint32_t, LargeAllocator<uint32_t>> values;
+  for (uint32_t i = 0; i < 3'000'000; ++i) values.push_back(i * 7);
+  for (uint32_t i = 0; i < 3'000'000; i += 1009) ASSERT_EQ(values[i], i * 7) << i;
+  values.assign(5, 1);
+  EXPECT_EQ(values, (std::vector<uint32_t, LargeAllocator<uint32_t>>{1, 1, 1, 1, 1}));
+}
 
 TEST(Duration, ParsesSparkIntervals) {
   EXPECT_EQ(parseDurationMicros("10 minutes"), 600'000'000);

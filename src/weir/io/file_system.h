@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "weir/base/buffer.h"
+
 namespace weir::io {
 
 struct FileInfo {
@@ -40,6 +42,12 @@ class FileSystem {
   virtual std::vector<FileInfo> list(const std::string& directory) = 0;
   /// The whole content of a file. Throws IoError with class PATH_NOT_FOUND when it is missing.
   virtual std::string read(const std::string& path) = 0;
+  /// The whole content of a file into `into`, replacing what it held and reusing its capacity
+  /// (for reading many big files in a row, as a state store's rebuild does). Errors as read().
+  virtual void readInto(const std::string& path, base::PodVector<char>& into) {
+    const std::string data = read(path);
+    into.assign(data.data(), data.data() + data.size());
+  }
   /// Creates a directory and its parents; no error when it exists.
   virtual void createDirectories(const std::string& path) = 0;
 

@@ -14,6 +14,7 @@
 #include <random>
 
 #include "weir/base/error.h"
+#include "weir/base/memory.h"
 #include "weir/io/file_system.h"
 
 namespace weir::io {
@@ -103,10 +104,15 @@ class LocalFileSystem : public FileSystem {
   std::string read(const std::string& path) override {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) fail("Cannot open", path, errno);
+    // Read straight into a string of the file's size (state files and logs run to megabytes),
+    // then on until end of file in case it grew meanwhile.
+    struct stat st {};
     std::string data;
-    char buf[1 << 16];
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) data.resize(static_cast<size_t>(st.st_size));
+    size_t used = 0;
     for (;;) {
-      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (used == data.size()) data.resize(std::max<size_t>(data.size() * 2, 1 << 16));
+      ssize_t n = ::read(fd, data.data() + used, data.size() - used);
       if (n < 0) {
         if (errno == EINTR) continue;
         int err = errno;
@@ -114,10 +120,40 @@ class LocalFileSystem : public FileSystem {
         fail("Cannot read", path, err);
       }
       if (n == 0) break;
-      data.append(buf, static_cast<size_t>(n));
+      used += static_cast<size_t>(n);
     }
     ::close(fd);
+    data.resize(used);
     return data;
+  }
+
+  void readInto(const std::string& path, base::PodVector<char>& into) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail("Cannot open", path, errno);
+    struct stat st {};
+    size_t size = ::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
+    if (size > into.capacity()) {
+      // A fresh block, in huge pages where it is big: the read fills it at once.
+      into = base::PodVector<char>();
+      into.reserve(size);
+      base::adviseHugePages(into.data(), into.capacity());
+    }
+    into.resize(size);
+    size_t used = 0;
+    for (;;) {
+      if (used == into.size()) into.resize(std::max<size_t>(into.size() * 2, 1 << 16));
+      ssize_t n = ::read(fd, into.data() + used, into.size() - used);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        int err = errno;
+        ::close(fd);
+        fail("Cannot read", path, err);
+      }
+      if (n == 0) break;
+      used += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    into.resize(used);
   }
 
   void createDirectories(const std::string& path) override {

@@ -12,7 +12,7 @@
 namespace weir::state {
 
 namespace {
-constexpr size_t kChunk = size_t{1} << 20;
+constexpr size_t kChunk = base::kLargeBlockBytes;
 }
 
 uint64_t StateMap::hashOf(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
@@ -100,16 +100,15 @@ const char* StateMap::store(std::string_view key, std::string_view value) {
     if (!value.empty()) std::memcpy(at + key.size(), value.data(), value.size());
     return start;
   }
-  if (chunks_.empty() || chunkUsed_ + n > chunkSizes_.back()) {
-    // Chunks grow from 4 KiB to 1 MiB, so the many small stores of a query stay small.
+  if (chunks_.empty() || chunkUsed_ + n > chunks_.back().size()) {
+    // Chunks grow from 4 KiB to 2 MiB, so the many small stores of a query stay small.
     const size_t size =
         std::max(n, std::min(kChunk, std::max<size_t>(4096, static_cast<size_t>(arenaBytes_))));
-    chunks_.push_back(std::make_unique<char[]>(size));
-    chunkSizes_.push_back(size);
+    chunks_.emplace_back(size);
     arenaBytes_ += static_cast<int64_t>(size);
     chunkUsed_ = 0;
   }
-  char* const start = chunks_.back().get() + chunkUsed_;
+  char* const start = chunks_.back().data() + chunkUsed_;
   char* at = writeSize(writeSize(start, key.size()), value.size());
   if (!key.empty()) std::memcpy(at, key.data(), key.size());
   if (!value.empty()) std::memcpy(at + key.size(), value.data(), value.size());
@@ -196,10 +195,9 @@ void StateMap::eraseSlot(size_t slot) {
 
 void StateMap::compact() {
   // Copies the live entries into fresh chunks; ids and the index stay as they are.
-  std::vector<std::unique_ptr<char[]>> old;
+  std::vector<base::LargeBlock> old;
   old.swap(chunks_);
   freeBySize_.clear();
-  chunkSizes_.clear();
   chunkUsed_ = 0;
   arenaBytes_ = 0;
   garbageBytes_ = 0;
@@ -218,7 +216,6 @@ void StateMap::clear() {
   entries_.clear();
   free_.clear();
   chunks_.clear();
-  chunkSizes_.clear();
   freeBySize_.clear();
   chunkUsed_ = 0;
   arenaBytes_ = garbageBytes_ = 0;

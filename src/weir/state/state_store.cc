@@ -43,7 +43,7 @@ void put(Out& out, T v) {
 }
 
 template <class T>
-T get(const std::string& in, size_t at) {
+T get(std::string_view in, size_t at) {
   T v;
   std::memcpy(&v, in.data() + at, sizeof(T));
   return v;
@@ -226,7 +226,7 @@ void encodeStateFileInto(
       out);
 }
 
-void applyStateFile(const std::string& bytes, const std::string& path, bool expectSnapshot,
+void applyStateFile(std::string_view bytes, const std::string& path, bool expectSnapshot,
                     int64_t expectVersion, StateMap& map) {
   if (bytes.size() < kHeader + kFooter) corrupt(path, "too short");
   if (std::memcmp(bytes.data(), kMagic, 8) != 0) corrupt(path, "not a Weir state file");
@@ -397,9 +397,15 @@ void StateStoreProvider::rebuild(int64_t version) {
     for (auto it = files.begin(); it != files.end(); ++it) {
       if (it->first <= version && it->second.second) base = it->first;
     }
+    // The files are read into one buffer, kept by this thread from rebuild to rebuild unless big.
+    thread_local base::PodVector<char> file;
+    auto read = [&](const std::string& path) {
+      fs_->readInto(path, file);
+      return std::string_view(file.data(), file.size());
+    };
     if (base > 0) {
       std::string path = fileOf(base, true);
-      applyStateFile(fs_->read(path), path, true, base, map_);
+      applyStateFile(read(path), path, true, base, map_);
     }
     for (int64_t v = base + 1; v <= version; ++v) {
       auto it = files.find(v);
@@ -413,8 +419,9 @@ void StateStoreProvider::rebuild(int64_t version) {
                 "query over.");
       }
       std::string path = fileOf(v, false);
-      applyStateFile(fs_->read(path), path, false, v, map_);
+      applyStateFile(read(path), path, false, v, map_);
     }
+    if (file.capacity() > (size_t{64} << 20)) file = base::PodVector<char>();
   }
   version_ = version;
 }

@@ -152,7 +152,7 @@ void encodeStateFileInto(
     base::ByteBuffer& out);
 
 /// Applies a state file to `map`. Throws CorruptionError naming `path` when it is damaged.
-void applyStateFile(const std::string& bytes, const std::string& path, bool expectSnapshot,
+void applyStateFile(std::string_view bytes, const std::string& path, bool expectSnapshot,
                     int64_t expectVersion, StateMap& map);
 
 }  // namespace weir::state
