@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <new>
 #include <utility>
 
@@ -17,21 +18,21 @@ namespace weir::base {
 /// sets `weir.memory.retainFreed` to false.
 void retainFreedMemory();
 
-/// Memory for big buffers that are filled right after they are allocated (a state store's index,
-/// entries and records). Blocks of at least kLargeBlockBytes are mapped on their own, aligned to
-/// 2 MiB and marked for transparent huge pages, so that filling them takes one page fault per
-/// 2 MiB instead of 512: on virtual machines a fault is expensive (about 12 us on the benchmark
-/// machine), and a restart that rebuilds 1.3 M state keys took half its time in faults. Smaller
-/// blocks come from malloc. The memory is uninitialized. Throws std::bad_alloc.
+/// Marks the whole 2 MiB pages inside [p, p + bytes) of a fresh block for transparent huge pages,
+/// before it is first written, so that filling it takes one page fault per 2 MiB instead of 512:
+/// on virtual machines a fault is expensive (about 12 us on the benchmark machine), and a restart
+/// that rebuilt 1.3 M state keys spent half its time in faults. Advice only; a no-op for blocks
+/// under 4 MiB (which hold no whole huge page worth it) and where the kernel has huge pages off.
 inline constexpr size_t kLargeBlockBytes = size_t{2} << 20;
+void adviseHugePages(void* p, size_t bytes);
+
+/// Memory for big buffers that are filled right after they are allocated (a state store's index,
+/// entries and records): malloc's, marked with adviseHugePages. Uninitialized. Not aligned to
+/// 2 MiB on purpose: blocks so aligned made the golden query's state 25 % slower in steady state
+/// on the benchmark machine (arrays read side by side share cache sets). Throws std::bad_alloc.
 void* allocateLarge(size_t bytes);
 /// Frees a block of allocateLarge(bytes).
 void freeLarge(void* block, size_t bytes);
-
-/// Marks the whole 2 MiB pages inside [p, p + bytes) of a fresh block for transparent huge pages,
-/// before it is first written (malloc's big blocks, for instance). Advice only; a no-op for
-/// blocks under 4 MiB.
-void adviseHugePages(void* p, size_t bytes);
 
 /// A std::allocator that takes its memory from allocateLarge, for big vectors.
 template <class T>

@@ -12,7 +12,10 @@
 namespace weir::state {
 
 namespace {
-constexpr size_t kChunk = base::kLargeBlockBytes;
+// Big stores' chunks hold whole huge pages (see base::allocateLarge).
+constexpr size_t kChunk = 4 * base::kLargeBlockBytes;
+// Arenas compact once a quarter of them is garbage, from this size on.
+constexpr int64_t kCompactAbove = int64_t{4} << 20;
 }
 
 uint64_t StateMap::hashOf(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
@@ -101,7 +104,7 @@ const char* StateMap::store(std::string_view key, std::string_view value) {
     return start;
   }
   if (chunks_.empty() || chunkUsed_ + n > chunks_.back().size()) {
-    // Chunks grow from 4 KiB to 2 MiB, so the many small stores of a query stay small.
+    // Chunks grow from 4 KiB to 8 MiB, so the many small stores of a query stay small.
     const size_t size =
         std::max(n, std::min(kChunk, std::max<size_t>(4096, static_cast<size_t>(arenaBytes_))));
     chunks_.emplace_back(size);
@@ -127,7 +130,7 @@ void StateMap::set(uint32_t id, std::string_view value) {
   const char* replaced = store(std::string_view(r.key, r.keySize), value);
   release(id);
   entries_[id] = replaced;
-  if (garbageBytes_ > arenaBytes_ / 4 && arenaBytes_ > static_cast<int64_t>(4 * kChunk)) compact();
+  if (garbageBytes_ > arenaBytes_ / 4 && arenaBytes_ > kCompactAbove) compact();
 }
 
 uint32_t StateMap::put(std::string_view key, uint64_t hash, std::string_view value) {
@@ -190,7 +193,7 @@ void StateMap::eraseSlot(size_t slot) {
   release(id);
   entries_[id] = nullptr;
   free_.push_back(id);
-  if (garbageBytes_ > arenaBytes_ / 4 && arenaBytes_ > static_cast<int64_t>(4 * kChunk)) compact();
+  if (garbageBytes_ > arenaBytes_ / 4 && arenaBytes_ > kCompactAbove) compact();
 }
 
 void StateMap::compact() {
