@@ -101,14 +101,15 @@ class LocalFileSystem : public FileSystem {
     return out;
   }
 
-  std::string read(const std::string& path) override {
+  // Reads the whole file into `data` (a string or a PodVector), sized by size(data, bytes) to the
+  // file's size first (state files and logs run to megabytes), then on to the end of the file in
+  // case it grew meanwhile.
+  template <class Buffer, class Size>
+  static void readWhole(const std::string& path, Buffer& data, Size size) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) fail("Cannot open", path, errno);
-    // Read straight into a string of the file's size (state files and logs run to megabytes),
-    // then on until end of file in case it grew meanwhile.
     struct stat st {};
-    std::string data;
-    if (::fstat(fd, &st) == 0 && st.st_size > 0) data.resize(static_cast<size_t>(st.st_size));
+    size(data, ::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0);
     size_t used = 0;
     for (;;) {
       if (used == data.size()) data.resize(std::max<size_t>(data.size() * 2, 1 << 16));
@@ -124,36 +125,24 @@ class LocalFileSystem : public FileSystem {
     }
     ::close(fd);
     data.resize(used);
+  }
+
+  std::string read(const std::string& path) override {
+    std::string data;
+    readWhole(path, data, [](std::string& d, size_t size) { d.resize(size); });
     return data;
   }
 
   void readInto(const std::string& path, base::PodVector<char>& into) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail("Cannot open", path, errno);
-    struct stat st {};
-    size_t size = ::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
-    if (size > into.capacity()) {
-      // A fresh block, in huge pages where it is big: the read fills it at once.
-      into = base::PodVector<char>();
-      into.reserve(size);
-      base::adviseHugePages(into.data(), into.capacity());
-    }
-    into.resize(size);
-    size_t used = 0;
-    for (;;) {
-      if (used == into.size()) into.resize(std::max<size_t>(into.size() * 2, 1 << 16));
-      ssize_t n = ::read(fd, into.data() + used, into.size() - used);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        int err = errno;
-        ::close(fd);
-        fail("Cannot read", path, err);
+    readWhole(path, into, [](base::PodVector<char>& d, size_t size) {
+      if (size > d.capacity()) {
+        // A fresh block, in huge pages where it is big: the read fills it at once.
+        d = base::PodVector<char>();
+        d.reserve(size);
+        base::adviseHugePages(d.data(), d.capacity());
       }
-      if (n == 0) break;
-      used += static_cast<size_t>(n);
-    }
-    ::close(fd);
-    into.resize(used);
+      d.resize(size);
+    });
   }
 
   void createDirectories(const std::string& path) override {
