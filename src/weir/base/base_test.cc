@@ -14,7 +14,7 @@
 
 namespace weir::base {
 
-TEST(Memory, LargeBlocksAreAlignedWritableAndFreed) {
+TEST(Memory, LargeBlocksAreWritableAndFreed) {
   // Every byte of a block holds what was written, at both ends, whether the block is small or
   // big enough for huge-page advice (which must touch nothing outside it).
   for (size_t bytes : {size_t{1}, size_t{4096}, kLargeBlockBytes - 1, kLargeBlockBytes,
