@@ -540,6 +540,45 @@ TEST_F(StreamingTest, DropDuplicatesWithWatermarkE9) {
   EXPECT_EQ(progress[4].stateOperators.at(0).numRowsDroppedByWatermark, 1);
 }
 
+// Dedup skips its eviction scan while the watermark is below every key's time. The bound must
+// follow the keys a batch adds (c is older than the bound when it arrives) and be rebuilt after
+// a restart; each key leaves the state exactly when the watermark passes it.
+TEST_F(StreamingTest, DedupEvictsEachKeyWhenTheWatermarkPassesItAcrossSkippedScansAndRestarts) {
+  auto input = MemoryStream::create(spark, StructType::fromDDL("guid STRING, t TIMESTAMP"));
+  BatchCollector out;
+  auto start = [&] {
+    return input.toDF()
+        .withWatermark("t", "10 seconds")
+        .dropDuplicates({"guid", "t"})
+        .writeStream()
+        .foreachBatch(out.fn())
+        .option("checkpointLocation", path("dedup-bound"))
+        .start();
+  };
+  auto q = start();
+  auto stateAfter = [&](StreamingQuery& query, std::vector<Row> rows) {
+    input.addData(rows);
+    query.processAllAvailable();
+    return query.lastProgress()->stateOperators.at(0).numRowsTotal;
+  };
+  // Watermark 12:00:50 after this batch: a leaves, b (12:01:00) stays and becomes the bound.
+  EXPECT_EQ(stateAfter(q, {event("a", 12, 0), event("b", 12, 1)}), 1);
+  // c (12:00:52) is not late (watermark 12:00:50) but older than the bound; the watermark then
+  // moves to 12:00:55 and must evict c, not skip the scan.
+  EXPECT_EQ(stateAfter(q, {event("c", 12, 0, 52), event("f", 12, 1, 5)}), 2);
+  // Watermark 12:01:02: b leaves, f (12:01:05) stays.
+  EXPECT_EQ(stateAfter(q, {event("d", 12, 1, 12)}), 2);
+  q.stop();
+  auto restarted = start();
+  // Watermark 12:01:20 after a restart (no bound known yet): f and d leave.
+  EXPECT_EQ(stateAfter(restarted, {event("e", 12, 1, 30)}), 1);
+  restarted.stop();
+  std::vector<Row> emitted;
+  for (const auto& b : out.outputs()) emitted.insert(emitted.end(), b.begin(), b.end());
+  EXPECT_EQ(sorted(emitted), sorted({event("a", 12, 0), event("b", 12, 1), event("c", 12, 0, 52), event("f", 12, 1, 5),
+                                     event("d", 12, 1, 12), event("e", 12, 1, 30)}));
+}
+
 // E10: dropDuplicatesWithinWatermark keeps a key for delay after its first event; plain
 // dropDuplicates on the same input keeps every key forever.
 TEST_F(StreamingTest, DropDuplicatesWithinWatermarkE10) {
