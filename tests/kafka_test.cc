@@ -573,7 +573,7 @@ TEST_F(KafkaTest, RestartResumesAtTheRecordedOffsets) {
 
 TEST_F(KafkaTest, EveryRecordOnceWhenPartitionsOfUnequalSizeFinishAtDifferentTimes) {
   // A fresh consumer's first batch pauses the partitions it has finished while others are still
-  // read, and resumes them after: partition p holds 150 * (p + 1) records, each batch takes 250,
+  // read, and the next batch's fetch resumes them: partition p holds 150 * (p + 1) records, each batch takes 250,
   // and the query is stopped and restarted (a fresh consumer again) halfway.
   cluster_->createTopic("u", 4);
   std::vector<Row> rows;

@@ -170,6 +170,7 @@ class RdKafkaClient : public KafkaClient {
   }
 
   void fetch(const std::vector<FetchRange>& ranges, FetchConsumer& consumer) override {
+    resumeHeld();
     // Where each partition stands: keep the assignment when every range starts where the consumer
     // will deliver next, else assign afresh at the ranges' starts.
     std::map<TopicPartition, size_t> index;
@@ -207,17 +208,17 @@ class RdKafkaClient : public KafkaClient {
     // Right after an assignment nothing is prefetched yet, and librdkafka would go on fetching
     // and decoding the partitions whose range is done while the others are still awaited (a
     // restarted query's first batch took about twice as long). So in that batch a partition is
-    // paused once its range is done, and resumed when the batch has its records: its fetching
-    // then goes on from the last record taken (the stash holds the ones past the range).
+    // paused once its range is done, and stays paused until the next fetch: prefetching the next
+    // batch would take the CPU that a restart's first batch needs to commit (its state is being
+    // rebuilt meanwhile). Fetching then goes on from the last record taken (the stash holds the
+    // ones past the range).
     const bool fresh = !keep;
     auto pausedList = newList(0);
-    struct Resume {
-      rd_kafka_t* rk;
-      rd_kafka_topic_partition_list_t* list;
-      ~Resume() {
-        if (list->cnt > 0) rd_kafka_resume_partitions(rk, list);
-      }
-    } resume{rk_, pausedList.get()};
+    struct Hold {
+      PartitionList& from;
+      PartitionList& into;
+      ~Hold() { into = std::move(from); }  // also when the batch fails: the next fetch resumes them
+    } hold{pausedList, held_};
     auto finish = [&](size_t i) {
       if (!done[i]) {
         done[i] = true;
@@ -510,6 +511,12 @@ class RdKafkaClient : public KafkaClient {
   rd_kafka_t* meta_ = nullptr;
   rd_kafka_queue_t* queue_ = nullptr;
   std::set<std::string> primedTopics_;          // topics whose metadata rk_ has asked for
+  // Partitions a fresh batch paused once their range was done; the next fetch resumes them.
+  PartitionList held_;
+  void resumeHeld() {
+    if (held_ && held_->cnt > 0) rd_kafka_resume_partitions(rk_, held_.get());
+    held_.reset();
+  }
   std::map<TopicPartition, int64_t> assigned_;  // partition -> next offset the consumer delivers
   std::map<TopicPartition, std::deque<MessagePtr>> stash_;
   std::vector<KafkaHeader> headers_;
