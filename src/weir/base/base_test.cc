@@ -14,29 +14,15 @@
 
 namespace weir::base {
 
-TEST(Memory, LargeBlocksAreWritableAndFreed) {
-  // Every byte of a block holds what was written, at both ends, whether the block is small or
-  // big enough for huge-page advice (which must touch nothing outside it).
-  for (size_t bytes : {size_t{1}, size_t{4096}, kLargeBlockBytes - 1, kLargeBlockBytes,
-                       3 * kLargeBlockBytes + 17}) {
-    LargeBlock block(bytes);
-    ASSERT_NE(block.data(), nullptr);
-    EXPECT_EQ(block.size(), bytes);
-    for (size_t i = 0; i < bytes; i += 997) block.data()[i] = static_cast<char>(i % 251);
-    block.data()[bytes - 1] = 'z';
-    for (size_t i = 0; i + 1 < bytes; i += 997)
-      ASSERT_EQ(block.data()[i], static_cast<char>(i % 251)) << i;
-    EXPECT_EQ(block.data()[bytes - 1], 'z');
-    LargeBlock moved(std::move(block));
-    EXPECT_EQ(block.data(), nullptr);  // NOLINT: moved-from is empty
-    EXPECT_EQ(moved.size(), bytes);
-  }
-  // A vector on LargeAllocator keeps its values as it grows into advised blocks.
-  std::vector<uint32_t, LargeAllocator<uint32_t>> values;
-  for (uint32_t i = 0; i < 3'000'000; ++i) values.push_back(i * 7);
-  for (uint32_t i = 0; i < 3'000'000; i += 1009) ASSERT_EQ(values[i], i * 7) << i;
-  values.assign(5, 1);
-  EXPECT_EQ(values, (std::vector<uint32_t, LargeAllocator<uint32_t>>{1, 1, 1, 1, 1}));
+TEST(Memory, HugePageAdviceTouchesNothingOutsideTheBlock) {
+  // An unaligned span: only the whole 2 MiB pages inside it are advised; every byte keeps its value.
+  std::vector<char> block(5 * kHugePageBytes, 'g');
+  adviseHugePages(block.data() + 1, block.size() - 2);
+  adviseHugePages(block.data(), 100);  // too small: nothing to advise
+  adviseHugePages(nullptr, block.size());
+  EXPECT_EQ(std::count(block.begin(), block.end(), 'g'), static_cast<std::ptrdiff_t>(block.size()));
+  for (size_t i = 0; i < block.size(); i += 4096) block[i] = 'w';
+  EXPECT_EQ(std::count(block.begin(), block.end(), 'w'), static_cast<std::ptrdiff_t>(block.size() / 4096));
 }
 
 TEST(Duration, ParsesSparkIntervals) {

@@ -23,22 +23,13 @@ void retainFreedMemory() {
 }
 
 void adviseHugePages(void* p, size_t bytes) {
-  if (p == nullptr || bytes < 2 * kLargeBlockBytes) return;
+  if (p == nullptr || bytes < 2 * kHugePageBytes) return;
   const auto start = reinterpret_cast<uintptr_t>(p);
-  const uintptr_t from = (start + kLargeBlockBytes - 1) & ~(uintptr_t{kLargeBlockBytes} - 1);
-  const uintptr_t to = (start + bytes) & ~(uintptr_t{kLargeBlockBytes} - 1);
+  const uintptr_t from = (start + kHugePageBytes - 1) & ~(uintptr_t{kHugePageBytes} - 1);
+  const uintptr_t to = (start + bytes) & ~(uintptr_t{kHugePageBytes} - 1);
 #ifdef MADV_HUGEPAGE
   if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE);
 #endif
 }
-
-void* allocateLarge(size_t bytes) {
-  void* p = std::malloc(bytes == 0 ? 1 : bytes);
-  if (p == nullptr) throw std::bad_alloc();
-  adviseHugePages(p, bytes);
-  return p;
-}
-
-void freeLarge(void* block, size_t) { std::free(block); }
 
 }  // namespace weir::base

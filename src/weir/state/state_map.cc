@@ -12,9 +12,7 @@
 namespace weir::state {
 
 namespace {
-// Big stores' chunks hold whole huge pages (see base::allocateLarge).
-constexpr size_t kChunk = 4 * base::kLargeBlockBytes;
-// Arenas compact once a quarter of them is garbage, from this size on.
+constexpr size_t kChunk = size_t{1} << 20;
 constexpr int64_t kCompactAbove = int64_t{4} << 20;
 }
 
@@ -103,15 +101,16 @@ const char* StateMap::store(std::string_view key, std::string_view value) {
     if (!value.empty()) std::memcpy(at + key.size(), value.data(), value.size());
     return start;
   }
-  if (chunks_.empty() || chunkUsed_ + n > chunks_.back().size()) {
-    // Chunks grow from 4 KiB to 8 MiB, so the many small stores of a query stay small.
+  if (chunks_.empty() || chunkUsed_ + n > chunkSizes_.back()) {
+    // Chunks grow from 4 KiB to 1 MiB, so the many small stores of a query stay small.
     const size_t size =
         std::max(n, std::min(kChunk, std::max<size_t>(4096, static_cast<size_t>(arenaBytes_))));
-    chunks_.emplace_back(size);
+    chunks_.push_back(std::unique_ptr<char[]>(new char[size]));  // not zero-filled
+    chunkSizes_.push_back(size);
     arenaBytes_ += static_cast<int64_t>(size);
     chunkUsed_ = 0;
   }
-  char* const start = chunks_.back().data() + chunkUsed_;
+  char* const start = chunks_.back().get() + chunkUsed_;
   char* at = writeSize(writeSize(start, key.size()), value.size());
   if (!key.empty()) std::memcpy(at, key.data(), key.size());
   if (!value.empty()) std::memcpy(at + key.size(), value.data(), value.size());
@@ -198,9 +197,10 @@ void StateMap::eraseSlot(size_t slot) {
 
 void StateMap::compact() {
   // Copies the live entries into fresh chunks; ids and the index stay as they are.
-  std::vector<base::LargeBlock> old;
+  std::vector<std::unique_ptr<char[]>> old;
   old.swap(chunks_);
   freeBySize_.clear();
+  chunkSizes_.clear();
   chunkUsed_ = 0;
   arenaBytes_ = 0;
   garbageBytes_ = 0;
@@ -219,6 +219,7 @@ void StateMap::clear() {
   entries_.clear();
   free_.clear();
   chunks_.clear();
+  chunkSizes_.clear();
   freeBySize_.clear();
   chunkUsed_ = 0;
   arenaBytes_ = garbageBytes_ = 0;

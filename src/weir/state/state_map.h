@@ -11,8 +11,6 @@
 #include <string_view>
 #include <vector>
 
-#include "weir/base/memory.h"
-
 namespace weir::state {
 
 class StateMap {
@@ -144,7 +142,7 @@ class StateMap {
   const char* store(std::string_view key, std::string_view value);
   void compact();
 
-  std::vector<Entry, base::LargeAllocator<Entry>> entries_;
+  std::vector<Entry> entries_;
   std::vector<uint32_t> free_;
   // The index: linear probing over a power-of-two number of slots, each an entry id in the low 26
   // bits under a 6-bit tag from the key's hash (its top bits; the slot comes from the low ones),
@@ -153,7 +151,7 @@ class StateMap {
   static constexpr uint32_t kEmpty = UINT32_MAX, kTomb = UINT32_MAX - 1;
   static constexpr uint32_t kIdMask = (1u << 26) - 1;
   static constexpr uint32_t tagOf(uint64_t hash) { return static_cast<uint32_t>(hash >> 58) << 26; }
-  std::vector<uint32_t, base::LargeAllocator<uint32_t>> slots_;
+  std::vector<uint32_t> slots_;
   size_t mask_ = 0;
   size_t live_ = 0, tombs_ = 0;
   void insertSlot(uint32_t id, uint64_t hash);
@@ -166,8 +164,11 @@ class StateMap {
   void release(uint32_t id);
   // Empties index slot `slot` and frees the entry it names.
   void eraseSlot(size_t slot);
-  // Arena chunks, uninitialized; from 2 MiB on, in huge pages where the kernel allows.
-  std::vector<base::LargeBlock> chunks_;
+  // Arena chunks, uninitialized (no page is written before a record is). Huge pages for the
+  // map's memory made a state's rebuild about 40 % faster on the benchmark machine but its batches
+  // 5-20 % slower afterwards (the golden query; W9 at 20 M events), so the map does without them.
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  std::vector<size_t> chunkSizes_;
   size_t chunkUsed_ = 0;  // bytes used of the last chunk
   int64_t arenaBytes_ = 0, garbageBytes_ = 0;
 };
