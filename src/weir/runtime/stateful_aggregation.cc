@@ -651,22 +651,12 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
     }
     if (watermarked && (!minKnown || minTime <= evictMicros)) {
       // Keys the watermark has passed are final: append emits them; both modes drop them.
-      std::vector<uint32_t> evicted;
-      std::vector<uint64_t> hashes;
-      int64_t remainingMin = INT64_MAX;
-      store.forEachEntry([&](uint32_t id, std::string_view key, std::string_view value) {
-        const int64_t t = codec.eventTime(key);
-        if (t <= evictMicros) {
-          evicted.push_back(id);
-          hashes.push_back(state::StateMap::hashOf(key));
-          if (append) codec.appendRow(key, value, columns);
-        } else {
-          remainingMin = std::min(remainingMin, t);
-        }
-      });
-      minTime = remainingMin;
+      minTime = store.evictUpTo(
+          evictMicros, [&](std::string_view key, std::string_view) { return codec.eventTime(key); },
+          [&](std::string_view key, std::string_view value) {
+            if (append) codec.appendRow(key, value, columns);
+          });
       minKnown = true;
-      store.removeEntries(evicted, hashes);
     }
     if (complete) {
       store.forEach([&](std::string_view key, std::string_view value) { codec.appendRow(key, value, columns); });

@@ -87,20 +87,9 @@ plan::Partitions StatefulDeduplication::process(plan::Partitions rows, int64_t b
       if (!keep.empty()) out[p].push_back(b.gather(keep.data(), keep.size()));
     }
     if (evicts && (!minKnown || minTime <= evictMicros)) {
-      std::vector<uint32_t> expired;
-      std::vector<uint64_t> hashes;
-      int64_t remainingMin = INT64_MAX;
-      store.forEachEntry([&](uint32_t id, std::string_view key, std::string_view value) {
-        const int64_t expires = decodeMicros(value, what);
-        if (expires <= evictMicros) {
-          expired.push_back(id);
-          hashes.push_back(state::StateMap::hashOf(key));
-        } else {
-          remainingMin = std::min(remainingMin, expires);
-        }
-      });
-      store.removeEntries(expired, hashes);
-      minTime = remainingMin;
+      minTime = store.evictUpTo(
+          evictMicros, [&](std::string_view, std::string_view value) { return decodeMicros(value, what); },
+          [](std::string_view, std::string_view) {});
       minKnown = true;
     }
     metrics[p] = store.metrics();

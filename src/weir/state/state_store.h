@@ -4,6 +4,7 @@
 // recent version can be rebuilt after a crash. File format: docs/formats/state-store.md.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -90,6 +91,28 @@ class StateStoreProvider {
   template <class F>
   void forEachEntry(F&& fn) const {
     map_.forEachEntry(fn);
+  }
+  /// Eviction: removes every entry whose time, timeOf(key, value), is at most `threshold`,
+  /// calling onEvict(key, value) for each before it goes, in one pass over the map and with the
+  /// removals by id (removeEntries). Returns the smallest time among the entries left (INT64_MAX
+  /// when none), a bound under which the next eviction can skip the pass.
+  template <class TimeOf, class OnEvict>
+  int64_t evictUpTo(int64_t threshold, TimeOf&& timeOf, OnEvict&& onEvict) {
+    std::vector<uint32_t> ids;
+    std::vector<uint64_t> hashes;
+    int64_t remainingMin = INT64_MAX;
+    map_.forEachEntry([&](uint32_t id, std::string_view key, std::string_view value) {
+      const int64_t t = timeOf(key, value);
+      if (t <= threshold) {
+        ids.push_back(id);
+        hashes.push_back(StateMap::hashOf(key));
+        onEvict(key, value);
+      } else {
+        remainingMin = std::min(remainingMin, t);
+      }
+    });
+    removeEntries(ids, hashes);
+    return remainingMin;
   }
 
   /// Writes this version's changes as <version + 1>.delta and moves to version + 1.
