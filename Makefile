@@ -55,7 +55,7 @@ install: build
 # The benchmark suite of spec/benchmarks.md, ending with one results table (docs/benchmarks.md).
 bench: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target weir_cli stream_bench baseline_bench batch_golden_bench \
-	  oracle_diff bench_report
+	  oracle_diff bench_report kafka_floor_bench
 	@bash scripts/bench.sh $(BUILD_DIR)
 
 clean:

@@ -5,7 +5,8 @@
 //
 // Each input line is an object with "row" (the table row it belongs to) and "system": "weir",
 // "baseline" or "duckdb" (a run: events and cpuSeconds, maybe batch and latency percentiles and
-// state), "oracle" (an oracle comparison), "info" (a label and notes for the row) or "error".
+// state), "kafka-floor" (librdkafka's consumer alone on the row's topic, a note), "oracle" (an
+// oracle comparison), "info" (a label and notes for the row) or "error".
 // A "weir" line with "recoveryMs" is one restart after kill -9.
 //
 // Usage: bench_report RESULTS.jsonl [OUTPUT.md] [HEADER TEXT]
@@ -43,7 +44,7 @@ Stats stats(std::vector<double> v) {
 
 // The measurements of one row.
 struct Row {
-  std::vector<json> weir, baseline, duckdb, oracle, recovery;
+  std::vector<json> weir, baseline, duckdb, oracle, recovery, kafkaFloor;
   json info = json::object();
   std::vector<std::string> errors;
 };
@@ -147,6 +148,8 @@ int main(int argc, char** argv) {
       r.baseline.push_back(j);
     else if (system == "duckdb")
       r.duckdb.push_back(j);
+    else if (system == "kafka-floor")
+      r.kafkaFloor.push_back(j);
     else if (system == "oracle")
       r.oracle.push_back(j);
     else if (system == "info")
@@ -201,6 +204,10 @@ int main(int argc, char** argv) {
     // Live runs are paced by their producer: their wall-clock rate says nothing.
     const Stats wall = wallRate(r.weir);
     if (wall.valid() && !e2e.valid()) notes.push_back(millions(wall.median) + "/s wall");
+    // What librdkafka's consumer alone costs on the same topic: the most a reader built on it gets.
+    const Stats floor = perCore(r.kafkaFloor);
+    if (floor.valid())
+      notes.push_back("librdkafka's consumer alone " + millions(floor.median) + "/core");
     const Stats cost =
         rate.valid() ? Stats{1e9 / rate.median, 1e9 / rate.max, 1e9 / rate.min} : Stats{};
     const Stats dropped = field(r.weir, "droppedByWatermark");

@@ -31,6 +31,15 @@ WEIR_NUM_THREADS=1 FINISH=0 \
   BEFORE_START="'$weir' generate --count 100 --users 500 --seed \$RANDOM --out '$dir/rin/tiny-'\$(date +%s%N).json" \
   bash "$src/scripts/bench-recovery.sh" "$build" "$dir/kills" 1 50 -- --row S4 --source files --path "$dir/rin" \
   --max-files 1 --trigger "100 milliseconds" --checkpoint "$dir/rck" >> "$r"
+# The librdkafka floor against a local broker: every record produced is read and counted.
+"$weir" kafka-dev --topic floor:4 --bootstrap-file "$dir/bootstrap" > "$dir/broker.log" 2>&1 &
+broker=$!
+trap 'kill -INT $broker 2> /dev/null; wait $broker 2> /dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 100); do [ -s "$dir/bootstrap" ] && break; sleep 0.1; done
+[ -s "$dir/bootstrap" ] || fail "the local broker did not start: $(tail -3 "$dir/broker.log")"
+"$weir" generate --bootstrap "$(cat "$dir/bootstrap")" --topic floor --count 3000 --users 50 --seed 4 > /dev/null 2>&1
+"$build/bench/kafka_floor_bench" "$(cat "$dir/bootstrap")" floor 3000 S1 >> "$r" || fail "kafka_floor_bench failed"
+grep '"system":"kafka-floor"' "$r" | grep -q '"events":3000,' || fail "the floor bench did not read 3000 records"
 
 grep -c '"system":"weir"' "$r" | grep -qx 4 || fail "expected 4 Weir lines"
 for key in cpuSeconds events batchP99Ms stateRows droppedByWatermark; do
@@ -45,4 +54,5 @@ grep "^| files to Delta " <<< "$table" | grep -q "0 missing, 0 extra" || fail "t
 grep "^| files to Delta " <<< "$table" | grep -q "| met |" || fail "late-row counter differs from the oracle"
 grep '"row":"S1"' "$r" | grep -q '"oracleDroppedRows":[1-9]' || fail "no late rows in the input"
 grep "^| S4 " <<< "$table" | grep -q "1 restarts" || fail "no restart in the table"
+grep "^| files to Delta " <<< "$table" | grep -q "librdkafka's consumer alone" || fail "no librdkafka floor note"
 echo "bench smoke test passed"

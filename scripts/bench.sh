@@ -166,6 +166,7 @@ if want W0; then
   for r in $(seq "$runs"); do
     measure W0 env WEIR_NUM_THREADS=1 "$bench/stream_bench" --row W0 "${kafka[@]}" --max-offsets 250000 \
       --query passthrough --sink delta --table "$work/w0-$r"
+    measure W0 "$bench/kafka_floor_bench" "$bootstrap" events 3000000 W0
     rm -rf "$work/w0-$r"
     duck W0 3000000 "COPY (SELECT * FROM read_json('$root/$data/e3m/*.json', $columns)) TO '$work/w0.parquet' (FORMAT parquet)"
     rm -f "$work/w0.parquet"
@@ -184,6 +185,7 @@ if want W2; then
       --sink delta --table "$work/w2-$r" --partitions 2
     rm -rf "$work/w2-$r"
     measure W2-1 "$bench/baseline_bench" --row W2-1 "$data"/e3m/part-*.json
+    measure W2-1 "$bench/kafka_floor_bench" "$bootstrap" events 3000000 W2-1
     duck W2-1 3000000 "$(duck_windows "$root/$data/e3m/*.json" 600000000 300000000)"
   done
   share W2-1 W2-2
