@@ -4,7 +4,6 @@
 // pid, the broker's CPU time over the same interval, separately.
 //
 // Usage: kafka_bench BOOTSTRAP TOPIC [BROKER_PID] [maxOffsetsPerTrigger=0] [OPTION=VALUE...]
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -14,19 +13,13 @@
 #include <sstream>
 #include <string>
 
+#include "process_usage.h"
 #include "weir/weir.h"
 
 using namespace weir;             // NOLINT
 using namespace weir::functions;  // NOLINT
 
 namespace {
-
-double cpuSeconds() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
 
 // utime + stime of another process, seconds (0 when unknown).
 double processCpuSeconds(const std::string& pid) {
@@ -72,7 +65,7 @@ int main(int argc, char** argv) {
     const auto eq = kv.find('=');
     if (eq != std::string::npos) reader.option(kv.substr(0, eq), kv.substr(eq + 1));
   }
-  const double cpu0 = cpuSeconds();
+  const double cpu0 = weir::bench::processCpuSeconds();
   const double broker0 = processCpuSeconds(brokerPid);
   const auto wall0 = std::chrono::steady_clock::now();
   // WEIR_BENCH_NO_PARSE=1: the source alone (value bytes to the noop sink).
@@ -88,7 +81,7 @@ int main(int argc, char** argv) {
                    .start();
   query.awaitTermination();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-  const double cpu = cpuSeconds() - cpu0;
+  const double cpu = weir::bench::processCpuSeconds() - cpu0;
   const double broker = processCpuSeconds(brokerPid) - broker0;
   int64_t events = 0;
   for (const auto& p : query.recentProgress()) events += p.numInputRows;

@@ -8,7 +8,6 @@
 //
 // Usage: kafka_floor_bench BOOTSTRAP TOPIC EVENTS [ROW] [PROPERTY=VALUE...]
 #include <librdkafka/rdkafka.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -17,14 +16,9 @@
 #include <string>
 #include <vector>
 
-namespace {
+#include "process_usage.h"
 
-double cpuSeconds() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
+namespace {
 
 [[noreturn]] void fail(const std::string& what) {
   std::fprintf(stderr, "kafka_floor_bench: %s\n", what.c_str());
@@ -73,7 +67,7 @@ int main(int argc, char** argv) {
   rd_kafka_metadata_destroy(md);
   rd_kafka_topic_destroy(rkt);
 
-  const double cpu0 = cpuSeconds();
+  const double cpu0 = weir::bench::processCpuSeconds();
   const auto wall0 = std::chrono::steady_clock::now();
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
   for (int p = 0; p < partitions; ++p) {
@@ -110,7 +104,7 @@ int main(int argc, char** argv) {
       fail("no records for 30 s after " + std::to_string(taken) + " of " + std::to_string(events));
     }
   }
-  const double cpu = cpuSeconds() - cpu0;
+  const double cpu = weir::bench::processCpuSeconds() - cpu0;
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   rd_kafka_queue_destroy(queue);
