@@ -505,18 +505,23 @@ Row event(const std::string& guid, int h, int m, int sec = 0) {
   return Row({S(guid), Value::timestamp(((int64_t{h} * 60 + m) * 60 + sec) * 1000000)});
 }
 
+// dropDuplicates({guid, t}) under a 10 second watermark on t, into `out` (E9's query).
+StreamingQuery startDedupByGuidAndTime(MemoryStream& input, BatchCollector& out, const std::string& checkpoint) {
+  return input.toDF()
+      .withWatermark("t", "10 seconds")
+      .dropDuplicates({"guid", "t"})
+      .writeStream()
+      .foreachBatch(out.fn())
+      .option("checkpointLocation", checkpoint)
+      .start();
+}
+
 // E9: dropDuplicates with event time in the key: state is bounded by the watermark, and a
 // duplicate older than the watermark is dropped as late, not re-emitted.
 TEST_F(StreamingTest, DropDuplicatesWithWatermarkE9) {
   auto input = MemoryStream::create(spark, StructType::fromDDL("guid STRING, t TIMESTAMP"));
   BatchCollector out;
-  auto q = input.toDF()
-               .withWatermark("t", "10 seconds")
-               .dropDuplicates({"guid", "t"})
-               .writeStream()
-               .foreachBatch(out.fn())
-               .option("checkpointLocation", path("e9"))
-               .start();
+  auto q = startDedupByGuidAndTime(input, out, path("e9"));
   std::vector<StreamingQueryProgress> progress;
   auto step = [&](std::vector<Row> rows) {
     input.addData(rows);
@@ -546,15 +551,7 @@ TEST_F(StreamingTest, DropDuplicatesWithWatermarkE9) {
 TEST_F(StreamingTest, DedupEvictsEachKeyWhenTheWatermarkPassesItAcrossSkippedScansAndRestarts) {
   auto input = MemoryStream::create(spark, StructType::fromDDL("guid STRING, t TIMESTAMP"));
   BatchCollector out;
-  auto start = [&] {
-    return input.toDF()
-        .withWatermark("t", "10 seconds")
-        .dropDuplicates({"guid", "t"})
-        .writeStream()
-        .foreachBatch(out.fn())
-        .option("checkpointLocation", path("dedup-bound"))
-        .start();
-  };
+  auto start = [&] { return startDedupByGuidAndTime(input, out, path("dedup-bound")); };
   auto q = start();
   auto stateAfter = [&](StreamingQuery& query, std::vector<Row> rows) {
     input.addData(rows);
