@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "weir/base/buffer.h"
@@ -152,40 +153,28 @@ std::string StateStoreId::directory() const {
 
 namespace {
 
-// Encodes the `count` records that forEachRecord(emit) passes to emit(key, value or nullopt).
-template <class ForEachRecord>
-void encodeRecordsInto(bool snapshot, int64_t version, size_t count, ForEachRecord&& forEachRecord,
-                       base::ByteBuffer& out) {
-  out.clear();
-  put(out, uint64_t{0});  // room for the magic, written below
-  std::memcpy(out.data(), kMagic, 8);
-  put(out, kFormatVersion);
-  put(out, static_cast<uint8_t>(snapshot ? kSnapshot : kDelta));
-  put(out, kLz4Blocks);
-  put(out, uint16_t{0});
-  put(out, version);
-  put(out, uint64_t{0});  // the records' uncompressed size, written at the end
-  uint64_t rawSize = 0;
-  // Records are gathered into a block this thread keeps from file to file, and each full block
-  // is compressed straight into the output after its two sizes.
-  thread_local base::PodVector<char> block;
-  block.clear();
-  auto flush = [&out] {
-    if (block.empty()) return;
-    const size_t at = out.size();
-    const int bound = LZ4_compressBound(static_cast<int>(block.size()));
-    out.resize(at + 8 + static_cast<size_t>(bound));
-    const int compressed = LZ4_compress_default(block.data(), out.data() + at + 8,
-                                                static_cast<int>(block.size()), bound);
-    WEIR_CHECK(compressed > 0);
-    const auto rawLen = static_cast<uint32_t>(block.size());
-    const auto compressedLen = static_cast<uint32_t>(compressed);
-    std::memcpy(out.data() + at, &rawLen, 4);
-    std::memcpy(out.data() + at + 4, &compressedLen, 4);
-    out.resize(at + 8 + static_cast<size_t>(compressed));
-    block.clear();
-  };
-  forEachRecord([&](std::string_view key, std::optional<std::string_view> value) {
+// Builds a state file in `out`: the header, then the records gathered into `block` and
+// compressed into `out` as each block fills, then the footer.
+class FileEncoder {
+ public:
+  FileEncoder(base::ByteBuffer& out, base::PodVector<char>& block) : out_(out), block_(block) {}
+
+  void begin(bool snapshot, int64_t version) {
+    out_.clear();
+    put(out_, uint64_t{0});  // room for the magic, written below
+    std::memcpy(out_.data(), kMagic, 8);
+    put(out_, kFormatVersion);
+    put(out_, static_cast<uint8_t>(snapshot ? kSnapshot : kDelta));
+    put(out_, kLz4Blocks);
+    put(out_, uint16_t{0});
+    put(out_, version);
+    put(out_, uint64_t{0});  // the records' uncompressed size, written at the end
+    block_.clear();
+    rawSize_ = 0;
+    count_ = 0;
+  }
+
+  void add(std::string_view key, std::optional<std::string_view> value) {
     const size_t size = 8 + key.size() + (value ? value->size() : 0);
     if (size > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
       throw UnsupportedOperationError(
@@ -194,32 +183,110 @@ void encodeRecordsInto(bool snapshot, int64_t version, size_t count, ForEachReco
               std::to_string(LZ4_MAX_INPUT_SIZE) +
               " a state file can store in one piece; keep state values smaller.");
     }
-    rawSize += size;
+    rawSize_ += size;
+    ++count_;
     const auto keyLen = static_cast<uint32_t>(key.size());
     const int32_t valueLen = value ? static_cast<int32_t>(value->size()) : -1;
-    block.append(reinterpret_cast<const char*>(&keyLen), 4);
-    block.append(key.data(), key.size());
-    block.append(reinterpret_cast<const char*>(&valueLen), 4);
-    if (value) block.append(value->data(), value->size());
-    if (block.size() >= kBlockBytes) flush();
+    block_.append(reinterpret_cast<const char*>(&keyLen), 4);
+    block_.append(key.data(), key.size());
+    block_.append(reinterpret_cast<const char*>(&valueLen), 4);
+    if (value) block_.append(value->data(), value->size());
+    if (block_.size() >= kBlockBytes) flush();
+  }
+
+  void finish() {
+    flush();
+    std::memcpy(out_.data() + kHeader, &rawSize_, 8);
+    put(out_, count_);
+    put<base::ByteBuffer, uint32_t>(
+        out_, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(out_.data()),
+                                          static_cast<uInt>(out_.size()))));
+  }
+
+ private:
+  void flush() {
+    if (block_.empty()) return;
+    const size_t at = out_.size();
+    const int bound = LZ4_compressBound(static_cast<int>(block_.size()));
+    out_.resize(at + 8 + static_cast<size_t>(bound));
+    const int compressed = LZ4_compress_default(block_.data(), out_.data() + at + 8,
+                                                static_cast<int>(block_.size()), bound);
+    WEIR_CHECK(compressed > 0);
+    const auto rawLen = static_cast<uint32_t>(block_.size());
+    const auto compressedLen = static_cast<uint32_t>(compressed);
+    std::memcpy(out_.data() + at, &rawLen, 4);
+    std::memcpy(out_.data() + at + 4, &compressedLen, 4);
+    out_.resize(at + 8 + static_cast<size_t>(compressed));
+    block_.clear();
+  }
+
+  base::ByteBuffer& out_;
+  base::PodVector<char>& block_;
+  uint64_t rawSize_ = 0, count_ = 0;
+};
+
+// Encodes the records that forEachRecord(emit) passes to emit(key, value or nullopt).
+template <class ForEachRecord>
+void encodeRecordsInto(bool snapshot, int64_t version, ForEachRecord&& forEachRecord,
+                       base::ByteBuffer& out) {
+  // Records are gathered into a block this thread keeps from file to file.
+  thread_local base::PodVector<char> block;
+  FileEncoder encoder(out, block);
+  encoder.begin(snapshot, version);
+  forEachRecord([&](std::string_view key, std::optional<std::string_view> value) {
+    encoder.add(key, value);
   });
-  flush();
+  encoder.finish();
   if (block.capacity() > 4 * kBlockBytes) block = base::PodVector<char>();  // after a huge record
-  std::memcpy(out.data() + kHeader, &rawSize, 8);
-  put(out, static_cast<uint64_t>(count));
-  put<base::ByteBuffer, uint32_t>(
-      out, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(out.data()),
-                                       static_cast<uInt>(out.size()))));
+}
+
+// The buffers of a change log, kept per thread between the versions that use them: a store
+// holds them only from its first change to its commit, so idle stores hold no memory.
+struct LogBuffers {
+  base::ByteBuffer file;
+  base::PodVector<char> block;
+};
+
+std::vector<std::unique_ptr<LogBuffers>>& logBufferPool() {
+  thread_local std::vector<std::unique_ptr<LogBuffers>> pool;
+  return pool;
+}
+
+std::unique_ptr<LogBuffers> takeLogBuffers() {
+  auto& pool = logBufferPool();
+  if (pool.empty()) return std::make_unique<LogBuffers>();
+  auto buffers = std::move(pool.back());
+  pool.pop_back();
+  return buffers;
+}
+
+void returnLogBuffers(std::unique_ptr<LogBuffers> buffers) {
+  if (!buffers) return;
+  if (buffers->file.capacity() > (size_t{64} << 20)) buffers->file = base::ByteBuffer();
+  if (buffers->block.capacity() > 4 * kBlockBytes) buffers->block = base::PodVector<char>();
+  auto& pool = logBufferPool();
+  if (pool.size() < 4) pool.push_back(std::move(buffers));
 }
 
 }  // namespace
+
+struct StateStoreProvider::ChangeLog {
+  std::unique_ptr<LogBuffers> buffers;  // from the first change of the version to its commit
+  std::optional<FileEncoder> encoder;
+  bool valid = true;  // every change of the version so far is in the file, each entry once
+
+  void release() {
+    encoder.reset();
+    returnLogBuffers(std::move(buffers));
+  }
+};
 
 void encodeStateFileInto(
     bool snapshot, int64_t version,
     const std::vector<std::pair<std::string_view, std::optional<std::string_view>>>& records,
     base::ByteBuffer& out) {
   encodeRecordsInto(
-      snapshot, version, records.size(),
+      snapshot, version,
       [&](auto&& emit) {
         for (const auto& [key, value] : records) emit(key, value);
       },
@@ -349,6 +416,7 @@ StateStoreProvider::StateStoreProvider(std::shared_ptr<io::FileSystem> fs, State
     : fs_(std::move(fs)),
       id_(std::move(id)),
       directory_(id_.directory()),
+      log_(std::make_unique<ChangeLog>()),
       background_(std::make_shared<Background>()) {}
 
 StateStoreProvider::~StateStoreProvider() { waitForMaintenance(); }
@@ -381,6 +449,28 @@ void StateStoreProvider::clearChanges() {
   removedKeys_.clear();
   removedEnds_.clear();
   updated_ = removed_ = 0;
+  log_->release();
+  log_->valid = true;
+}
+
+void StateStoreProvider::logChange(std::string_view key, std::optional<std::string_view> value) {
+  ChangeLog& log = *log_;
+  if (!log.valid) return;
+  if (8 + key.size() + (value ? value->size() : 0) > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
+    dropLog();  // the commit reports it
+    return;
+  }
+  if (!log.encoder) {
+    log.buffers = takeLogBuffers();
+    log.encoder.emplace(log.buffers->file, log.buffers->block);
+    log.encoder->begin(false, version_ + 1);
+  }
+  log.encoder->add(key, value);
+}
+
+void StateStoreProvider::dropLog() {
+  log_->release();
+  log_->valid = false;
 }
 
 void StateStoreProvider::rebuild(int64_t version) {
@@ -446,6 +536,9 @@ void StateStoreProvider::markDirty(uint32_t id) {
   if ((word & bit) == 0) {
     word |= bit;
     dirty_.push_back(id);
+    if (log_->valid) logChange(map_.key(id), map_.value(id));
+  } else if (log_->valid) {
+    dropLog();  // a second change of one entry: the file would hold it twice
   }
 }
 
@@ -460,6 +553,7 @@ void StateStoreProvider::remove(std::string_view key) {
   }
   ++removed_;
   removedEnds_.push_back(static_cast<uint32_t>(removedKeys_.size()));
+  if (log_->valid) logChange(std::string_view(removedKeys_).substr(before), std::nullopt);
 }
 
 void StateStoreProvider::removeEntries(const std::vector<uint32_t>& ids,
@@ -470,8 +564,10 @@ void StateStoreProvider::removeEntries(const std::vector<uint32_t>& ids,
   for (size_t i = 0; i < ids.size(); ++i) {
     if (i + kSlotAhead < ids.size()) map_.prefetchSlot(hashes[i + kSlotAhead]);
     if (i + kRecordAhead < ids.size()) map_.prefetchRecordOf(ids[i + kRecordAhead]);
-    removedKeys_.append(map_.key(ids[i]));
+    const std::string_view key = map_.key(ids[i]);
+    removedKeys_.append(key);
     removedEnds_.push_back(static_cast<uint32_t>(removedKeys_.size()));
+    if (log_->valid) logChange(key, std::nullopt);
     map_.removeId(ids[i], hashes[i]);
   }
   removed_ += static_cast<int64_t>(ids.size());
@@ -481,6 +577,23 @@ int64_t StateStoreProvider::commit() {
   WEIR_CHECK(version_ >= 0);
   awaitSnapshotEncoding();
   auto start = std::chrono::steady_clock::now();
+  if (log_->valid && log_->encoder) {
+    // The file was encoded change by change.
+    log_->encoder->finish();
+    fs_->writeAtomic(fileOf(version_ + 1, false), std::string_view(log_->buffers->file), true);
+  } else {
+    writeGatheredDelta();
+  }
+  base::crashPoint("after-state-delta");
+  ++version_;
+  clearChanges();
+  commitTimeMs_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  return version_;
+}
+
+void StateStoreProvider::writeGatheredDelta() {
   // Removals first: a key removed and put again in one version ends up present.
   // The list of changes is kept per thread from commit to commit, like the file's buffers.
   thread_local std::vector<std::pair<std::string_view, std::optional<std::string_view>>> records;
@@ -504,13 +617,6 @@ int64_t StateStoreProvider::commit() {
   if (records.capacity() > (size_t{4} << 20)) records = {};  // after a huge commit
   fs_->writeAtomic(fileOf(version_ + 1, false), std::string_view(file), true);
   if (file.capacity() > (size_t{64} << 20)) file = base::ByteBuffer();
-  base::crashPoint("after-state-delta");
-  ++version_;
-  clearChanges();
-  commitTimeMs_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - start)
-                      .count();
-  return version_;
 }
 
 void StateStoreProvider::abort() {
@@ -567,7 +673,7 @@ void StateStoreProvider::doMaintenance(int64_t minDeltasForSnapshot, int64_t min
             }
           } done{*bg};
           encodeRecordsInto(
-              true, version, map_.size(),
+              true, version,
               [this](auto&& emit) {
                 map_.forEach([&](std::string_view k, std::string_view v) { emit(k, v); });
               },

@@ -156,6 +156,14 @@ class StateStoreProvider {
   std::vector<uint32_t> dirty_;
   std::string removedKeys_;
   std::vector<uint32_t> removedEnds_;
+  // The version's delta file, encoded change by change while each record is in the cache, in
+  // the order of the changes. Given up for the version (commit then gathers the changed entries
+  // as above) when an entry changes twice.
+  struct ChangeLog;
+  std::unique_ptr<ChangeLog> log_;
+  void logChange(std::string_view key, std::optional<std::string_view> value);
+  void dropLog();
+  void writeGatheredDelta();
   int64_t updated_ = 0, removed_ = 0, commitTimeMs_ = 0;
   struct Background;  // the state shared with the maintenance thread
 
