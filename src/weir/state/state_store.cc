@@ -174,9 +174,14 @@ class FileEncoder {
     count_ = 0;
   }
 
+  /// Whether a record fits in one block (LZ4's limit); add() throws STATE_TOO_LARGE otherwise.
+  static bool fits(std::string_view key, std::optional<std::string_view> value) {
+    return recordSize(key, value) <= static_cast<size_t>(LZ4_MAX_INPUT_SIZE);
+  }
+
   void add(std::string_view key, std::optional<std::string_view> value) {
-    const size_t size = 8 + key.size() + (value ? value->size() : 0);
-    if (size > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
+    const size_t size = recordSize(key, value);
+    if (!fits(key, value)) {
       throw UnsupportedOperationError(
           "STATE_TOO_LARGE",
           "A state record would hold " + std::to_string(size) + " bytes, more than the " +
@@ -204,6 +209,10 @@ class FileEncoder {
   }
 
  private:
+  static size_t recordSize(std::string_view key, std::optional<std::string_view> value) {
+    return 8 + key.size() + (value ? value->size() : 0);
+  }
+
   void flush() {
     if (block_.empty()) return;
     const size_t at = out_.size();
@@ -455,8 +464,7 @@ void StateStoreProvider::clearChanges() {
 
 void StateStoreProvider::logChange(std::string_view key, std::optional<std::string_view> value) {
   ChangeLog& log = *log_;
-  if (!log.valid) return;
-  if (8 + key.size() + (value ? value->size() : 0) > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
+  if (!FileEncoder::fits(key, value)) {
     dropLog();  // the commit reports it
     return;
   }

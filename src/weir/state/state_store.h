@@ -161,6 +161,7 @@ class StateStoreProvider {
   // as above) when an entry changes twice.
   struct ChangeLog;
   std::unique_ptr<ChangeLog> log_;
+  // Adds a change to the log; callers check log_->valid first (and skip reading the entry).
   void logChange(std::string_view key, std::optional<std::string_view> value);
   void dropLog();
   void writeGatheredDelta();
