@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 
 #include "weir/expr/expr.h"
 #include "weir/plan/logical_plan.h"
@@ -24,6 +25,8 @@ struct ExecOptions {
   /// Sees the rows passing each event-time watermark node (the runtime tracks event time): every
   /// row once, in one or more calls per node, possibly from several threads at once.
   std::function<void(const plan::LogicalPlan&, const plan::Partitions&)> observeEventTime;
+  /// Kept by a streaming query from batch to batch (nullptr elsewhere): what its operators reuse.
+  std::shared_ptr<class OperatorCache> cache;
 };
 
 /// Executes plans. One per action; not thread-safe, but runs its work on the shared pool.

@@ -1,13 +1,17 @@
 // Unit tests of the execution layer: key encodings, accumulators and operators on local data.
+#include "weir/exec/executor.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
+#include <set>
 
 #include "weir/base/error.h"
 #include "weir/exec/aggregates.h"
-#include "weir/exec/executor.h"
 #include "weir/exec/group_table.h"
 #include "weir/exec/key_encoder.h"
+#include "weir/exec/operator_cache.h"
 #include "weir/exec/window_aggregate.h"
 #include "weir/expr/binder.h"
 
@@ -163,6 +167,94 @@ TEST(PaneWindowAggregator, CountsEveryWindowOfEachKey) {
   std::sort(got.begin(), got.end());
   EXPECT_EQ(got, (std::vector<std::string>{"-10..0 u1 1 5", "-5..5 u1 3 5", "0..10 u1 3 3", "10..20 null 1 2",
                                            "5..15 null 1 2", "5..15 u1 1 null"}));
+}
+
+// The windows finish() emits, as "start..end key count", in its order (minutes).
+std::vector<std::string> windowRows(PaneWindowAggregator& agg) {
+  const int64_t minute = 60'000'000;
+  auto windowType = DataType::structOf(
+      {{"start", DataType::timestamp(), true, "{}"}, {"end", DataType::timestamp(), true, "{}"}});
+  size_t n = 0;
+  auto cols = agg.finish(windowType, n);
+  std::vector<std::string> got;
+  for (size_t i = 0; i < n; ++i) {
+    got.push_back(std::to_string(cols[0]->child(0).valueAt<int64_t>(i) / minute) + ".." +
+                  std::to_string(cols[0]->child(1).valueAt<int64_t>(i) / minute) + " " +
+                  cols[1]->toString(i) + " " + cols[2]->toString(i));
+  }
+  return got;
+}
+
+TEST(PaneWindowAggregator, KeysKeepTheirOrderAcrossBatchesSharingADictionary) {
+  // Tumbling 10-minute windows counted by user over three batches of a stream; the second and
+  // third see the users in other orders, and the third a new user.
+  const int64_t minute = 60'000'000;
+  plan::AggregateCall countCall{"count", {}, false, DataType::longType(), "count(1)", {}};
+  auto dictionary =
+      std::make_shared<KeyDictionary>(std::vector<types::DataTypePtr>{DataType::string()});
+  auto run = [&](const std::vector<std::pair<int64_t, std::string>>& rows, bool shared) {
+    std::vector<Row> input;
+    for (const auto& [t, user] : rows)
+      input.push_back(Row({Value::timestamp(t * minute), Value::string(user)}));
+    auto b = batchOf("ts TIMESTAMP, user STRING", input);
+    auto agg = shared ? PaneWindowAggregator(10 * minute, 10 * minute, 0, dictionary, {countCall})
+                      : PaneWindowAggregator(10 * minute, 10 * minute, 0, {DataType::string()},
+                                             {countCall});
+    agg.add(*b.column(0), {b.column(1)}, {{}}, b.numRows());
+    auto got = windowRows(agg);
+    if (shared) {
+      std::set<std::string> users;
+      for (const auto& r : rows) users.insert(r.second);
+      EXPECT_EQ(agg.keys(), dictionary);
+      EXPECT_EQ(agg.keysUsed(), users.size());
+    }
+    return got;
+  };
+  const std::vector<std::pair<int64_t, std::string>> first{{1, "c"}, {2, "a"}, {3, "b"}, {12, "a"}},
+      second{{4, "b"}, {5, "a"}, {6, "c"}, {7, "a"}, {14, "b"}},
+      third{{21, "d"}, {22, "a"}, {23, "c"}, {24, "b"}};
+  // Each batch's windows come out by key in the order the keys first arrived in the stream
+  // (c, a, b, then d), however the batch orders them; a fresh dictionary orders by the batch.
+  EXPECT_EQ(run(first, true),
+            (std::vector<std::string>{"0..10 c 1", "0..10 a 1", "10..20 a 1", "0..10 b 1"}));
+  EXPECT_EQ(run(second, true),
+            (std::vector<std::string>{"0..10 c 1", "0..10 a 2", "0..10 b 1", "10..20 b 1"}));
+  EXPECT_EQ(run(second, false),
+            (std::vector<std::string>{"0..10 b 1", "10..20 b 1", "0..10 a 2", "0..10 c 1"}));
+  EXPECT_EQ(run(third, true),
+            (std::vector<std::string>{"20..30 c 1", "20..30 a 1", "20..30 b 1", "20..30 d 1"}));
+  EXPECT_EQ(dictionary->size(), 4u);
+  EXPECT_EQ(run({}, true), std::vector<std::string>{});
+}
+
+TEST(OperatorCache, KeepsDictionariesPerOperatorAndPartitionUntilTheyHoldTooManyStaleKeys) {
+  OperatorCache cache;
+  int nodeA = 0, nodeB = 0;
+  auto dictionaryOf = [](size_t keys) {
+    auto d = std::make_shared<KeyDictionary>(std::vector<types::DataTypePtr>{DataType::longType()});
+    auto values = Vector::make(DataType::longType());
+    for (size_t i = 0; i < keys; ++i) values->append<int64_t>(static_cast<int64_t>(i));
+    std::vector<uint32_t> ids(keys);
+    d->lookup({values}, 0, keys, ids.data());
+    return d;
+  };
+  EXPECT_EQ(cache.takeKeyDictionary(&nodeA, 0), nullptr);
+  auto small = dictionaryOf(10);
+  cache.returnKeyDictionary(&nodeA, 0, small, 10);
+  EXPECT_EQ(cache.takeKeyDictionary(&nodeA, 1), nullptr);
+  EXPECT_EQ(cache.takeKeyDictionary(&nodeB, 0), nullptr);
+  EXPECT_EQ(cache.takeKeyDictionary(&nodeA, 0), small);
+  EXPECT_EQ(cache.takeKeyDictionary(&nodeA, 0), nullptr);  // taken: a failed batch never returns it
+  // Kept while it holds at most twice the keys its batch used plus kSpareKeys, and after a batch
+  // without rows; dropped beyond.
+  const size_t limit = 2 * 100 + OperatorCache::kSpareKeys;
+  auto atLimit = dictionaryOf(limit), overLimit = dictionaryOf(limit + 1);
+  cache.returnKeyDictionary(&nodeA, 0, atLimit, 100);
+  EXPECT_EQ(cache.takeKeyDictionary(&nodeA, 0), atLimit);
+  cache.returnKeyDictionary(&nodeA, 0, overLimit, 100);
+  EXPECT_EQ(cache.takeKeyDictionary(&nodeA, 0), nullptr);
+  cache.returnKeyDictionary(&nodeA, 0, overLimit, 0);
+  EXPECT_EQ(cache.takeKeyDictionary(&nodeA, 0), overLimit);
 }
 
 TEST(KeyEncoder, SortKeysOrderLikeSql) {

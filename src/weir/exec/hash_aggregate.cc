@@ -7,6 +7,7 @@
 #include "weir/exec/executor.h"
 #include "weir/exec/group_table.h"
 #include "weir/exec/key_encoder.h"
+#include "weir/exec/operator_cache.h"
 #include "weir/exec/window_aggregate.h"
 #include "weir/expr/evaluator.h"
 
@@ -116,7 +117,15 @@ Partitions Executor::windowAggregate(const plan::LogicalPlan& p) {
   const auto& windowType = p.schema->fields()[0].type;
   Partitions out(shuffled.size());
   base::ThreadPool::global().parallelFor(shuffled.size(), [&](size_t part) {
-    PaneWindowAggregator panes(p.windowDuration, p.slideDuration, p.startTime, keyTypes, p.aggregates);
+    // In a stream, keys keep their dictionary from batch to batch: the windows of a key come out,
+    // and the state store visits them, in the order of the batch before, the order in which the
+    // store laid out their entries. Visited in that order, the store's memory is read mostly
+    // ahead instead of at random: the golden query merges its window rows about twice as fast.
+    std::shared_ptr<KeyDictionary> dictionary;
+    if (options_.cache) dictionary = options_.cache->takeKeyDictionary(&p, part);
+    if (!dictionary) dictionary = std::make_shared<KeyDictionary>(keyTypes);
+    PaneWindowAggregator panes(p.windowDuration, p.slideDuration, p.startTime, dictionary,
+                               p.aggregates);
     std::vector<VectorPtr> keys(numKeys);
     std::vector<std::vector<VectorPtr>> args(p.aggregates.size());
     for (const auto& b : shuffled[part]) {
@@ -129,6 +138,8 @@ Partitions Executor::windowAggregate(const plan::LogicalPlan& p) {
     }
     size_t rows = 0;
     auto cols = panes.finish(windowType, rows);
+    if (options_.cache)
+      options_.cache->returnKeyDictionary(&p, part, std::move(dictionary), panes.keysUsed());
     if (rows > 0) out[part].push_back(ColumnBatch(p.schema, std::move(cols), rows));
   });
   return out;

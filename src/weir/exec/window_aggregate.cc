@@ -87,15 +87,23 @@ void KeyDictionary::lookup(const std::vector<VectorPtr>& keys, size_t begin, siz
   }
 }
 
-PaneWindowAggregator::PaneWindowAggregator(int64_t windowDuration, int64_t slideDuration, int64_t startTime,
-                                           std::vector<DataTypePtr> keyTypes,
+PaneWindowAggregator::PaneWindowAggregator(int64_t windowDuration, int64_t slideDuration,
+                                           int64_t startTime, std::vector<DataTypePtr> keyTypes,
+                                           std::vector<plan::AggregateCall> partials)
+    : PaneWindowAggregator(windowDuration, slideDuration, startTime,
+                           std::make_shared<KeyDictionary>(std::move(keyTypes)),
+                           std::move(partials)) {}
+
+PaneWindowAggregator::PaneWindowAggregator(int64_t windowDuration, int64_t slideDuration,
+                                           int64_t startTime, std::shared_ptr<KeyDictionary> keys,
                                            std::vector<plan::AggregateCall> partials)
     : size_(windowDuration),
       slide_(slideDuration),
       start_(startTime),
       pane_(std::gcd(windowDuration, slideDuration)),
-      keys_(std::move(keyTypes)),
+      keys_(std::move(keys)),
       partials_(std::move(partials)) {
+  WEIR_CHECK(keys_ != nullptr);
   WEIR_CHECK(size_ > 0 && slide_ > 0);
   for (const auto& call : partials_) accumulators_.push_back(makeAccumulator(call));
   slotPane_.push_back(0);
@@ -144,8 +152,8 @@ void PaneWindowAggregator::add(const Vector& times, const std::vector<VectorPtr>
 void PaneWindowAggregator::addChunk(const Vector& times, const std::vector<VectorPtr>& keys, size_t begin,
                                     size_t n) {
   keyIds_.resize(n);
-  keys_.lookup(keys, begin, n, keyIds_.data());
-  if (keyState_.size() < keys_.size()) keyState_.resize(keys_.size());
+  keys_->lookup(keys, begin, n, keyIds_.data());
+  if (keyState_.size() < keys_->size()) keyState_.resize(keys_->size());
   uint32_t* slots = slotIds_.data() + begin;
   const int64_t* t = times.typeId() == TypeId::kNull ? nullptr : times.values<int64_t>() + begin;
   const bool mayHaveNulls = times.mayHaveNulls();
@@ -179,7 +187,7 @@ std::vector<VectorPtr> PaneWindowAggregator::finish(const DataTypePtr& windowTyp
   }
   // Slots ordered by (key, pane): a counting sort by key keeps the order of arrival, which is
   // mostly by time already; an insertion sort finishes each key's run.
-  const size_t numKeys = keys_.size();
+  const size_t numKeys = keys_->size();
   std::vector<uint32_t> begin(numKeys + 1, 0);
   for (size_t s = 1; s < slots; ++s) ++begin[slotKey_[s] + 1];
   std::partial_sum(begin.begin(), begin.end(), begin.begin());
@@ -195,8 +203,10 @@ std::vector<VectorPtr> PaneWindowAggregator::finish(const DataTypePtr& windowTyp
   std::vector<int64_t> windowStart;
   std::vector<uint32_t> windowKey;
   std::vector<int64_t> covering;
+  keysUsed_ = 0;
   for (size_t k = 0; k < numKeys; ++k) {
     auto first = order.begin() + begin[k], last = order.begin() + begin[k + 1];
+    if (first != last) ++keysUsed_;
     for (auto it = first + (first == last ? 0 : 1); it < last; ++it) {
       uint32_t s = *it;
       auto j = it;
@@ -254,7 +264,8 @@ std::vector<VectorPtr> PaneWindowAggregator::finish(const DataTypePtr& windowTyp
     window->resize(windows);
     out.push_back(window);
   }
-  for (size_t c = 0; c < keys_.types().size(); ++c) out.push_back(keys_.column(c)->gather(windowKey.data(), windows));
+  for (size_t c = 0; c < keys_->types().size(); ++c)
+    out.push_back(keys_->column(c)->gather(windowKey.data(), windows));
   // Merge the panes of each window: counts are summed; sum, min and max merge as themselves.
   for (size_t a = 0; a < partials_.size(); ++a) {
     plan::AggregateCall merge;

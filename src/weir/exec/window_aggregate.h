@@ -47,6 +47,11 @@ class PaneWindowAggregator {
   /// `partials` are the aggregates per pane; window values merge them (counts are summed).
   PaneWindowAggregator(int64_t windowDuration, int64_t slideDuration, int64_t startTime,
                        std::vector<types::DataTypePtr> keyTypes, std::vector<plan::AggregateCall> partials);
+  /// The same, numbering keys with `keys`, which may hold keys already (those of an earlier batch
+  /// of a stream): finish() emits windows in the order of their keys' ids.
+  PaneWindowAggregator(int64_t windowDuration, int64_t slideDuration, int64_t startTime,
+                       std::shared_ptr<KeyDictionary> keys,
+                       std::vector<plan::AggregateCall> partials);
 
   /// Adds n rows: event times in micros (rows with a NULL time belong to no window, as in Spark),
   /// the key columns, and the argument columns of each partial aggregate.
@@ -59,6 +64,10 @@ class PaneWindowAggregator {
 
   /// Groups of (pane, key) held.
   size_t paneGroups() const { return slotPane_.size() - 1; }
+  /// The dictionary keys are numbered with.
+  const std::shared_ptr<KeyDictionary>& keys() const { return keys_; }
+  /// The distinct keys of the windows finish() emitted.
+  size_t keysUsed() const { return keysUsed_; }
 
  private:
   struct PaneKey {
@@ -76,7 +85,8 @@ class PaneWindowAggregator {
   void addChunk(const columnar::Vector& times, const std::vector<columnar::VectorPtr>& keys, size_t begin, size_t n);
 
   int64_t size_, slide_, start_, pane_;
-  KeyDictionary keys_;
+  std::shared_ptr<KeyDictionary> keys_;
+  size_t keysUsed_ = 0;
   std::vector<plan::AggregateCall> partials_;
   std::vector<std::unique_ptr<Accumulator>> accumulators_;
   // Slot 0 collects rows without a window; slots 1.. are (pane, key) groups. The slots of a key

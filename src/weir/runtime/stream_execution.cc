@@ -420,6 +420,7 @@ void StreamExecution::runBatch(int64_t triggerStartMs) {
   options.shufflePartitions =
       partitions != config_.conf.end() ? static_cast<size_t>(std::max<int64_t>(1, std::stoll(partitions->second))) : 0;
   options.evalContext.currentTimestampMicros = batchTimestampMs_ * 1000;
+  options.cache = operatorCache_;
   options.streamingInput = [&](const plan::LogicalPlan& leaf) {
     auto it = inputs.find(&leaf);
     return it == inputs.end() ? plan::Partitions{} : it->second;

@@ -21,6 +21,7 @@
 #include "weir/base/error.h"
 #include "weir/connector/sink.h"
 #include "weir/connector/source.h"
+#include "weir/exec/operator_cache.h"
 #include "weir/io/file_system.h"
 #include "weir/plan/logical_plan.h"
 #include "weir/runtime/incremental_plan.h"
@@ -119,6 +120,8 @@ class StreamExecution : public std::enable_shared_from_this<StreamExecution> {
   std::vector<std::unique_ptr<class StatefulAggregation>> aggregations_;
   std::vector<std::unique_ptr<class StatefulDeduplication>> deduplications_;
   std::vector<std::unique_ptr<class StatefulGlobalLimit>> limits_;
+  // What the operators keep from batch to batch of this run (the executor's cache).
+  std::shared_ptr<exec::OperatorCache> operatorCache_ = std::make_shared<exec::OperatorCache>();
 
   // Batch state (query thread only).
   int64_t currentBatchId_ = 0;
