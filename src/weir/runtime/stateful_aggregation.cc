@@ -97,6 +97,13 @@ class StateCodec {
       (i < numKeys ? keyTypes_ : valueTypes_).push_back(schema.fields()[i].type);
     }
     keyFlat_ = exec::flatKeyLayout(keyTypes_);
+    if (eventTimeKey_ == 0 && keyFlat_ && keyTypes_[0]->id() == types::TypeId::kStruct) {
+      const auto& fields = keyTypes_[0]->fields();
+      auto isTime = [](const types::DataTypePtr& t) {
+        return t->id() == types::TypeId::kTimestamp || t->id() == types::TypeId::kTimestampNtz;
+      };
+      windowFirst_ = fields.size() == 2 && isTime(fields[0].type) && isTime(fields[1].type);
+    }
     valueFlat_ = exec::flatKeyLayout(valueTypes_);
     for (size_t j = 0; j < valueTypes_.size(); ++j) {
       const auto id = valueTypes_[j]->id();
@@ -133,6 +140,12 @@ class StateCodec {
 
   // The event time of a state key (a window key: its end), in micros; INT64_MIN for NULL.
   int64_t eventTime(std::string_view key) const {
+    if (windowFirst_ && key.size() >= 19 && key[0] == 1 && key[1] == 1 && key[10] == 1) {
+      // The usual window key: valid, its start and end valid, at fixed places.
+      int64_t end;
+      std::memcpy(&end, key.data() + 11, sizeof end);
+      return end;
+    }
     for (int i = 0; i < eventTimeKey_; ++i) skipValue(key, *keyTypes_[static_cast<size_t>(i)], keyFlat_);
     const auto& type = *keyTypes_[static_cast<size_t>(eventTimeKey_)];
     if (type.id() == types::TypeId::kStruct) {
@@ -391,6 +404,8 @@ class StateCodec {
   enum class FixedOp : uint8_t { kNone, kSumLong, kSumDouble, kOrder };
   std::vector<types::DataTypePtr> keyTypes_, valueTypes_;
   bool keyFlat_ = true, valueFlat_ = true;
+  // The event-time key is a window and the first key: a valid window's end is at bytes 11-18.
+  bool windowFirst_ = false;
   std::vector<FixedOp> ops_;
   std::vector<size_t> widths_;
   bool allFixed_ = true;
