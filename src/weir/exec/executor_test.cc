@@ -309,6 +309,60 @@ TEST(Aggregates, AccumulatorsOverGroups) {
   EXPECT_EQ(run("collect_list"), (std::vector<std::string>{"[5]", "[7, -1]"}));
 }
 
+TEST(Executor, StreamingAggregateEmitsGroupsInTheOrderOfTheBatchBefore) {
+  // sum(v) by k over a stream leaf, batch after batch, with and without the cache a stream keeps.
+  auto schema = StructType::fromDDL("k STRING, v BIGINT");
+  auto leaf = std::make_shared<plan::LogicalPlan>();
+  leaf->kind = plan::PlanKind::kStreamingRelation;
+  leaf->schema = schema.type();
+  auto agg = std::make_shared<plan::LogicalPlan>();
+  agg->kind = plan::PlanKind::kAggregate;
+  agg->children = {leaf};
+  agg->groupingExprs = {expr::boundColumn(0, DataType::string(), true, "k")};
+  plan::AggregateCall sum{"sum", {expr::boundColumn(1, DataType::longType(), true, "v")},
+                          false, DataType::longType(),
+                          "s",   {}};
+  agg->aggregates = {sum};
+  agg->schema = StructType::fromDDL("k STRING, s BIGINT").type();
+  auto global = std::make_shared<plan::LogicalPlan>(*agg);
+  global->groupingExprs.clear();
+  global->schema = StructType::fromDDL("s BIGINT").type();
+  auto cache = std::make_shared<OperatorCache>();
+  auto run = [&](const plan::LogicalPlan& node,
+                 const std::vector<std::pair<std::string, int64_t>>& input, bool cached) {
+    std::vector<Row> rows;
+    for (const auto& [k, v] : input) rows.push_back(Row({Value::string(k), Value::integer(v)}));
+    ExecOptions options;
+    options.shufflePartitions = 1;
+    if (cached) options.cache = cache;
+    options.streamingInput = [&](const plan::LogicalPlan&) {
+      return rows.empty() ? plan::Partitions{}
+                          : plan::Partitions{{ColumnBatch::fromRows(schema.type(), rows)}};
+    };
+    Executor executor(options);
+    std::vector<std::string> out;
+    for (const auto& part : executor.execute(node)) {
+      for (const auto& b : part) {
+        for (const auto& r : b.rows()) {
+          std::string line;
+          for (const auto& v : r.values()) line += (line.empty() ? "" : " ") + v.toString();
+          out.push_back(line);
+        }
+      }
+    }
+    return out;
+  };
+  using Out = std::vector<std::string>;
+  EXPECT_EQ(run(*agg, {{"c", 1}, {"a", 2}, {"b", 3}, {"a", 4}}, true), (Out{"c 1", "a 6", "b 3"}));
+  EXPECT_EQ(run(*agg, {{"b", 5}, {"a", 6}}, true), (Out{"a 6", "b 5"}));  // c, a, b as before
+  EXPECT_EQ(run(*agg, {{"b", 5}, {"a", 6}}, false), (Out{"b 5", "a 6"}));
+  EXPECT_EQ(run(*agg, {}, true), Out{});  // a batch without rows keeps the order
+  EXPECT_EQ(run(*agg, {{"d", 7}, {"c", 8}, {"d", 9}}, true), (Out{"c 8", "d 16"}));
+  // A global aggregate has one row, with or without input.
+  EXPECT_EQ(run(*global, {}, true), Out{"null"});
+  EXPECT_EQ(run(*global, {{"x", 1}, {"y", 2}}, true), Out{"3"});
+}
+
 TEST(Executor, FilterProjectAggregateOnLocalData) {
   auto schema = StructType::fromDDL("k STRING, v BIGINT");
   auto local = std::make_shared<plan::LogicalPlan>();

@@ -46,39 +46,72 @@ Partitions Executor::aggregate(const plan::LogicalPlan& p) {
     expr::EvalContext ctx = options_.evalContext;
     shuffled = shuffleByKeys(evaluated, keyRefs, options_.shufflePartitions, ctx);
   }
-  // 3. Aggregate each partition.
+  // 3. Aggregate each partition. Groups are numbered by a key dictionary. In a stream it is the
+  // partition's dictionary of the batch before (see windowAggregate): the batch's groups come out
+  // in the order of their ids, which is the order of the batch before, so the state store visits
+  // its entries in the order it laid them out.
+  std::vector<types::DataTypePtr> keyTypes;
+  for (size_t k = 0; k < numKeys; ++k) keyTypes.push_back(inputs[k]->type);
   Partitions out(shuffled.size());
   base::ThreadPool::global().parallelFor(shuffled.size(), [&](size_t part) {
     std::vector<std::unique_ptr<Accumulator>> accumulators;
     for (const auto& a : p.aggregates) accumulators.push_back(makeAccumulator(a));
-    std::vector<MutableVectorPtr> keyOut;
-    for (size_t k = 0; k < numKeys; ++k) keyOut.push_back(Vector::make(p.schema->fields()[k].type));
-    GroupTable table;
-    std::vector<uint32_t> groupIds;
-    size_t groups = numKeys == 0 ? 1 : 0;
-    for (const auto& b : shuffled[part]) {
-      size_t n = b.numRows();
-      groupIds.assign(n, 0);
-      if (numKeys > 0) {
-        std::vector<VectorPtr> keyCols(b.columns().begin(), b.columns().begin() + numKeys);
-        auto keys = encodeKeys(keyCols, n);
-        std::vector<std::string_view> views(n);
-        for (size_t i = 0; i < n; ++i) views[i] = keys.key(i);
-        std::vector<uint32_t> newRows;
-        table.findOrInsertAll(keys.hashes.data(), views.data(), n, groupIds.data(),
-                              [&](size_t i) { newRows.push_back(static_cast<uint32_t>(i)); });
-        for (size_t k = 0; k < numKeys; ++k) keyOut[k]->appendSelected(*keyCols[k], newRows.data(), newRows.size());
-        groups = table.size();
+    std::shared_ptr<KeyDictionary> dictionary;
+    const bool keep = options_.cache && numKeys > 0;
+    if (keep) dictionary = options_.cache->takeKeyDictionary(&p, part);
+    if (!dictionary) dictionary = std::make_shared<KeyDictionary>(keyTypes);
+    // A dictionary that starts empty numbers this batch's groups 0, 1, ... as they arrive: its ids
+    // are the groups'. One that holds keys already is renumbered below.
+    const size_t known = numKeys == 0 ? 0 : dictionary->size();
+    std::vector<std::vector<uint32_t>> groupIds(shuffled[part].size());
+    for (size_t i = 0; i < shuffled[part].size(); ++i) {
+      const auto& b = shuffled[part][i];
+      std::vector<VectorPtr> keyCols(b.columns().begin(), b.columns().begin() + numKeys);
+      groupIds[i].resize(b.numRows());
+      dictionary->lookup(keyCols, 0, b.numRows(), groupIds[i].data());
+    }
+    size_t groups = dictionary->size();  // 1 for a global aggregate, even over no rows
+    std::vector<uint32_t> keyRows;       // the dictionary id of each group, when renumbered
+    if (known > 0) {
+      // The groups of this batch in the order of their ids.
+      constexpr uint32_t kUnused = UINT32_MAX;
+      std::vector<uint32_t> local(dictionary->size(), kUnused);
+      for (const auto& ids : groupIds) {
+        for (uint32_t id : ids) local[id] = 0;
       }
+      for (uint32_t id = 0; id < local.size(); ++id) {
+        if (local[id] != kUnused) {
+          local[id] = static_cast<uint32_t>(keyRows.size());
+          keyRows.push_back(id);
+        }
+      }
+      for (auto& ids : groupIds) {
+        for (auto& id : ids) id = local[id];
+      }
+      groups = keyRows.size();
+    }
+    for (size_t i = 0; i < shuffled[part].size(); ++i) {
+      const auto& b = shuffled[part][i];
       for (size_t a = 0; a < accumulators.size(); ++a) {
         accumulators[a]->resize(groups);
         std::vector<VectorPtr> args(b.columns().begin() + argRanges[a].first,
                                     b.columns().begin() + argRanges[a].first + argRanges[a].second);
-        accumulators[a]->update(args, groupIds.data(), n);
+        accumulators[a]->update(args, groupIds[i].data(), b.numRows());
       }
     }
-    if (groups == 0) return;
-    std::vector<VectorPtr> cols(keyOut.begin(), keyOut.end());
+    if (groups == 0) {
+      if (keep) options_.cache->returnKeyDictionary(&p, part, std::move(dictionary), 0);
+      return;
+    }
+    // A kept dictionary goes on growing: the batch takes copies of its keys.
+    std::vector<VectorPtr> cols;
+    for (size_t k = 0; k < numKeys; ++k) {
+      const auto& column = dictionary->column(k);
+      cols.push_back(known > 0 ? column->gather(keyRows.data(), keyRows.size())
+                     : keep    ? column->slice(0, groups)
+                               : column);
+    }
+    if (keep) options_.cache->returnKeyDictionary(&p, part, std::move(dictionary), groups);
     for (auto& acc : accumulators) {
       acc->resize(groups);
       cols.push_back(acc->finish(groups));
