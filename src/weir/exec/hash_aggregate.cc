@@ -20,6 +20,20 @@ using columnar::VectorPtr;
 using plan::Partition;
 using plan::Partitions;
 
+namespace {
+
+// The key dictionary partition `part` of `node` numbers its keys with: in a stream, the one its
+// previous batch returned to the cache (see windowAggregate); otherwise a fresh one.
+std::shared_ptr<KeyDictionary> dictionaryFor(const ExecOptions& options,
+                                             const plan::LogicalPlan& node, size_t part,
+                                             const std::vector<types::DataTypePtr>& keyTypes) {
+  std::shared_ptr<KeyDictionary> dictionary;
+  if (options.cache) dictionary = options.cache->takeKeyDictionary(&node, part);
+  return dictionary ? dictionary : std::make_shared<KeyDictionary>(keyTypes);
+}
+
+}  // namespace
+
 Partitions Executor::aggregate(const plan::LogicalPlan& p) {
   const size_t numKeys = p.groupingExprs.size();
   // 1. Evaluate keys and aggregate arguments into one batch per input batch.
@@ -56,13 +70,11 @@ Partitions Executor::aggregate(const plan::LogicalPlan& p) {
   base::ThreadPool::global().parallelFor(shuffled.size(), [&](size_t part) {
     std::vector<std::unique_ptr<Accumulator>> accumulators;
     for (const auto& a : p.aggregates) accumulators.push_back(makeAccumulator(a));
-    std::shared_ptr<KeyDictionary> dictionary;
+    // A kept dictionary holds keys of earlier batches: this batch's groups are renumbered below.
+    // Otherwise the dictionary's ids, 0, 1, ... as keys arrive, are the groups'.
     const bool keep = options_.cache && numKeys > 0;
-    if (keep) dictionary = options_.cache->takeKeyDictionary(&p, part);
-    if (!dictionary) dictionary = std::make_shared<KeyDictionary>(keyTypes);
-    // A dictionary that starts empty numbers this batch's groups 0, 1, ... as they arrive: its ids
-    // are the groups'. One that holds keys already is renumbered below.
-    const size_t known = numKeys == 0 ? 0 : dictionary->size();
+    auto dictionary = keep ? dictionaryFor(options_, p, part, keyTypes)
+                           : std::make_shared<KeyDictionary>(keyTypes);
     std::vector<std::vector<uint32_t>> groupIds(shuffled[part].size());
     for (size_t i = 0; i < shuffled[part].size(); ++i) {
       const auto& b = shuffled[part][i];
@@ -72,7 +84,7 @@ Partitions Executor::aggregate(const plan::LogicalPlan& p) {
     }
     size_t groups = dictionary->size();  // 1 for a global aggregate, even over no rows
     std::vector<uint32_t> keyRows;       // the dictionary id of each group, when renumbered
-    if (known > 0) {
+    if (keep) {
       // The groups of this batch in the order of their ids.
       constexpr uint32_t kUnused = UINT32_MAX;
       std::vector<uint32_t> local(dictionary->size(), kUnused);
@@ -107,9 +119,7 @@ Partitions Executor::aggregate(const plan::LogicalPlan& p) {
     std::vector<VectorPtr> cols;
     for (size_t k = 0; k < numKeys; ++k) {
       const auto& column = dictionary->column(k);
-      cols.push_back(known > 0 ? column->gather(keyRows.data(), keyRows.size())
-                     : keep    ? column->slice(0, groups)
-                               : column);
+      cols.push_back(keep ? column->gather(keyRows.data(), keyRows.size()) : column);
     }
     if (keep) options_.cache->returnKeyDictionary(&p, part, std::move(dictionary), groups);
     for (auto& acc : accumulators) {
@@ -154,9 +164,7 @@ Partitions Executor::windowAggregate(const plan::LogicalPlan& p) {
     // and the state store visits them, in the order of the batch before, the order in which the
     // store laid out their entries. Visited in that order, the store's memory is read mostly
     // ahead instead of at random: the golden query merges its window rows about twice as fast.
-    std::shared_ptr<KeyDictionary> dictionary;
-    if (options_.cache) dictionary = options_.cache->takeKeyDictionary(&p, part);
-    if (!dictionary) dictionary = std::make_shared<KeyDictionary>(keyTypes);
+    auto dictionary = dictionaryFor(options_, p, part, keyTypes);
     PaneWindowAggregator panes(p.windowDuration, p.slideDuration, p.startTime, dictionary,
                                p.aggregates);
     std::vector<VectorPtr> keys(numKeys);
