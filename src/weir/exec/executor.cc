@@ -133,7 +133,8 @@ Partitions Executor::filter(const plan::LogicalPlan& p, Partitions in) {
   return mapBatches(in, [&](const ColumnBatch& b) { return filterBatch(p, b); });
 }
 
-Partitions Executor::evaluateInputs(const std::vector<expr::ExprPtr>& exprs, const plan::LogicalPlan& child) {
+Partitions Executor::evaluateInputs(const std::vector<expr::ExprPtr>& exprs, const plan::LogicalPlan& child,
+                                    const BatchConsumer* direct) {
   // The per-batch operators right under the consumer (projections, filters, watermarks) run batch
   // by batch together with the evaluation of its inputs: of each batch only the consumer's columns
   // outlive it, so a parsed record's other fields are freed while still in cache, and the memory
@@ -148,7 +149,7 @@ Partitions Executor::evaluateInputs(const std::vector<expr::ExprPtr>& exprs, con
   std::vector<types::Field> fields;
   for (size_t i = 0; i < exprs.size(); ++i) fields.push_back({"_" + std::to_string(i), exprs[i]->type, true, "{}"});
   auto schema = types::DataType::structOf(fields);
-  return mapBatches(execute(*node), [&](const ColumnBatch& input) {
+  auto evaluate = [&](const ColumnBatch& input) {
     ColumnBatch b = input;
     for (auto it = chain.rbegin(); it != chain.rend() && b.numRows() > 0; ++it) {
       switch ((*it)->kind) {
@@ -157,9 +158,20 @@ Partitions Executor::evaluateInputs(const std::vector<expr::ExprPtr>& exprs, con
         default: b = watermarkBatch(**it, b); break;
       }
     }
-    if (b.numRows() == 0) return ColumnBatch();  // dropped by mapBatches
+    if (b.numRows() == 0) return ColumnBatch();  // dropped
     return evaluateBatch(exprs, schema, b);
-  });
+  };
+  Partitions in = execute(*node);
+  if (direct && in.size() == 1) {
+    // One partition: nothing to run in parallel, so each batch goes to the consumer as soon as it
+    // is made, while its columns are still in cache, and none is kept.
+    for (const auto& input : in[0]) {
+      auto b = evaluate(input);
+      if (b.numRows() > 0) (*direct)(b);
+    }
+    return {};
+  }
+  return mapBatches(in, evaluate);
 }
 
 Partitions Executor::limit(const plan::LogicalPlan& p, Partitions in) {

@@ -56,9 +56,14 @@ class Executor {
   columnar::ColumnBatch filterBatch(const plan::LogicalPlan& p, const columnar::ColumnBatch& b) const;
   columnar::ColumnBatch watermarkBatch(const plan::LogicalPlan& p, const columnar::ColumnBatch& b) const;
 
+  using BatchConsumer = std::function<void(const columnar::ColumnBatch&)>;
   /// Batches of the values of `exprs` (columns _0, _1, ...) over every row of `child`: the
   /// projections, filters and watermarks at the top of `child` run batch by batch with them.
-  plan::Partitions evaluateInputs(const std::vector<expr::ExprPtr>& exprs, const plan::LogicalPlan& child);
+  /// With `direct` set, when the rows of `child` come in one partition, each batch is instead
+  /// passed to `direct` as it is made (in order, on the calling thread), and no partition is
+  /// returned.
+  plan::Partitions evaluateInputs(const std::vector<expr::ExprPtr>& exprs, const plan::LogicalPlan& child,
+                                  const BatchConsumer* direct = nullptr);
   /// Runs fn on every batch of every partition in parallel, keeping the layout.
   plan::Partitions mapBatches(const plan::Partitions& in,
                               const std::function<columnar::ColumnBatch(const columnar::ColumnBatch&)>& fn);

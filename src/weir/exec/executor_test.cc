@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -110,6 +111,60 @@ TEST(KeyEncoder, DecodesWhatItEncodes) {
     bool ok = true;
     for (size_t c = 0; c < types.size() && ok; ++c) ok = decodeKeyValue(truncated, *types[c], flat, v);
     EXPECT_FALSE(ok);
+  }
+}
+
+TEST(KeyEncoder, EncodesAnyRangeOfRowsAsTheWholeBatchDoes) {
+  // encodeKeys(columns, begin, n) gives key i the bytes, hash and null flag of row begin + i,
+  // for flat keys and row-by-row keys (with an array), NULLs at every level.
+  for (const std::string ddl :
+       {"w STRUCT<start: TIMESTAMP, end: TIMESTAMP>, u STRING, d DOUBLE, b BOOLEAN",
+        "u STRING, a ARRAY<STRING>"}) {
+    auto schema = StructType::fromDDL(ddl).type();
+    std::vector<Row> rows;
+    for (int r = 0; r < 30; ++r) {
+      std::vector<Value> values;
+      for (size_t c = 0; c < schema->fields().size(); ++c) {
+        if ((r + static_cast<int>(c)) % 4 == 0) {
+          values.push_back(Value::null());
+          continue;
+        }
+        switch (schema->fields()[c].type->id()) {
+          case types::TypeId::kStruct:
+            values.push_back(
+                Value::structOf({r % 5 == 1 ? Value::null() : Value::timestamp(r * 1000),
+                                 Value::timestamp(r * 1000 + 600)}));
+            break;
+          case types::TypeId::kString:
+            values.push_back(Value::string(std::string(static_cast<size_t>(r % 9), 'u')));
+            break;
+          case types::TypeId::kDouble:
+            values.push_back(Value::real(r % 3 == 0 ? -0.0 : r / 7.0));
+            break;
+          case types::TypeId::kBoolean:
+            values.push_back(Value::boolean(r % 2 == 0));
+            break;
+          case types::TypeId::kArray:
+            values.push_back(Value::array({Value::string(std::to_string(r)), Value::null()}));
+            break;
+          default:
+            FAIL() << schema->fields()[c].type->simpleString();
+        }
+      }
+      rows.push_back(Row(values));
+    }
+    auto batch = ColumnBatch::fromRows(schema, rows);
+    auto whole = encodeKeys(batch.columns(), batch.numRows());
+    for (auto [begin, n] :
+         std::vector<std::pair<size_t, size_t>>{{0, 30}, {0, 7}, {7, 13}, {29, 1}, {12, 0}}) {
+      auto part = encodeKeys(batch.columns(), begin, n);
+      ASSERT_EQ(part.size(), n) << ddl;
+      for (size_t i = 0; i < n; ++i) {
+        EXPECT_EQ(part.key(i), whole.key(begin + i)) << ddl << " row " << begin + i;
+        EXPECT_EQ(part.hashes[i], whole.hashes[begin + i]);
+        EXPECT_EQ(part.hasNull[i], whole.hasNull[begin + i]);
+      }
+    }
   }
 }
 
@@ -361,6 +416,84 @@ TEST(Executor, StreamingAggregateEmitsGroupsInTheOrderOfTheBatchBefore) {
   // A global aggregate has one row, with or without input.
   EXPECT_EQ(run(*global, {}, true), Out{"null"});
   EXPECT_EQ(run(*global, {{"x", 1}, {"y", 2}}, true), Out{"3"});
+}
+
+TEST(Executor, WindowAggregateGivesTheSameWindowsFromAnyPartitioningOfItsInput) {
+  // count(*) by window(ts, 10 minutes, 5 minutes) and user over a stream leaf under a filter
+  // (v > 0). The input comes as one partition of several batches, one of them filtered away
+  // entirely (the windows are built as batches are evaluated), or as three partitions (evaluated
+  // in parallel first); the windows go to one partition or to two.
+  const int64_t minute = 60'000'000;
+  auto schema = StructType::fromDDL("ts TIMESTAMP, user STRING, v INT");
+  auto leaf = std::make_shared<plan::LogicalPlan>();
+  leaf->kind = plan::PlanKind::kStreamingRelation;
+  leaf->schema = schema.type();
+  auto filter = std::make_shared<plan::LogicalPlan>();
+  filter->kind = plan::PlanKind::kFilter;
+  filter->children = {leaf};
+  filter->condition = expr::Binder(schema.type())
+                          .bind(expr::binaryOperator("greater_than", ">", expr::column("v"),
+                                                     expr::literal(Value::integer(0), DataType::integer())));
+  filter->schema = schema.type();
+  auto windowType = DataType::structOf(
+      {{"start", DataType::timestamp(), true, "{}"}, {"end", DataType::timestamp(), true, "{}"}});
+  auto wa = std::make_shared<plan::LogicalPlan>();
+  wa->kind = plan::PlanKind::kWindowAggregate;
+  wa->children = {filter};
+  wa->exprs = {expr::boundColumn(0, DataType::timestamp(), true, "ts")};
+  wa->windowDuration = 10 * minute;
+  wa->slideDuration = 5 * minute;
+  wa->groupingExprs = {expr::boundColumn(1, DataType::string(), true, "user")};
+  wa->aggregates = {plan::AggregateCall{"count", {}, false, DataType::longType(), "count(1)", {}}};
+  wa->schema = DataType::structOf({{"window", windowType, false, "{}"},
+                                   {"user", DataType::string(), true, "{}"},
+                                   {"events", DataType::longType(), false, "{}"}});
+  std::vector<ColumnBatch> batches;
+  std::map<std::string, int64_t> expected;  // "start..end user" -> count
+  for (int b = 0; b < 5; ++b) {
+    std::vector<Row> rows;
+    for (int r = 0; r < 40; ++r) {
+      const int64_t ts = (b * 40 + r) * minute / 4 - (r % 3) * minute;
+      const std::string user = "u" + std::to_string((r * 7 + b) % 6);
+      const int v = b == 2 || r % 5 == 0 ? 0 : 1;  // batch 2 filtered away entirely
+      rows.push_back(Row({Value::timestamp(ts), Value::string(user), Value::integer(v)}));
+      if (v == 0) continue;
+      const int64_t last = ts - ((ts % (5 * minute)) + 5 * minute) % (5 * minute);
+      for (int64_t start = last; start > ts - 10 * minute; start -= 5 * minute) {
+        ++expected[std::to_string(start / minute) + ".." + std::to_string(start / minute + 10) + " " + user];
+      }
+    }
+    batches.push_back(ColumnBatch::fromRows(schema.type(), rows));
+  }
+  auto run = [&](const plan::Partitions& input, size_t shufflePartitions) {
+    ExecOptions options;
+    options.shufflePartitions = shufflePartitions;
+    options.streamingInput = [&](const plan::LogicalPlan&) { return input; };
+    Executor executor(options);
+    auto parts = executor.execute(*wa);
+    EXPECT_EQ(parts.size(), shufflePartitions);
+    std::map<std::string, int64_t> got;
+    for (const auto& part : parts) {
+      for (const auto& b : part) {
+        for (size_t i = 0; i < b.numRows(); ++i) {
+          const auto& w = *b.column(0);
+          std::string key = std::to_string(w.child(0).valueAt<int64_t>(i) / minute) + ".." +
+                            std::to_string(w.child(1).valueAt<int64_t>(i) / minute) + " " +
+                            b.column(1)->toString(i);
+          EXPECT_EQ(got.count(key), 0u) << key;
+          got[key] = b.column(2)->valueAt<int64_t>(i);
+        }
+      }
+    }
+    return got;
+  };
+  ASSERT_GT(expected.size(), 20u);
+  const plan::Partitions one{batches};
+  const plan::Partitions three{{batches[0], batches[3]}, {batches[1]}, {batches[2], batches[4]}};
+  EXPECT_EQ(run(one, 1), expected);
+  EXPECT_EQ(run(three, 1), expected);
+  EXPECT_EQ(run(one, 2), expected);
+  EXPECT_EQ(run(three, 2), expected);
 }
 
 TEST(Executor, FilterProjectAggregateOnLocalData) {

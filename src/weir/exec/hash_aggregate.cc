@@ -143,45 +143,60 @@ Partitions Executor::windowAggregate(const plan::LogicalPlan& p) {
     argCount.push_back(args.size());
     for (const auto& e : args) inputs.push_back(e);
   }
-  Partitions evaluated = evaluateInputs(inputs, *p.children[0]);
-  Partitions shuffled;
-  if (numKeys == 0) {
-    shuffled = shuffleByKeys(evaluated, {}, 1, options_.evalContext);
-  } else {
-    std::vector<expr::ExprPtr> keyRefs;
-    for (size_t k = 0; k < numKeys; ++k) {
-      keyRefs.push_back(expr::boundColumn(static_cast<int>(k + 1), inputs[k + 1]->type, true, ""));
-    }
-    expr::EvalContext ctx = options_.evalContext;
-    shuffled = shuffleByKeys(evaluated, keyRefs, options_.shufflePartitions, ctx);
-  }
   std::vector<types::DataTypePtr> keyTypes;
   for (const auto& k : p.groupingExprs) keyTypes.push_back(k->type);
   const auto& windowType = p.schema->fields()[0].type;
-  Partitions out(shuffled.size());
-  base::ThreadPool::global().parallelFor(shuffled.size(), [&](size_t part) {
-    // In a stream, keys keep their dictionary from batch to batch: the windows of a key come out,
-    // and the state store visits them, in the order of the batch before, the order in which the
-    // store laid out their entries. Visited in that order, the store's memory is read mostly
-    // ahead instead of at random: the golden query merges its window rows about twice as fast.
-    auto dictionary = dictionaryFor(options_, p, part, keyTypes);
-    PaneWindowAggregator panes(p.windowDuration, p.slideDuration, p.startTime, dictionary,
-                               p.aggregates);
-    std::vector<VectorPtr> keys(numKeys);
+  // In a stream, keys keep their dictionary from batch to batch: the windows of a key come out,
+  // and the state store visits them, in the order of the batch before, the order in which the
+  // store laid out their entries. Visited in that order, the store's memory is read mostly
+  // ahead instead of at random: the golden query merges its window rows about twice as fast.
+  auto makePanes = [&](size_t part) {
+    return std::make_unique<PaneWindowAggregator>(p.windowDuration, p.slideDuration, p.startTime,
+                                                  dictionaryFor(options_, p, part, keyTypes),
+                                                  p.aggregates);
+  };
+  auto add = [&](PaneWindowAggregator& panes, const ColumnBatch& b) {
+    std::vector<VectorPtr> keys(b.columns().begin() + 1, b.columns().begin() + 1 + numKeys);
     std::vector<std::vector<VectorPtr>> args(p.aggregates.size());
-    for (const auto& b : shuffled[part]) {
-      for (size_t k = 0; k < numKeys; ++k) keys[k] = b.column(k + 1);
-      for (size_t a = 0; a < p.aggregates.size(); ++a) {
-        args[a].assign(b.columns().begin() + argStart[a],
-                       b.columns().begin() + argStart[a] + argCount[a]);
-      }
-      panes.add(*b.column(0), keys, args, b.numRows());
+    for (size_t a = 0; a < p.aggregates.size(); ++a) {
+      args[a].assign(b.columns().begin() + argStart[a], b.columns().begin() + argStart[a] + argCount[a]);
     }
+    panes.add(*b.column(0), keys, args, b.numRows());
+  };
+  auto finish = [&](size_t part, PaneWindowAggregator& panes, Partition& out) {
     size_t rows = 0;
     auto cols = panes.finish(windowType, rows);
-    if (options_.cache)
-      options_.cache->returnKeyDictionary(&p, part, std::move(dictionary), panes.keysUsed());
-    if (rows > 0) out[part].push_back(ColumnBatch(p.schema, std::move(cols), rows));
+    if (options_.cache) options_.cache->returnKeyDictionary(&p, part, panes.keys(), panes.keysUsed());
+    if (rows > 0) out.push_back(ColumnBatch(p.schema, std::move(cols), rows));
+  };
+  const size_t targets = numKeys == 0 ? 1 : options_.shufflePartitions;
+  if (targets == 1) {
+    // One partition of windows: the input need not be shuffled, and when it comes in one
+    // partition too, each evaluated batch goes into the panes as it is made (still in cache,
+    // and none of them kept until all are).
+    Partitions out(1);
+    auto panes = makePanes(0);
+    const BatchConsumer direct = [&](const ColumnBatch& b) { add(*panes, b); };
+    Partitions evaluated = evaluateInputs(inputs, *p.children[0], &direct);
+    for (const auto& part : evaluated) {
+      for (const auto& b : part) add(*panes, b);
+    }
+    finish(0, *panes, out[0]);
+    return out;
+  }
+  Partitions evaluated = evaluateInputs(inputs, *p.children[0]);
+  std::vector<expr::ExprPtr> keyRefs;
+  for (size_t k = 0; k < numKeys; ++k) {
+    keyRefs.push_back(expr::boundColumn(static_cast<int>(k + 1), inputs[k + 1]->type, true, ""));
+  }
+  expr::EvalContext ctx = options_.evalContext;
+  Partitions shuffled = shuffleByKeys(evaluated, keyRefs, targets, ctx);
+  evaluated.clear();
+  Partitions out(shuffled.size());
+  base::ThreadPool::global().parallelFor(shuffled.size(), [&](size_t part) {
+    auto panes = makePanes(part);
+    for (const auto& b : shuffled[part]) add(*panes, b);
+    finish(part, *panes, out[part]);
   });
   return out;
 }

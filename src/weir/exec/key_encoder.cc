@@ -415,7 +415,9 @@ void encodeKeyValue(const columnar::Value& v, const types::DataType& type, bool 
   }
 }
 
-EncodedKeys encodeKeys(const std::vector<VectorPtr>& columns, size_t n) {
+EncodedKeys encodeKeys(const std::vector<VectorPtr>& columns, size_t n) { return encodeKeys(columns, 0, n); }
+
+EncodedKeys encodeKeys(const std::vector<VectorPtr>& columns, size_t begin, size_t n) {
   EncodedKeys keys;
   keys.offsets.assign(n + 1, 0);
   keys.hasNull.assign(n, 0);
@@ -430,8 +432,8 @@ EncodedKeys encodeKeys(const std::vector<VectorPtr>& columns, size_t n) {
       bool anyNull = false;
       for (const auto& c : columns) {
         bool columnNull = false;
-        appendValue(*c, i, keys.bytes, columnNull);
-        anyNull |= c->typeId() == TypeId::kNull || c->isNull(i);
+        appendValue(*c, begin + i, keys.bytes, columnNull);
+        anyNull |= c->typeId() == TypeId::kNull || c->isNull(begin + i);
       }
       keys.hasNull[i] = anyNull;
     }
@@ -447,13 +449,13 @@ EncodedKeys encodeKeys(const std::vector<VectorPtr>& columns, size_t n) {
     int width = item.markerOnly || allNull ? 0 : v.type()->fixedWidth();
     bool isString = !item.markerOnly && (v.typeId() == TypeId::kString || v.typeId() == TypeId::kBinary);
     if (isString) {
-      const uint32_t* off = v.offsets();
-      for (size_t i = 0; i < n; ++i) sizes[i] += v.isNull(i) ? 1 : 5 + (off[i + 1] - off[i]);
+      const uint32_t* off = v.offsets() + begin;
+      for (size_t i = 0; i < n; ++i) sizes[i] += v.isNull(begin + i) ? 1 : 5 + (off[i + 1] - off[i]);
     } else if (!v.mayHaveNulls() || allNull) {
       uint32_t add = allNull ? 1 : 1 + width;
       for (size_t i = 0; i < n; ++i) sizes[i] += add;
     } else {
-      for (size_t i = 0; i < n; ++i) sizes[i] += v.isNull(i) ? 1 : 1 + width;
+      for (size_t i = 0; i < n; ++i) sizes[i] += v.isNull(begin + i) ? 1 : 1 + width;
     }
   }
   uint32_t total = 0;
@@ -484,16 +486,16 @@ EncodedKeys encodeKeys(const std::vector<VectorPtr>& columns, size_t n) {
     };
     if (item.markerOnly) {
       for (size_t i = 0; i < n; ++i) {
-        if (nullable && v.isNull(i)) writeNull(i);
+        if (nullable && v.isNull(begin + i)) writeNull(i);
         else out[cursor[i]++] = '\1';
       }
       continue;
     }
     auto fixed = [&](auto tag) {
       using T = typename decltype(tag)::type;
-      const T* values = v.values<T>();
+      const T* values = v.values<T>() + begin;
       for (size_t i = 0; i < n; ++i) {
-        if (nullable && v.isNull(i)) {
+        if (nullable && v.isNull(begin + i)) {
           writeNull(i);
           continue;
         }
@@ -511,10 +513,10 @@ EncodedKeys encodeKeys(const std::vector<VectorPtr>& columns, size_t n) {
     switch (id) {
       case TypeId::kString:
       case TypeId::kBinary: {
-        const uint32_t* off = v.offsets();
+        const uint32_t* off = v.offsets() + begin;
         const char* bytes = v.bytes().data();
         for (size_t i = 0; i < n; ++i) {
-          if (nullable && v.isNull(i)) {
+          if (nullable && v.isNull(begin + i)) {
             writeNull(i);
             continue;
           }

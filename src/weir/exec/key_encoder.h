@@ -27,6 +27,8 @@ struct EncodedKeys {
 
 /// Encodes rows [0, n) of `columns` for equality: floats normalized (-0.0 = 0.0, one NaN).
 EncodedKeys encodeKeys(const std::vector<columnar::VectorPtr>& columns, size_t n);
+/// Encodes rows [begin, begin + n) of `columns` the same way (key i of the result is row begin + i).
+EncodedKeys encodeKeys(const std::vector<columnar::VectorPtr>& columns, size_t begin, size_t n);
 
 /// Whether encodeKeys lays out keys of these column types column by column (no arrays or maps,
 /// at any depth): it then writes a struct as a validity byte followed by its fields, null or not.

@@ -629,39 +629,48 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
     auto columns = codec.makeColumns();
     for (const auto& b : partials[p]) {
       const size_t n = b.numRows();
-      std::vector<columnar::VectorPtr> keyCols(b.columns().begin(), b.columns().begin() + op_.numKeys);
-      std::vector<columnar::VectorPtr> valueCols(b.columns().begin() + op_.numKeys, b.columns().end());
-      auto keys = exec::encodeKeys(keyCols, n);
-      auto values = exec::encodeKeys(valueCols, n);
-      const columnar::Vector* times = watermarked ? b.column(static_cast<size_t>(op_.eventTimeKey)).get() : nullptr;
+      std::vector<columnar::VectorPtr> keyCols(b.columns().begin(),
+                                               b.columns().begin() + op_.numKeys);
+      std::vector<columnar::VectorPtr> valueCols(b.columns().begin() + op_.numKeys,
+                                                 b.columns().end());
+      const columnar::Vector* times =
+          watermarked ? b.column(static_cast<size_t>(op_.eventTimeKey)).get() : nullptr;
       const auto& map = store.map();
-      for (size_t r = 0; r < n; ++r) {
-        // Random reads of the index, the entries and the records, issued ahead.
-        if (r + 12 < n) map.prefetchSlot(keys.hashes[r + 12]);
-        if (r + 6 < n) map.prefetchEntry(keys.hashes[r + 6]);
-        if (r + 3 < n) map.prefetchRecord(keys.hashes[r + 3]);
-        if (times != nullptr && eventTimeAt(*times, r) <= lateMicros) {
-          ++dropped[p];
-          continue;
-        }
-        const std::string_view key = keys.key(r);
-        std::string_view value = values.key(r);
-        const uint32_t id = store.find(key, keys.hashes[r]);
-        if (id != state::StateMap::kNone) {
-          char* inPlace = store.mutableValue(id);
-          if (codec.mergeInPlace(inPlace, value)) {
-            store.updated(id);
-            value = store.value(id);
-          } else {
-            codec.merge(store.value(id), value, merged);
-            value = merged;
-            store.set(id, value);
+      // Rows are encoded a chunk at a time: the encodings are read while still in cache, and
+      // their memory is reused from chunk to chunk instead of growing with the batch.
+      constexpr size_t kChunk = 16384;
+      for (size_t begin = 0; begin < n; begin += kChunk) {
+        const size_t m = std::min(kChunk, n - begin);
+        auto keys = exec::encodeKeys(keyCols, begin, m);
+        auto values = exec::encodeKeys(valueCols, begin, m);
+        for (size_t r = 0; r < m; ++r) {
+          // Random reads of the index, the entries and the records, issued ahead.
+          if (r + 12 < m) map.prefetchSlot(keys.hashes[r + 12]);
+          if (r + 6 < m) map.prefetchEntry(keys.hashes[r + 6]);
+          if (r + 3 < m) map.prefetchRecord(keys.hashes[r + 3]);
+          if (times != nullptr && eventTimeAt(*times, begin + r) <= lateMicros) {
+            ++dropped[p];
+            continue;
           }
-        } else {
-          store.put(key, keys.hashes[r], value);
-          if (watermarked) minTime = std::min(minTime, codec.eventTime(key));
+          const std::string_view key = keys.key(r);
+          std::string_view value = values.key(r);
+          const uint32_t id = store.find(key, keys.hashes[r]);
+          if (id != state::StateMap::kNone) {
+            char* inPlace = store.mutableValue(id);
+            if (codec.mergeInPlace(inPlace, value)) {
+              store.updated(id);
+              value = store.value(id);
+            } else {
+              codec.merge(store.value(id), value, merged);
+              value = merged;
+              store.set(id, value);
+            }
+          } else {
+            store.put(key, keys.hashes[r], value);
+            if (watermarked) minTime = std::min(minTime, codec.eventTime(key));
+          }
+          if (!complete && !append) codec.appendRow(key, value, columns);
         }
-        if (!complete && !append) codec.appendRow(key, value, columns);
       }
     }
     if (watermarked && (!minKnown || minTime <= evictMicros)) {
