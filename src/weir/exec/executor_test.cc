@@ -282,6 +282,60 @@ TEST(PaneWindowAggregator, KeysKeepTheirOrderAcrossBatchesSharingADictionary) {
   EXPECT_EQ(run({}, true), std::vector<std::string>{});
 }
 
+TEST(PaneWindowAggregator, FinishesInPiecesAsInOne) {
+  // The same rows into two aggregators: finishInChunks gives, piece after piece, the windows
+  // finish() gives in one, in the same order, for pieces of 1, 2 and 3 key ids.
+  const int64_t minute = 60'000'000;
+  plan::AggregateCall countCall{"count", {}, false, DataType::longType(), "count(1)", {}};
+  auto v = expr::boundColumn(0, DataType::integer(), true, "v");
+  plan::AggregateCall maxCall{"max", {v}, false, DataType::integer(), "max(v)", {}};
+  std::vector<Row> rows;
+  for (int r = 0; r < 60; ++r) {
+    rows.push_back(Row({r % 17 == 3 ? Value::null() : Value::timestamp(((r * 7) % 40 - 5) * minute),
+                        r % 11 == 4 ? Value::null() : Value::string("u" + std::to_string(r % 7)),
+                        r % 5 == 0 ? Value::null() : Value::integer(r)}));
+  }
+  auto batch = batchOf("ts TIMESTAMP, user STRING, v INT", rows);
+  auto windowType = DataType::structOf(
+      {{"start", DataType::timestamp(), true, "{}"}, {"end", DataType::timestamp(), true, "{}"}});
+  auto lines = [&](const std::vector<columnar::VectorPtr>& cols, size_t n) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < n; ++i) {
+      out.push_back(std::to_string(cols[0]->child(0).valueAt<int64_t>(i) / minute) + ".." +
+                    std::to_string(cols[0]->child(1).valueAt<int64_t>(i) / minute) + " " +
+                    cols[1]->toString(i) + " " + cols[2]->toString(i) + " " + cols[3]->toString(i));
+    }
+    return out;
+  };
+  auto make = [&] {
+    auto agg = std::make_unique<PaneWindowAggregator>(10 * minute, 5 * minute, 0,
+                                                      std::vector<types::DataTypePtr>{DataType::string()},
+                                                      std::vector<plan::AggregateCall>{countCall, maxCall});
+    agg->add(*batch.column(0), {batch.column(1)}, {{}, {batch.column(2)}}, batch.numRows());
+    return agg;
+  };
+  size_t n = 0;
+  auto whole = make();
+  const auto columns = whole->finish(windowType, n);
+  const auto expected = lines(columns, n);
+  ASSERT_GT(expected.size(), 20u);
+  EXPECT_EQ(whole->keysUsed(), 8u);  // u0..u6 and the null user
+  for (size_t piece : {1, 2, 3}) {
+    auto agg = make();
+    std::vector<std::string> got;
+    size_t pieces = 0;
+    agg->finishInChunks(windowType, piece, [&](std::vector<columnar::VectorPtr> cols, size_t rows) {
+      EXPECT_GT(rows, 0u);
+      auto more = lines(cols, rows);
+      got.insert(got.end(), more.begin(), more.end());
+      ++pieces;
+    });
+    EXPECT_EQ(got, expected) << piece;
+    EXPECT_EQ(pieces, (8 + piece - 1) / piece) << piece;
+    EXPECT_EQ(agg->keysUsed(), 8u);
+  }
+}
+
 TEST(OperatorCache, KeepsDictionariesPerOperatorAndPartitionUntilTheyHoldTooManyStaleKeys) {
   OperatorCache cache;
   int nodeA = 0, nodeB = 0;

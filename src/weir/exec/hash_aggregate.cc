@@ -164,10 +164,13 @@ Partitions Executor::windowAggregate(const plan::LogicalPlan& p) {
     panes.add(*b.column(0), keys, args, b.numRows());
   };
   auto finish = [&](size_t part, PaneWindowAggregator& panes, Partition& out) {
-    size_t rows = 0;
-    auto cols = panes.finish(windowType, rows);
+    // A batch of windows per 16 Ki keys: the finish works in cache, and its scratch memory is
+    // reused from piece to piece.
+    constexpr size_t kKeysPerBatch = 16384;
+    panes.finishInChunks(windowType, kKeysPerBatch, [&](std::vector<VectorPtr> cols, size_t rows) {
+      out.push_back(ColumnBatch(p.schema, std::move(cols), rows));
+    });
     if (options_.cache) options_.cache->returnKeyDictionary(&p, part, panes.keys(), panes.keysUsed());
-    if (rows > 0) out.push_back(ColumnBatch(p.schema, std::move(cols), rows));
   };
   const size_t targets = numKeys == 0 ? 1 : options_.shufflePartitions;
   if (targets == 1) {

@@ -179,6 +179,26 @@ void PaneWindowAggregator::addChunk(const Vector& times, const std::vector<Vecto
 }
 
 std::vector<VectorPtr> PaneWindowAggregator::finish(const DataTypePtr& windowType, size_t& rows) {
+  std::vector<std::vector<VectorPtr>> chunks;
+  rows = 0;
+  finishInChunks(windowType, std::max<size_t>(keys_->size(), 1),
+                 [&](std::vector<VectorPtr> columns, size_t n) {
+                   chunks.push_back(std::move(columns));
+                   rows += n;
+                 });
+  if (chunks.size() <= 1) return chunks.empty() ? std::vector<VectorPtr>{} : std::move(chunks[0]);
+  std::vector<VectorPtr> out;
+  for (size_t c = 0; c < chunks[0].size(); ++c) {
+    std::vector<VectorPtr> parts;
+    for (const auto& chunk : chunks) parts.push_back(chunk[c]);
+    out.push_back(Vector::concat(parts));
+  }
+  return out;
+}
+
+void PaneWindowAggregator::finishInChunks(const DataTypePtr& windowType, size_t keysPerChunk,
+                                          const ChunkFn& emit) {
+  WEIR_CHECK(keysPerChunk > 0);
   const size_t slots = slotPane_.size();
   std::vector<VectorPtr> partialValues;
   for (auto& acc : accumulators_) {
@@ -196,89 +216,102 @@ std::vector<VectorPtr> PaneWindowAggregator::finish(const DataTypePtr& windowTyp
     std::vector<uint32_t> fill(begin.begin(), begin.end() - 1);
     for (size_t s = 1; s < slots; ++s) order[fill[slotKey_[s]]++] = static_cast<uint32_t>(s);
   }
-  // Window ids: windows of one key are numbered in order of start. Pane slot s belongs to windows
-  // ids[j * slots + s] for j < the number of windows covering it (at most size/pane).
+  keysUsed_ = 0;
+  // The windows of `keysPerChunk` keys at a time: all that a chunk needs besides the sorted
+  // slots is about the size of its output, so it stays in cache, and its memory is reused by the
+  // next chunk.
   const size_t maxCover = static_cast<size_t>(size_ / slide_ + 1);
-  std::vector<uint32_t> ids(maxCover * slots, kNone);
+  std::vector<uint32_t> ids;
   std::vector<int64_t> windowStart;
   std::vector<uint32_t> windowKey;
   std::vector<int64_t> covering;
-  keysUsed_ = 0;
-  for (size_t k = 0; k < numKeys; ++k) {
-    auto first = order.begin() + begin[k], last = order.begin() + begin[k + 1];
-    if (first != last) ++keysUsed_;
-    for (auto it = first + (first == last ? 0 : 1); it < last; ++it) {
-      uint32_t s = *it;
-      auto j = it;
-      while (j > first && slotPane_[*(j - 1)] > slotPane_[s]) {
-        *j = *(j - 1);
-        --j;
-      }
-      *j = s;
-    }
-    const size_t keyFirst = windowStart.size();
-    for (auto it = first; it < last; ++it) {
-      uint32_t s = *it;
-      int64_t paneStart = start_ + slotPane_[s] * pane_;
-      // Windows [ws, ws + size) with ws aligned to the slide that contain [paneStart, paneStart + pane).
-      int64_t latest = paneStart - floorMod(paneStart - start_, slide_);
-      covering.clear();
-      for (int64_t ws = latest; ws + size_ >= paneStart + pane_; ws -= slide_) covering.push_back(ws);
-      std::reverse(covering.begin(), covering.end());
-      for (size_t j = 0; j < covering.size(); ++j) {
-        int64_t ws = covering[j];
-        uint32_t id;
-        if (windowStart.size() > keyFirst && windowStart.back() >= ws) {
-          // Already opened by an earlier pane of this key (panes come in order of time).
-          size_t w = windowStart.size() - 1;
-          while (windowStart[w] > ws) --w;
-          WEIR_CHECK(windowStart[w] == ws);
-          id = static_cast<uint32_t>(w);
-        } else {
-          id = static_cast<uint32_t>(windowStart.size());
-          windowStart.push_back(ws);
-          windowKey.push_back(static_cast<uint32_t>(k));
+  for (size_t k0 = 0; k0 < numKeys; k0 += keysPerChunk) {
+    const size_t k1 = std::min(numKeys, k0 + keysPerChunk);
+    const size_t first = begin[k0], m = begin[k1] - first;  // the chunk's slots: order[first, +m)
+    if (m == 0) continue;
+    // Window ids: windows of one key are numbered in order of start. The slot at order[first + i]
+    // belongs to windows ids[j * m + i] for j < the number of windows covering it (at most
+    // size/pane).
+    ids.assign(maxCover * m, kNone);
+    windowStart.clear();
+    windowKey.clear();
+    for (size_t k = k0; k < k1; ++k) {
+      auto from = order.begin() + begin[k], to = order.begin() + begin[k + 1];
+      if (from == to) continue;
+      ++keysUsed_;
+      for (auto it = from + 1; it < to; ++it) {
+        uint32_t s = *it;
+        auto j = it;
+        while (j > from && slotPane_[*(j - 1)] > slotPane_[s]) {
+          *j = *(j - 1);
+          --j;
         }
-        ids[j * slots + s] = id;
+        *j = s;
+      }
+      const size_t keyFirst = windowStart.size();
+      for (auto it = from; it < to; ++it) {
+        const size_t local = static_cast<size_t>(it - order.begin()) - first;
+        int64_t paneStart = start_ + slotPane_[*it] * pane_;
+        // Windows [ws, ws + size) with ws aligned to the slide that contain [paneStart, paneStart + pane).
+        int64_t latest = paneStart - floorMod(paneStart - start_, slide_);
+        covering.clear();
+        for (int64_t ws = latest; ws + size_ >= paneStart + pane_; ws -= slide_) covering.push_back(ws);
+        std::reverse(covering.begin(), covering.end());
+        for (size_t j = 0; j < covering.size(); ++j) {
+          int64_t ws = covering[j];
+          uint32_t id;
+          if (windowStart.size() > keyFirst && windowStart.back() >= ws) {
+            // Already opened by an earlier pane of this key (panes come in order of time).
+            size_t w = windowStart.size() - 1;
+            while (windowStart[w] > ws) --w;
+            WEIR_CHECK(windowStart[w] == ws);
+            id = static_cast<uint32_t>(w);
+          } else {
+            id = static_cast<uint32_t>(windowStart.size());
+            windowStart.push_back(ws);
+            windowKey.push_back(static_cast<uint32_t>(k));
+          }
+          ids[j * m + local] = id;
+        }
       }
     }
-  }
-  const size_t windows = windowStart.size();
-  const auto trash = static_cast<uint32_t>(windows);
-  for (auto& id : ids) {
-    if (id == kNone) id = trash;
-  }
-  std::vector<VectorPtr> out;
-  {
-    auto window = Vector::make(windowType);
-    auto startVec = Vector::make(windowType->fields()[0].type);
-    auto endVec = Vector::make(windowType->fields()[1].type);
-    startVec->resize(windows);
-    endVec->resize(windows);
-    for (size_t w = 0; w < windows; ++w) {
-      startVec->mutableValues<int64_t>()[w] = windowStart[w];
-      endVec->mutableValues<int64_t>()[w] = windowStart[w] + size_;
+    const size_t windows = windowStart.size();
+    const auto trash = static_cast<uint32_t>(windows);
+    for (auto& id : ids) {
+      if (id == kNone) id = trash;
     }
-    window->setChild(0, startVec);
-    window->setChild(1, endVec);
-    window->resize(windows);
-    out.push_back(window);
+    std::vector<VectorPtr> out;
+    {
+      auto window = Vector::make(windowType);
+      auto startVec = Vector::make(windowType->fields()[0].type);
+      auto endVec = Vector::make(windowType->fields()[1].type);
+      startVec->resize(windows);
+      endVec->resize(windows);
+      for (size_t w = 0; w < windows; ++w) {
+        startVec->mutableValues<int64_t>()[w] = windowStart[w];
+        endVec->mutableValues<int64_t>()[w] = windowStart[w] + size_;
+      }
+      window->setChild(0, startVec);
+      window->setChild(1, endVec);
+      window->resize(windows);
+      out.push_back(window);
+    }
+    for (size_t c = 0; c < keys_->types().size(); ++c)
+      out.push_back(keys_->column(c)->gather(windowKey.data(), windows));
+    // Merge the panes of each window: counts are summed; sum, min and max merge as themselves.
+    for (size_t a = 0; a < partials_.size(); ++a) {
+      plan::AggregateCall merge;
+      merge.function = partials_[a].function == "count" ? "sum" : partials_[a].function;
+      merge.args = {expr::boundColumn(0, partials_[a].resultType, true, "")};
+      merge.resultType = partials_[a].resultType;
+      auto acc = makeAccumulator(merge);
+      acc->resize(windows + 1);
+      const std::vector<VectorPtr> values{partialValues[a]->gather(order.data() + first, m)};
+      for (size_t j = 0; j < maxCover; ++j) acc->update(values, ids.data() + j * m, m);
+      out.push_back(acc->finish(windows));
+    }
+    emit(std::move(out), windows);
   }
-  for (size_t c = 0; c < keys_->types().size(); ++c)
-    out.push_back(keys_->column(c)->gather(windowKey.data(), windows));
-  // Merge the panes of each window: counts are summed; sum, min and max merge as themselves.
-  for (size_t a = 0; a < partials_.size(); ++a) {
-    plan::AggregateCall merge;
-    merge.function = partials_[a].function == "count" ? "sum" : partials_[a].function;
-    merge.args = {expr::boundColumn(0, partials_[a].resultType, true, "")};
-    merge.resultType = partials_[a].resultType;
-    auto acc = makeAccumulator(merge);
-    acc->resize(windows + 1);
-    for (size_t j = 0; j < maxCover; ++j) acc->update({partialValues[a]}, ids.data() + j * slots, slots);
-    out.push_back(acc->finish(windows));
-  }
-  rows = windows;
-  return out;
 }
 
 }  // namespace weir::exec

@@ -6,6 +6,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -59,8 +60,14 @@ class PaneWindowAggregator {
            const std::vector<std::vector<columnar::VectorPtr>>& args, size_t n);
 
   /// Every window that holds rows, as columns: the window struct {start, end} (of `windowType`),
-  /// the key columns, then one merged value per partial aggregate. Sets `rows`.
+  /// the key columns, then one merged value per partial aggregate. Sets `rows` (when 0, no
+  /// columns are returned).
   std::vector<columnar::VectorPtr> finish(const types::DataTypePtr& windowType, size_t& rows);
+  /// The same windows in the same order, in pieces: emit(columns, rows) for the windows of each
+  /// run of `keysPerChunk` key ids that has any, so that the work and memory of the finish are
+  /// bounded by the piece rather than by all windows.
+  using ChunkFn = std::function<void(std::vector<columnar::VectorPtr>, size_t)>;
+  void finishInChunks(const types::DataTypePtr& windowType, size_t keysPerChunk, const ChunkFn& emit);
 
   /// Groups of (pane, key) held.
   size_t paneGroups() const { return slotPane_.size() - 1; }
