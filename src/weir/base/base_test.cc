@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "weir/base/counting_sort.h"
 #include "weir/base/duration.h"
 #include "weir/base/error.h"
 #include "weir/base/hashing.h"
@@ -23,6 +24,17 @@ TEST(Memory, HugePageAdviceTouchesNothingOutsideTheBlock) {
   EXPECT_EQ(std::count(block.begin(), block.end(), 'g'), static_cast<std::ptrdiff_t>(block.size()));
   for (size_t i = 0; i < block.size(); i += 4096) block[i] = 'w';
   EXPECT_EQ(std::count(block.begin(), block.end(), 'w'), static_cast<std::ptrdiff_t>(block.size() / 4096));
+}
+
+TEST(CountingSort, GroupsItemsByBucketInOrderAndLeavesOutTheRest) {
+  // Buckets of 0..9: i % 4, except 3 and 7, left out; bucket 3 stays empty.
+  const std::vector<uint32_t> bucket{0, 1, 2, kNoBucket, 0, 1, 2, kNoBucket, 0, 1};
+  std::vector<uint32_t> begin;
+  auto items = groupByBucket(bucket.size(), 4, [&](size_t i) { return bucket[i]; }, begin);
+  EXPECT_EQ(items, (std::vector<uint32_t>{0, 4, 8, 1, 5, 9, 2, 6}));
+  EXPECT_EQ(begin, (std::vector<uint32_t>{0, 3, 6, 8, 8}));
+  EXPECT_TRUE(groupByBucket(0, 2, [](size_t) { return 0u; }, begin).empty());
+  EXPECT_EQ(begin, (std::vector<uint32_t>{0, 0, 0}));
 }
 
 TEST(Duration, ParsesSparkIntervals) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "weir/base/counting_sort.h"
 #include "weir/base/error.h"
 #include "weir/exec/key_encoder.h"
 #include "weir/expr/expr.h"
@@ -179,20 +180,14 @@ void PaneWindowAggregator::addChunk(const Vector& times, const std::vector<Vecto
 }
 
 std::vector<VectorPtr> PaneWindowAggregator::finish(const DataTypePtr& windowType, size_t& rows) {
-  std::vector<std::vector<VectorPtr>> chunks;
+  // One piece holding every key.
+  std::vector<VectorPtr> out;
   rows = 0;
   finishInChunks(windowType, std::max<size_t>(keys_->size(), 1),
                  [&](std::vector<VectorPtr> columns, size_t n) {
-                   chunks.push_back(std::move(columns));
-                   rows += n;
+                   out = std::move(columns);
+                   rows = n;
                  });
-  if (chunks.size() <= 1) return chunks.empty() ? std::vector<VectorPtr>{} : std::move(chunks[0]);
-  std::vector<VectorPtr> out;
-  for (size_t c = 0; c < chunks[0].size(); ++c) {
-    std::vector<VectorPtr> parts;
-    for (const auto& chunk : chunks) parts.push_back(chunk[c]);
-    out.push_back(Vector::concat(parts));
-  }
   return out;
 }
 
@@ -208,14 +203,9 @@ void PaneWindowAggregator::finishInChunks(const DataTypePtr& windowType, size_t 
   // Slots ordered by (key, pane): a counting sort by key keeps the order of arrival, which is
   // mostly by time already; an insertion sort finishes each key's run.
   const size_t numKeys = keys_->size();
-  std::vector<uint32_t> begin(numKeys + 1, 0);
-  for (size_t s = 1; s < slots; ++s) ++begin[slotKey_[s] + 1];
-  std::partial_sum(begin.begin(), begin.end(), begin.begin());
-  std::vector<uint32_t> order(slots - 1);
-  {
-    std::vector<uint32_t> fill(begin.begin(), begin.end() - 1);
-    for (size_t s = 1; s < slots; ++s) order[fill[slotKey_[s]]++] = static_cast<uint32_t>(s);
-  }
+  std::vector<uint32_t> begin;
+  std::vector<uint32_t> order = base::groupByBucket(
+      slots, numKeys, [&](size_t s) { return s == 0 ? base::kNoBucket : slotKey_[s]; }, begin);
   keysUsed_ = 0;
   // The windows of `keysPerChunk` keys at a time: all that a chunk needs besides the sorted
   // slots is about the size of its output, so it stays in cache, and its memory is reused by the

@@ -8,6 +8,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "weir/base/counting_sort.h"
 #include "weir/base/error.h"
 
 namespace weir::state {
@@ -211,33 +212,22 @@ void StateMap::compact() {
   chunkUsed_ = 0;
   arenaBytes_ = 0;
   garbageBytes_ = 0;
-  // The live ids of each old chunk (a counting sort by chunk; chunks found by address).
+  // The live ids of each old chunk (chunks found by address).
   std::vector<uint32_t> byAddress(old.size());
   std::iota(byAddress.begin(), byAddress.end(), 0u);
   std::sort(byAddress.begin(), byAddress.end(),
             [&](uint32_t a, uint32_t b) { return old[a].get() < old[b].get(); });
   std::vector<const char*> starts(old.size());
   for (size_t i = 0; i < old.size(); ++i) starts[i] = old[byAddress[i]].get();
-  const auto count = static_cast<uint32_t>(entries_.size());
-  std::vector<uint32_t> chunkOf(count);
-  std::vector<uint32_t> begin(old.size() + 1, 0);
-  for (uint32_t id = 0; id < count; ++id) {
-    if (entries_[id] == nullptr) continue;
+  auto chunkOf = [&](size_t id) {
+    if (entries_[id] == nullptr) return base::kNoBucket;
     const auto at = static_cast<size_t>(
         std::upper_bound(starts.begin(), starts.end(), entries_[id]) - starts.begin());
-    WEIR_CHECK(at > 0);
-    chunkOf[id] = byAddress[at - 1];
-    WEIR_CHECK(entries_[id] < old[chunkOf[id]].get() + oldSizes[chunkOf[id]]);
-    ++begin[chunkOf[id] + 1];
-  }
-  std::partial_sum(begin.begin(), begin.end(), begin.begin());
-  std::vector<uint32_t> ids(begin.back());
-  {
-    std::vector<uint32_t> next(begin.begin(), begin.end() - 1);
-    for (uint32_t id = 0; id < count; ++id) {
-      if (entries_[id] != nullptr) ids[next[chunkOf[id]]++] = id;
-    }
-  }
+    WEIR_CHECK(at > 0 && entries_[id] < starts[at - 1] + oldSizes[byAddress[at - 1]]);
+    return byAddress[at - 1];
+  };
+  std::vector<uint32_t> begin;
+  const std::vector<uint32_t> ids = base::groupByBucket(entries_.size(), old.size(), chunkOf, begin);
   for (size_t c = 0; c < old.size(); ++c) {
     for (uint32_t k = begin[c]; k < begin[c + 1]; ++k) {
       const uint32_t id = ids[k];
