@@ -191,6 +191,40 @@ std::vector<VectorPtr> PaneWindowAggregator::finish(const DataTypePtr& windowTyp
   return out;
 }
 
+void PaneWindowAggregator::byStart(std::vector<int64_t>& windowStart,
+                                   std::vector<uint32_t>& windowKey,
+                                   std::vector<uint32_t>& rank) const {
+  const size_t windows = windowStart.size();
+  if (windows == 0) return;
+  const auto [lo, hi] = std::minmax_element(windowStart.begin(), windowStart.end());
+  const int64_t first = *lo;
+  // Starts are a whole number of slides apart. A counting sort when they span few slides (a
+  // micro-batch's windows), a stable sort otherwise.
+  const auto span = static_cast<uint64_t>(*hi - first) / static_cast<uint64_t>(slide_) + 1;
+  std::vector<uint32_t> order;
+  if (span <= windows + 1024) {
+    std::vector<uint32_t> begin;
+    order = base::groupByBucket(
+        windows, span,
+        [&](size_t w) { return static_cast<uint32_t>((windowStart[w] - first) / slide_); }, begin);
+  } else {
+    order.resize(windows);
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return windowStart[a] < windowStart[b]; });
+  }
+  rank.resize(windows);
+  std::vector<int64_t> starts(windows);
+  std::vector<uint32_t> keys(windows);
+  for (size_t i = 0; i < windows; ++i) {
+    rank[order[i]] = static_cast<uint32_t>(i);
+    starts[i] = windowStart[order[i]];
+    keys[i] = windowKey[order[i]];
+  }
+  windowStart.swap(starts);
+  windowKey.swap(keys);
+}
+
 void PaneWindowAggregator::finishInChunks(const DataTypePtr& windowType, size_t keysPerChunk,
                                           const ChunkFn& emit) {
   WEIR_CHECK(keysPerChunk > 0);
@@ -215,6 +249,7 @@ void PaneWindowAggregator::finishInChunks(const DataTypePtr& windowType, size_t 
   std::vector<int64_t> windowStart;
   std::vector<uint32_t> windowKey;
   std::vector<int64_t> covering;
+  std::vector<uint32_t> rank;
   for (size_t k0 = 0; k0 < numKeys; k0 += keysPerChunk) {
     const size_t k1 = std::min(numKeys, k0 + keysPerChunk);
     const size_t first = begin[k0], m = begin[k1] - first;  // the chunk's slots: order[first, +m)
@@ -266,10 +301,12 @@ void PaneWindowAggregator::finishInChunks(const DataTypePtr& windowType, size_t 
       }
     }
     const size_t windows = windowStart.size();
+    // The piece's windows go out in order of start, each start's keys in order of key: a state
+    // store gives new keys consecutive entry ids, and the keys of one window leave the state
+    // together, so its eviction finds them in few ranges of ids.
+    byStart(windowStart, windowKey, rank);
     const auto trash = static_cast<uint32_t>(windows);
-    for (auto& id : ids) {
-      if (id == kNone) id = trash;
-    }
+    for (auto& id : ids) id = id == kNone ? trash : rank[id];
     std::vector<VectorPtr> out;
     {
       auto window = Vector::make(windowType);

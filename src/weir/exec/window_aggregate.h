@@ -49,7 +49,7 @@ class PaneWindowAggregator {
   PaneWindowAggregator(int64_t windowDuration, int64_t slideDuration, int64_t startTime,
                        std::vector<types::DataTypePtr> keyTypes, std::vector<plan::AggregateCall> partials);
   /// The same, numbering keys with `keys`, which may hold keys already (those of an earlier batch
-  /// of a stream): finish() emits windows in the order of their keys' ids.
+  /// of a stream).
   PaneWindowAggregator(int64_t windowDuration, int64_t slideDuration, int64_t startTime,
                        std::shared_ptr<KeyDictionary> keys,
                        std::vector<plan::AggregateCall> partials);
@@ -60,12 +60,12 @@ class PaneWindowAggregator {
            const std::vector<std::vector<columnar::VectorPtr>>& args, size_t n);
 
   /// Every window that holds rows, as columns: the window struct {start, end} (of `windowType`),
-  /// the key columns, then one merged value per partial aggregate. Sets `rows` (when 0, no
-  /// columns are returned).
+  /// the key columns, then one merged value per partial aggregate; in order of window start, and
+  /// for one start in the order of the keys' ids. Sets `rows` (when 0, no columns are returned).
   std::vector<columnar::VectorPtr> finish(const types::DataTypePtr& windowType, size_t& rows);
-  /// The same windows in the same order, in pieces: emit(columns, rows) for the windows of each
-  /// run of `keysPerChunk` key ids that has any, so that the work and memory of the finish are
-  /// bounded by the piece rather than by all windows.
+  /// The same windows in pieces: emit(columns, rows) for the windows of each run of
+  /// `keysPerChunk` key ids that has any (in finish()'s order within the piece), so that the work
+  /// and memory of the finish are bounded by the piece rather than by all windows.
   using ChunkFn = std::function<void(std::vector<columnar::VectorPtr>, size_t)>;
   void finishInChunks(const types::DataTypePtr& windowType, size_t keysPerChunk, const ChunkFn& emit);
 
@@ -89,6 +89,10 @@ class PaneWindowAggregator {
   static constexpr uint32_t kNone = UINT32_MAX;
 
   uint32_t slotOf(int64_t pane, uint32_t key);
+  // Orders a piece's windows by start (stable): permutes the starts and keys, and sets rank[w] to
+  // the new place of window w.
+  void byStart(std::vector<int64_t>& windowStart, std::vector<uint32_t>& windowKey,
+               std::vector<uint32_t>& rank) const;
   void addChunk(const columnar::Vector& times, const std::vector<columnar::VectorPtr>& keys, size_t begin, size_t n);
 
   int64_t size_, slide_, start_, pane_;

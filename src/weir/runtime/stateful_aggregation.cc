@@ -666,8 +666,13 @@ plan::Partitions StatefulAggregation::process(plan::Partitions partials, int64_t
               store.set(id, value);
             }
           } else {
-            store.put(key, keys.hashes[r], value);
-            if (watermarked) minTime = std::min(minTime, codec.eventTime(key));
+            if (watermarked) {
+              const int64_t t = codec.eventTime(key);
+              store.put(key, keys.hashes[r], value, t);
+              minTime = std::min(minTime, t);
+            } else {
+              store.put(key, keys.hashes[r], value);
+            }
           }
           if (!complete && !append) codec.appendRow(key, value, columns);
         }

@@ -80,7 +80,7 @@ plan::Partitions StatefulDeduplication::process(plan::Partitions rows, int64_t b
           continue;
         }
         const int64_t expires = within ? t + delayMicros : t;
-        store.put(key, keys.hashes[r], encodeMicros(expires));
+        store.put(key, keys.hashes[r], encodeMicros(expires), expires);
         minTime = std::min(minTime, expires);
         keep.push_back(static_cast<uint32_t>(r));
       }

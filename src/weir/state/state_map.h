@@ -5,6 +5,7 @@
 // can prefetch their slots, entries and records ahead. Not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -106,10 +107,17 @@ class StateMap {
   /// Calls fn(id, key, value) for every entry, in id order; the map must not change meanwhile.
   template <class F>
   void forEachEntry(F&& fn) const {
+    forEachEntryIn(0, idBound(), fn);
+  }
+  /// Every id of an entry is below this.
+  uint32_t idBound() const { return static_cast<uint32_t>(entries_.size()); }
+  /// forEachEntry for the entries with ids in [begin, end).
+  template <class F>
+  void forEachEntryIn(uint32_t begin, uint32_t end, F&& fn) const {
     // The records are scattered over the arena (ids are reused): each is fetched a few ids ahead.
     constexpr uint32_t kAhead = 8;
-    const auto count = static_cast<uint32_t>(entries_.size());
-    for (uint32_t id = 0; id < count; ++id) {
+    const uint32_t count = std::min(end, idBound());
+    for (uint32_t id = begin; id < count; ++id) {
       if (id + kAhead < count && entries_[id + kAhead] != nullptr)
         __builtin_prefetch(entries_[id + kAhead]);
       if (entries_[id] != nullptr) {

@@ -484,6 +484,7 @@ void StateStoreProvider::dropLog() {
 void StateStoreProvider::rebuild(int64_t version) {
   waitForMaintenance();  // no file of this store changes while it is listed and read
   map_.clear();
+  forgetTimes();
   version_ = -1;
   if (version > 0) {
     auto files = listVersions(*fs_, directory_);
@@ -527,7 +528,22 @@ void StateStoreProvider::rebuild(int64_t version) {
 void StateStoreProvider::put(std::string_view key, uint64_t hash, std::string_view value) {
   awaitSnapshotEncoding();
   ++updated_;
+  const size_t before = map_.size();
   markDirty(map_.put(key, hash, value));
+  if (timesKnown_ && map_.size() > before) forgetTimes();
+}
+
+void StateStoreProvider::put(std::string_view key, uint64_t hash, std::string_view value,
+                             int64_t time) {
+  awaitSnapshotEncoding();
+  ++updated_;
+  const uint32_t id = map_.put(key, hash, value);
+  markDirty(id);
+  if (timesKnown_) {
+    const size_t range = id / kTimeRange;
+    if (range >= rangeMin_.size()) rangeMin_.resize(range + 1, INT64_MAX);
+    rangeMin_[range] = std::min(rangeMin_[range], time);
+  }
 }
 
 void StateStoreProvider::set(uint32_t id, std::string_view value) {
@@ -631,6 +647,7 @@ void StateStoreProvider::abort() {
   awaitSnapshotEncoding();
   clearChanges();
   map_.clear();
+  forgetTimes();
   version_ = -1;
 }
 
@@ -727,7 +744,8 @@ StateStoreMetrics StateStoreProvider::metrics() const {
   m.numKeys = static_cast<int64_t>(map_.size());
   m.numUpdated = updated_;
   m.numRemoved = removed_;
-  m.memoryUsedBytes = map_.memoryBytes();
+  m.memoryUsedBytes =
+      map_.memoryBytes() + static_cast<int64_t>(rangeMin_.capacity() * sizeof(int64_t));
   m.commitTimeMs = commitTimeMs_;
   return m;
 }

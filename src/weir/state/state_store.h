@@ -60,6 +60,10 @@ class StateStoreProvider {
   void put(std::string_view key, std::string_view value) { put(key, StateMap::hashOf(key), value); }
   /// `hash` is StateMap::hashOf(key).
   void put(std::string_view key, uint64_t hash, std::string_view value);
+  /// put() for a store that evicts by time: `time` is what evictUpTo's timeOf gives for this
+  /// entry. A store whose new keys all come with their time lets evictUpTo pass over only the
+  /// entries that may be due; a new key put without one makes its next eviction visit them all.
+  void put(std::string_view key, uint64_t hash, std::string_view value, int64_t time);
   /// The entry id of `key` (StateMap::kNone when absent), to read with value() and replace with
   /// set() without a second lookup.
   uint32_t find(std::string_view key, uint64_t hash) const { return map_.find(key, hash); }
@@ -93,25 +97,50 @@ class StateStoreProvider {
     map_.forEachEntry(fn);
   }
   /// Eviction: removes every entry whose time, timeOf(key, value), is at most `threshold`,
-  /// calling onEvict(key, value) for each before it goes, in one pass over the map and with the
-  /// removals by id (removeEntries). Returns the smallest time among the entries left (INT64_MAX
-  /// when none), a bound under which the next eviction can skip the pass.
+  /// calling onEvict(key, value) for each before it goes, with the removals by id
+  /// (removeEntries). An entry's time must not change while it lives (it depends on its key, or
+  /// its value is never replaced). Returns a bound at or below the smallest time among the entries
+  /// left (INT64_MAX when none), under which the next eviction can skip the pass.
+  ///
+  /// The store keeps the smallest time of each range of kTimeRange entry ids, learnt by a pass
+  /// over every entry and kept up by the times given to put(): while it holds, an eviction visits
+  /// only the ranges whose smallest time is at most the threshold, the others cannot hold an entry
+  /// due. Entries of one time mostly have nearby ids (ids are given out in order and reused
+  /// last freed first), so an eviction visits little more than the entries it removes.
   template <class TimeOf, class OnEvict>
   int64_t evictUpTo(int64_t threshold, TimeOf&& timeOf, OnEvict&& onEvict) {
     std::vector<uint32_t> ids;
     std::vector<uint64_t> hashes;
-    int64_t remainingMin = INT64_MAX;
-    map_.forEachEntry([&](uint32_t id, std::string_view key, std::string_view value) {
-      const int64_t t = timeOf(key, value);
-      if (t <= threshold) {
-        ids.push_back(id);
-        hashes.push_back(StateMap::hashOf(key));
-        onEvict(key, value);
-      } else {
-        remainingMin = std::min(remainingMin, t);
-      }
-    });
+    const uint32_t bound = map_.idBound();
+    const size_t ranges = (static_cast<size_t>(bound) + kTimeRange - 1) / kTimeRange;
+    const bool known = timesKnown_;
+    timesKnown_ = false;  // until the pass is through (timeOf and onEvict may throw)
+    if (!known) {
+      rangeMin_.assign(ranges, INT64_MAX);
+    } else {
+      rangeMin_.resize(ranges, INT64_MAX);
+    }
+    for (size_t r = 0; r < ranges; ++r) {
+      if (known && rangeMin_[r] > threshold) continue;
+      int64_t left = INT64_MAX;
+      const auto begin = static_cast<uint32_t>(r * kTimeRange);
+      map_.forEachEntryIn(begin, begin + kTimeRange,
+                          [&](uint32_t id, std::string_view key, std::string_view value) {
+                            const int64_t t = timeOf(key, value);
+                            if (t <= threshold) {
+                              ids.push_back(id);
+                              hashes.push_back(StateMap::hashOf(key));
+                              onEvict(key, value);
+                            } else {
+                              left = std::min(left, t);
+                            }
+                          });
+      rangeMin_[r] = left;
+    }
+    timesKnown_ = true;
     removeEntries(ids, hashes);
+    int64_t remainingMin = INT64_MAX;
+    for (int64_t t : rangeMin_) remainingMin = std::min(remainingMin, t);
     return remainingMin;
   }
 
@@ -143,6 +172,11 @@ class StateStoreProvider {
   void finishSnapshotEncoding();
   void clearChanges();
   void markDirty(uint32_t id);
+  // Forgets the ranges' smallest times (the next eviction visits every entry).
+  void forgetTimes() {
+    timesKnown_ = false;
+    rangeMin_.clear();
+  }
   std::string fileOf(int64_t version, bool snapshot) const;
 
   std::shared_ptr<io::FileSystem> fs_;
@@ -150,6 +184,11 @@ class StateStoreProvider {
   std::string directory_;
   StateMap map_;
   int64_t version_ = -1;  // -1: nothing loaded
+  // evictUpTo's bound on the times of the entries of each range of kTimeRange ids, and whether it
+  // holds for every entry.
+  static constexpr uint32_t kTimeRange = 1024;
+  std::vector<int64_t> rangeMin_;
+  bool timesKnown_ = false;
   // Changes of the version being built: entries put (one bit per entry id, and the ids in
   // order), and the keys removed, which are written before the puts.
   std::vector<uint64_t> dirtyBits_;

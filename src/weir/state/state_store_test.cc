@@ -508,5 +508,172 @@ TEST_F(StateStoreTest, CorruptFilesAreReportedWithTheirPath) {
   EXPECT_EQ(*ok.get("key"), "value");
 }
 
+// The time of a test key "k<n>@<time>".
+int64_t timeOfKey(std::string_view key) {
+  return std::stoll(std::string(key.substr(key.find('@') + 1)));
+}
+
+TEST_F(StateStoreTest, EvictionVisitsOnlyTheRangesOfEntriesThatMayBeDue) {
+  // Keys put with their times in order of time: after a first pass over every entry, an eviction
+  // reads only the entries of the ranges of ids that hold a due time. A key put without its time,
+  // and a rebuild from the files, make the next eviction read every entry again.
+  StateStoreProvider p(fs, id());
+  p.load(0);
+  std::map<std::string, std::string> model;
+  auto put = [&](int64_t n, int64_t time, bool timed) {
+    const std::string key = "k" + std::to_string(n) + "@" + std::to_string(time);
+    if (timed) {
+      p.put(key, StateMap::hashOf(key), "v", time);
+    } else {
+      p.put(key, "v");
+    }
+    model[key] = "v";
+  };
+  for (int64_t n = 0; n < 10 * 1024; ++n) put(n, n / 1024, true);
+  int64_t read = 0;
+  std::set<std::string> evicted;
+  auto evict = [&](int64_t threshold) {
+    read = 0;
+    evicted.clear();
+    const int64_t bound = p.evictUpTo(
+        threshold,
+        [&](std::string_view key, std::string_view) {
+          ++read;
+          return timeOfKey(key);
+        },
+        [&](std::string_view key, std::string_view) { evicted.insert(std::string(key)); });
+    std::set<std::string> due;
+    int64_t smallest = INT64_MAX;
+    for (auto it = model.begin(); it != model.end();) {
+      const int64_t t = timeOfKey(it->first);
+      if (t <= threshold) {
+        due.insert(it->first);
+        it = model.erase(it);
+      } else {
+        smallest = std::min(smallest, t);
+        ++it;
+      }
+    }
+    EXPECT_EQ(evicted, due) << threshold;
+    EXPECT_EQ(contents(p), model) << threshold;
+    return std::make_pair(bound, smallest);
+  };
+  // The first eviction learns the times: it reads all 10 Ki entries.
+  EXPECT_EQ(evict(0), std::make_pair(int64_t{1}, int64_t{1}));
+  EXPECT_EQ(read, 10 * 1024);
+  EXPECT_EQ(evicted.size(), 1024u);
+  EXPECT_EQ(p.commit(), 1);
+  p.load(1);
+  EXPECT_EQ(evict(1), std::make_pair(int64_t{2}, int64_t{2}));
+  EXPECT_EQ(read, 1024);  // the range of time 1
+  // New keys take the freed ids, last freed first: those of time 3 the range of time 1, those of
+  // time 50 the range of time 0.
+  for (int64_t n = 20000; n < 20000 + 1024; ++n) put(n, 3, true);
+  for (int64_t n = 30000; n < 30000 + 1024; ++n) put(n, 50, true);
+  EXPECT_EQ(evict(3), std::make_pair(int64_t{4}, int64_t{4}));
+  EXPECT_EQ(read, 3 * 1024);  // the ranges of times 1 (now 3), 2 and 3
+  EXPECT_EQ(evicted.size(), 3 * 1024u);
+  EXPECT_EQ(evict(3), std::make_pair(int64_t{4}, int64_t{4}));
+  EXPECT_EQ(read, 0);
+  // Changed values and removed keys keep what is known.
+  p.put("k5000@4", "w");
+  model["k5000@4"] = "w";
+  p.remove("k6000@5");
+  model.erase("k6000@5");
+  EXPECT_EQ(evict(4), std::make_pair(int64_t{5}, int64_t{5}));
+  EXPECT_EQ(read, 1024);
+  EXPECT_EQ(p.commit(), 2);
+  // A new key without its time: the next eviction reads every entry.
+  p.load(2);
+  put(40000, 6, false);
+  const auto live = static_cast<int64_t>(model.size());
+  EXPECT_EQ(evict(5), std::make_pair(int64_t{6}, int64_t{6}));
+  EXPECT_EQ(read, live);
+  EXPECT_EQ(evict(6), std::make_pair(int64_t{7}, int64_t{7}));
+  EXPECT_EQ(read, 1024 + 1);
+  EXPECT_EQ(p.commit(), 3);
+  // Rebuilt from the files (an older version), the times are learnt again.
+  p.load(2);
+  model.clear();
+  p.forEach(
+      [&](std::string_view k, std::string_view v) { model[std::string(k)] = std::string(v); });
+  EXPECT_EQ(evict(5), std::make_pair(int64_t{6}, int64_t{6}));
+  EXPECT_EQ(read, static_cast<int64_t>(model.size() + evicted.size()));
+}
+
+TEST_F(StateStoreTest, EvictionMatchesAModelThroughRandomChangesAndReloads) {
+  // Random versions of timed and untimed puts, changed values, removals by key, evictions at
+  // random thresholds, commits, aborts and reloads of older versions: every eviction removes
+  // exactly the due keys, and its bound is at or below the smallest time left.
+  std::mt19937_64 rng(23);
+  StateStoreProvider p(fs, id());
+  std::vector<std::map<std::string, std::string>> versions{{}};
+  std::map<std::string, std::string> model;
+  p.load(0);
+  int64_t next = 0;
+  for (int step = 0; step < 150; ++step) {
+    const int64_t base = step * 10;
+    for (int op = 0; op < 1500; ++op) {
+      const uint64_t kind = rng() % 20;
+      if (kind < 12 || model.empty()) {
+        // Now and then a key without its time.
+        const bool timed = step % 10 != 5 || op != 700;
+        const int64_t time = base + static_cast<int64_t>(rng() % 40) - 20;
+        const std::string key = "k" + std::to_string(next++) + "@" + std::to_string(time);
+        if (timed) {
+          p.put(key, StateMap::hashOf(key), "t", time);
+        } else {
+          p.put(key, "u");
+        }
+        model[key] = timed ? "t" : "u";
+      } else {
+        auto it = model.begin();
+        std::advance(it, static_cast<long>(rng() % model.size()));
+        if (kind < 17) {
+          const std::string value(1 + rng() % 3, 'c');
+          p.put(it->first, value);
+          it->second = value;
+        } else {
+          p.remove(it->first);
+          model.erase(it);
+        }
+      }
+    }
+    const int64_t threshold = base - 30 + static_cast<int64_t>(rng() % 20);
+    std::set<std::string> evicted, due;
+    const int64_t bound = p.evictUpTo(
+        threshold, [&](std::string_view key, std::string_view) { return timeOfKey(key); },
+        [&](std::string_view key, std::string_view) { evicted.insert(std::string(key)); });
+    int64_t smallest = INT64_MAX;
+    for (auto it = model.begin(); it != model.end();) {
+      const int64_t t = timeOfKey(it->first);
+      if (t <= threshold) {
+        due.insert(it->first);
+        it = model.erase(it);
+      } else {
+        smallest = std::min(smallest, t);
+        ++it;
+      }
+    }
+    ASSERT_EQ(evicted, due) << "step " << step;
+    EXPECT_LE(bound, smallest) << "step " << step;
+    const uint64_t end = rng() % 10;
+    if (end == 0) {
+      p.abort();
+      model = versions.back();
+    } else {
+      EXPECT_EQ(p.commit(), static_cast<int64_t>(versions.size()));
+      versions.push_back(model);
+    }
+    auto version = static_cast<int64_t>(versions.size()) - 1;
+    if (rng() % 8 == 0 && version > 0)
+      version -= static_cast<int64_t>(rng() % std::min<int64_t>(version, 5));
+    p.load(version);
+    versions.resize(static_cast<size_t>(version) + 1);
+    model = versions.back();
+    ASSERT_EQ(contents(p), model) << "step " << step;
+  }
+}
+
 }  // namespace
 }  // namespace weir::state
