@@ -513,6 +513,24 @@ int64_t timeOfKey(std::string_view key) {
   return std::stoll(std::string(key.substr(key.find('@') + 1)));
 }
 
+// Eviction in a model of the store: removes the keys due at `threshold` from `model` into `due`;
+// returns the smallest time left (INT64_MAX when none).
+int64_t evictFromModel(std::map<std::string, std::string>& model, int64_t threshold,
+                       std::set<std::string>& due) {
+  int64_t smallest = INT64_MAX;
+  for (auto it = model.begin(); it != model.end();) {
+    const int64_t t = timeOfKey(it->first);
+    if (t <= threshold) {
+      due.insert(it->first);
+      it = model.erase(it);
+    } else {
+      smallest = std::min(smallest, t);
+      ++it;
+    }
+  }
+  return smallest;
+}
+
 TEST_F(StateStoreTest, EvictionVisitsOnlyTheRangesOfEntriesThatMayBeDue) {
   // Keys put with their times in order of time: after a first pass over every entry, an eviction
   // reads only the entries of the ranges of ids that hold a due time. A key put without its time,
@@ -543,17 +561,7 @@ TEST_F(StateStoreTest, EvictionVisitsOnlyTheRangesOfEntriesThatMayBeDue) {
         },
         [&](std::string_view key, std::string_view) { evicted.insert(std::string(key)); });
     std::set<std::string> due;
-    int64_t smallest = INT64_MAX;
-    for (auto it = model.begin(); it != model.end();) {
-      const int64_t t = timeOfKey(it->first);
-      if (t <= threshold) {
-        due.insert(it->first);
-        it = model.erase(it);
-      } else {
-        smallest = std::min(smallest, t);
-        ++it;
-      }
-    }
+    const int64_t smallest = evictFromModel(model, threshold, due);
     EXPECT_EQ(evicted, due) << threshold;
     EXPECT_EQ(contents(p), model) << threshold;
     return std::make_pair(bound, smallest);
@@ -644,17 +652,7 @@ TEST_F(StateStoreTest, EvictionMatchesAModelThroughRandomChangesAndReloads) {
     const int64_t bound = p.evictUpTo(
         threshold, [&](std::string_view key, std::string_view) { return timeOfKey(key); },
         [&](std::string_view key, std::string_view) { evicted.insert(std::string(key)); });
-    int64_t smallest = INT64_MAX;
-    for (auto it = model.begin(); it != model.end();) {
-      const int64_t t = timeOfKey(it->first);
-      if (t <= threshold) {
-        due.insert(it->first);
-        it = model.erase(it);
-      } else {
-        smallest = std::min(smallest, t);
-        ++it;
-      }
-    }
+    const int64_t smallest = evictFromModel(model, threshold, due);
     ASSERT_EQ(evicted, due) << "step " << step;
     EXPECT_LE(bound, smallest) << "step " << step;
     const uint64_t end = rng() % 10;
