@@ -484,7 +484,7 @@ void StateStoreProvider::dropLog() {
 void StateStoreProvider::rebuild(int64_t version) {
   waitForMaintenance();  // no file of this store changes while it is listed and read
   map_.clear();
-  forgetTimes();
+  rangeMin_.clear();
   version_ = -1;
   if (version > 0) {
     auto files = listVersions(*fs_, directory_);
@@ -530,7 +530,7 @@ void StateStoreProvider::put(std::string_view key, uint64_t hash, std::string_vi
   ++updated_;
   const size_t before = map_.size();
   markDirty(map_.put(key, hash, value));
-  if (timesKnown_ && map_.size() > before) forgetTimes();
+  if (map_.size() > before) rangeMin_.clear();
 }
 
 void StateStoreProvider::put(std::string_view key, uint64_t hash, std::string_view value,
@@ -539,7 +539,7 @@ void StateStoreProvider::put(std::string_view key, uint64_t hash, std::string_vi
   ++updated_;
   const uint32_t id = map_.put(key, hash, value);
   markDirty(id);
-  if (timesKnown_) {
+  if (!rangeMin_.empty()) {
     const size_t range = id / kTimeRange;
     if (range >= rangeMin_.size()) rangeMin_.resize(range + 1, INT64_MAX);
     rangeMin_[range] = std::min(rangeMin_[range], time);
@@ -647,7 +647,7 @@ void StateStoreProvider::abort() {
   awaitSnapshotEncoding();
   clearChanges();
   map_.clear();
-  forgetTimes();
+  rangeMin_.clear();
   version_ = -1;
 }
 

@@ -111,36 +111,34 @@ class StateStoreProvider {
   int64_t evictUpTo(int64_t threshold, TimeOf&& timeOf, OnEvict&& onEvict) {
     std::vector<uint32_t> ids;
     std::vector<uint64_t> hashes;
-    const uint32_t bound = map_.idBound();
-    const size_t ranges = (static_cast<size_t>(bound) + kTimeRange - 1) / kTimeRange;
-    const bool known = timesKnown_;
-    timesKnown_ = false;  // until the pass is through (timeOf and onEvict may throw)
-    if (!known) {
-      rangeMin_.assign(ranges, INT64_MAX);
-    } else {
-      rangeMin_.resize(ranges, INT64_MAX);
-    }
-    for (size_t r = 0; r < ranges; ++r) {
-      if (known && rangeMin_[r] > threshold) continue;
-      int64_t left = INT64_MAX;
-      const auto begin = static_cast<uint32_t>(r * kTimeRange);
-      map_.forEachEntryIn(begin, begin + kTimeRange,
-                          [&](uint32_t id, std::string_view key, std::string_view value) {
-                            const int64_t t = timeOf(key, value);
-                            if (t <= threshold) {
-                              ids.push_back(id);
-                              hashes.push_back(StateMap::hashOf(key));
-                              onEvict(key, value);
-                            } else {
-                              left = std::min(left, t);
-                            }
-                          });
-      rangeMin_[r] = left;
-    }
-    timesKnown_ = true;
-    removeEntries(ids, hashes);
+    // The bounds are taken out for the pass (timeOf and onEvict may throw: a pass cut short leaves
+    // them unknown) and put back whole.
+    std::vector<int64_t> bounds;
+    bounds.swap(rangeMin_);
+    const bool known = !bounds.empty();
+    bounds.resize((static_cast<size_t>(map_.idBound()) + kTimeRange - 1) / kTimeRange, INT64_MAX);
     int64_t remainingMin = INT64_MAX;
-    for (int64_t t : rangeMin_) remainingMin = std::min(remainingMin, t);
+    for (size_t r = 0; r < bounds.size(); ++r) {
+      if (!known || bounds[r] <= threshold) {
+        int64_t left = INT64_MAX;
+        const auto begin = static_cast<uint32_t>(r * kTimeRange);
+        map_.forEachEntryIn(begin, begin + kTimeRange,
+                            [&](uint32_t id, std::string_view key, std::string_view value) {
+                              const int64_t t = timeOf(key, value);
+                              if (t <= threshold) {
+                                ids.push_back(id);
+                                hashes.push_back(StateMap::hashOf(key));
+                                onEvict(key, value);
+                              } else {
+                                left = std::min(left, t);
+                              }
+                            });
+        bounds[r] = left;
+      }
+      remainingMin = std::min(remainingMin, bounds[r]);
+    }
+    rangeMin_.swap(bounds);
+    removeEntries(ids, hashes);
     return remainingMin;
   }
 
@@ -172,11 +170,6 @@ class StateStoreProvider {
   void finishSnapshotEncoding();
   void clearChanges();
   void markDirty(uint32_t id);
-  // Forgets the ranges' smallest times (the next eviction visits every entry).
-  void forgetTimes() {
-    timesKnown_ = false;
-    rangeMin_.clear();
-  }
   std::string fileOf(int64_t version, bool snapshot) const;
 
   std::shared_ptr<io::FileSystem> fs_;
@@ -184,11 +177,10 @@ class StateStoreProvider {
   std::string directory_;
   StateMap map_;
   int64_t version_ = -1;  // -1: nothing loaded
-  // evictUpTo's bound on the times of the entries of each range of kTimeRange ids, and whether it
-  // holds for every entry.
+  // evictUpTo's bound on the times of the entries of each range of kTimeRange ids; empty when
+  // unknown (cleared by a rebuild and by a new key put without its time).
   static constexpr uint32_t kTimeRange = 1024;
   std::vector<int64_t> rangeMin_;
-  bool timesKnown_ = false;
   // Changes of the version being built: entries put (one bit per entry id, and the ids in
   // order), and the keys removed, which are written before the puts.
   std::vector<uint64_t> dirtyBits_;
